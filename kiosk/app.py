@@ -1,0 +1,185 @@
+"""The Kivy App: status bar over a lazily built screen manager, the idle
+watchdog, and app-wide state as Kivy properties that the .kv files bind to.
+
+Kivy-free parts (config, center data, store, idle state machine) are passed
+in, so tests and the screenshot tool build the same app with other data.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.properties import (
+    AliasProperty, ListProperty, NumericProperty, ObjectProperty, OptionProperty, StringProperty)
+
+from kiosk.center import WEEKDAYS, Center
+from kiosk.config import KioskConfig
+from kiosk.idle import IdleEvent, IdleState, IdleWatchdog
+from kiosk.store import Store
+from kiosk.ui import theme as th
+from kiosk.ui.fonts import register_fonts
+from kiosk.ui.overlays import AttractLoop, IdlePrompt
+from kiosk.ui.screens import LazyScreenManager
+from kiosk.ui.theme import theme
+from kiosk.ui.widgets import StatusBar, Surface
+from screens import build_screen
+
+register_fonts()
+
+IDLE_TICK_SECONDS = 0.5
+CLOCK_TICK_SECONDS = 1.0
+
+SYNC_WORDS = {
+    "standalone": "未连接服务器",
+    "offline": "网络未连接",
+    "online": "已联网",
+    "syncing": "正在同步",
+}
+SYNC_COLORS = {"standalone": th.TEXT_MUTED, "offline": th.WARN, "online": th.OK, "syncing": th.OK}
+
+
+def format_now(now: datetime) -> str:
+    return f"{now.month}月{now.day}日 {WEEKDAYS[now.weekday()]} {now:%H:%M}"
+
+
+class KioskApp(App):
+    title = "柳邻惠"
+    center = ObjectProperty(None)
+    now_text = StringProperty("")
+    # Fed by the sync worker (issue: sync) through Clock; standalone until then.
+    sync_state = OptionProperty("standalone", options=list(SYNC_WORDS))
+    pending = NumericProperty(0)
+    history = ListProperty()  # screen names behind the current one, for 返回
+    current = StringProperty("home")
+
+    def __init__(self, settings: KioskConfig, center: Center, store: Store, **kwargs):
+        super().__init__(**kwargs)
+        self.settings = settings
+        self.center = center
+        self.store = store
+        self.watchdog = IdleWatchdog(settings.idle_timeout, settings.idle_countdown,
+                                     settings.attract_after)
+        self.prompt: IdlePrompt | None = None
+        self.attract: AttractLoop | None = None
+        self._events = []
+
+    # -- properties the status bar shows -------------------------------------
+    def _get_brand_line(self) -> str:
+        return f"{self.center.brand} · {self.center.name}" if self.center else ""
+
+    brand_line = AliasProperty(_get_brand_line, bind=["center"], cache=True)
+
+    def _get_sync_text(self) -> str:
+        words = SYNC_WORDS[self.sync_state]
+        return f"{words} · 待同步 {self.pending} 条" if self.pending else words
+
+    sync_text = AliasProperty(_get_sync_text, bind=["sync_state", "pending"], cache=True)
+
+    def _get_sync_color(self):
+        return SYNC_COLORS[self.sync_state]
+
+    sync_color = AliasProperty(_get_sync_color, bind=["sync_state"], cache=True)
+
+    # -- life cycle ------------------------------------------------------------
+    def build(self):
+        theme.elder = False
+        self.screens = LazyScreenManager(factory=build_screen)
+        root = Surface(orientation="vertical", bg_color=th.BG)
+        root.add_widget(StatusBar(app=self))
+        root.add_widget(self.screens)
+        self.screens.show("home")
+        self.pending = self.store.pending_count()
+        self.sync_state = "offline" if self.settings.server_url else "standalone"
+        self._update_clock()
+        return root
+
+    def on_start(self) -> None:
+        self.watchdog.activity(Clock.get_time())
+        self._events = [
+            Clock.schedule_interval(self._idle_tick, IDLE_TICK_SECONDS),
+            Clock.schedule_interval(self._update_clock, CLOCK_TICK_SECONDS),
+        ]
+        Window.bind(on_touch_down=self._on_touch_down, on_touch_move=self._on_activity,
+                    on_key_down=self._on_activity)
+
+    def on_stop(self) -> None:
+        for event in self._events:
+            event.cancel()
+        self._events = []
+        Window.unbind(on_touch_down=self._on_touch_down, on_touch_move=self._on_activity,
+                      on_key_down=self._on_activity)
+        self._close_overlays()
+
+    # -- navigation ------------------------------------------------------------
+    def go(self, name: str) -> None:
+        if name != self.current:
+            self.history.append(self.current)
+            self._show(name)
+
+    def back(self) -> None:
+        self._show(self.history.pop() if self.history else "home")
+
+    def go_home(self) -> None:
+        self.history = []
+        self._show("home")
+
+    def _show(self, name: str) -> None:
+        self.screens.show(name)
+        self.current = name
+
+    def reset_all(self) -> None:
+        """A visitor walked away: clear every form, leave nothing of theirs."""
+        for screen in self.screens.built_screens():
+            screen.reset()
+        theme.elder = False
+
+    # -- idle watchdog -----------------------------------------------------------
+    def _on_touch_down(self, _window, _touch):
+        woke = self.watchdog.activity(Clock.get_time())
+        if woke is IdleEvent.WAKE:
+            self._close_overlays()
+            return True  # this touch only woke the kiosk; it must not press what is under it
+        return False
+
+    def _on_activity(self, *_args):
+        if self.watchdog.activity(Clock.get_time()) is IdleEvent.WAKE:
+            self._close_overlays()
+        return False
+
+    def idle_continue(self) -> None:
+        self.watchdog.activity(Clock.get_time())
+        self._close_overlays()
+
+    def _idle_tick(self, _dt) -> None:
+        now = Clock.get_time()
+        event = self.watchdog.tick(now, on_home=self.current == "home")
+        if event is IdleEvent.PROMPT:
+            self.prompt = IdlePrompt(seconds_left=self.watchdog.seconds_left(now))
+            self.prompt.open()
+        elif event is IdleEvent.COUNTDOWN and self.prompt is not None:
+            self.prompt.seconds_left = self.watchdog.seconds_left(now)
+        elif event is IdleEvent.EXPIRE:
+            self._close_overlays()
+            self.reset_all()
+            self.go_home()
+        elif event is IdleEvent.ATTRACT:
+            self.attract = AttractLoop(rooms=list(self.center.rooms))
+            self.attract.open()
+
+    def _close_overlays(self) -> None:
+        for overlay in (self.prompt, self.attract):
+            if overlay is not None:
+                overlay.dismiss()
+        self.prompt = self.attract = None
+
+    @property
+    def idle_state(self) -> IdleState:
+        return self.watchdog.state
+
+    # -- status bar clock ----------------------------------------------------------
+    def _update_clock(self, *_args) -> None:
+        text = format_now(datetime.now())
+        if text != self.now_text:  # redraw only when the minute changes
+            self.now_text = text

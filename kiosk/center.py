@@ -1,0 +1,176 @@
+"""The center's description (assets/center.toml): rooms, hours, sessions.
+
+Read once at start-up into frozen dataclasses; a malformed file is refused
+with a message that names the entry, so a typo never reaches the screen.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import time
+from pathlib import Path
+
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")  # weekday 1..7
+
+
+class CenterDataError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class WeeklyEvent:
+    weekday: int  # 1 = Monday ... 7 = Sunday, as people say it
+    text: str
+
+    @property
+    def label(self) -> str:
+        return f"每{WEEKDAYS[self.weekday - 1]}：{self.text}"
+
+
+@dataclass(frozen=True)
+class Room:
+    id: str
+    name: str
+    badge: str  # one character drawn as the room's emblem
+    summary: str
+    offers: tuple[str, ...]
+    hours: str
+    weekly: tuple[WeeklyEvent, ...] = ()
+
+
+@dataclass(frozen=True)
+class Session:
+    id: str
+    name: str
+    start: time
+    end: time
+
+
+@dataclass(frozen=True)
+class PictureBookSession:
+    weekday: int
+    start: time
+    end: time
+    theme: str
+    places: int
+
+
+@dataclass(frozen=True)
+class Center:
+    name: str
+    brand: str
+    slogan: str
+    district: str
+    address: str
+    hours: str
+    help: str
+    rooms: tuple[Room, ...]
+    study_seats: int
+    study_sessions: tuple[Session, ...]
+    book_min_age: int
+    book_max_age: int
+    book_sessions: tuple[PictureBookSession, ...]
+    counseling_topics: tuple[str, ...]
+
+    def room(self, room_id: str) -> Room:
+        for room in self.rooms:
+            if room.id == room_id:
+                return room
+        raise KeyError(room_id)
+
+
+def _get(table: dict, key: str, kind: type, where: str):
+    value = table.get(key) if isinstance(table, dict) else None
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
+        raise CenterDataError(f"{where}.{key}: expected {kind.__name__}, got {value!r}")
+    if isinstance(value, str) and not value.strip():
+        raise CenterDataError(f"{where}.{key} must not be empty")
+    return value
+
+
+def _time(table: dict, key: str, where: str) -> time:
+    text = _get(table, key, str, where)
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        raise CenterDataError(f"{where}.{key}: {text!r} is not a time like 08:30") from None
+
+
+def _weekday(table: dict, where: str) -> int:
+    day = _get(table, "weekday", int, where)
+    if not 1 <= day <= 7:
+        raise CenterDataError(f"{where}.weekday must be 1 (Monday) to 7 (Sunday), got {day}")
+    return day
+
+
+def _room(t: dict, i: int) -> Room:
+    where = f"rooms[{i}]"
+    badge = _get(t, "badge", str, where)
+    if len(badge) != 1:
+        raise CenterDataError(f"{where}.badge must be one character, got {badge!r}")
+    return Room(
+        id=_get(t, "id", str, where),
+        name=_get(t, "name", str, where),
+        badge=badge,
+        summary=_get(t, "summary", str, where),
+        offers=tuple(str(x) for x in _get(t, "offers", list, where)),
+        hours=_get(t, "hours", str, where),
+        weekly=tuple(
+            WeeklyEvent(_weekday(w, f"{where}.weekly[{j}]"), _get(w, "text", str, f"{where}.weekly[{j}]"))
+            for j, w in enumerate(t.get("weekly", []))
+        ),
+    )
+
+
+def parse_center(data: dict) -> Center:
+    c = _get(data, "center", dict, "file")
+    study = _get(data, "study_room", dict, "file")
+    books = _get(data, "picture_books", dict, "file")
+    counseling = _get(data, "counseling", dict, "file")
+    rooms = tuple(_room(t, i) for i, t in enumerate(_get(data, "rooms", list, "file")))
+    if len({r.id for r in rooms}) != len(rooms):
+        raise CenterDataError("rooms: two rooms share an id")
+    sessions = []
+    for i, s in enumerate(_get(study, "sessions", list, "study_room")):
+        where = f"study_room.sessions[{i}]"
+        session = Session(_get(s, "id", str, where), _get(s, "name", str, where),
+                          _time(s, "start", where), _time(s, "end", where))
+        if session.end <= session.start:
+            raise CenterDataError(f"{where}: end must be after start")
+        sessions.append(session)
+    book_sessions = []
+    for i, s in enumerate(_get(books, "sessions", list, "picture_books")):
+        where = f"picture_books.sessions[{i}]"
+        book_sessions.append(PictureBookSession(
+            _weekday(s, where), _time(s, "start", where), _time(s, "end", where),
+            _get(s, "theme", str, where), _get(s, "places", int, where)))
+    min_age = _get(books, "min_age", int, "picture_books")
+    max_age = _get(books, "max_age", int, "picture_books")
+    if not 0 <= min_age <= max_age:
+        raise CenterDataError("picture_books: min_age must not exceed max_age")
+    return Center(
+        name=_get(c, "name", str, "center"),
+        brand=_get(c, "brand", str, "center"),
+        slogan=_get(c, "slogan", str, "center"),
+        district=_get(c, "district", str, "center"),
+        address=_get(c, "address", str, "center"),
+        hours=_get(c, "hours", str, "center"),
+        help=_get(c, "help", str, "center"),
+        rooms=rooms,
+        study_seats=_get(study, "seats", int, "study_room"),
+        study_sessions=tuple(sessions),
+        book_min_age=min_age,
+        book_max_age=max_age,
+        book_sessions=tuple(book_sessions),
+        counseling_topics=tuple(str(t) for t in _get(counseling, "topics", list, "counseling")),
+    )
+
+
+def load_center(path: Path) -> Center:
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CenterDataError(f"center file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CenterDataError(f"center file {path} is not valid TOML: {exc}") from None
+    return parse_center(data)

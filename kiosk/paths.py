@@ -1,0 +1,9 @@
+"""Where the kiosk's own files live (the checkout it runs from)."""
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSETS = ROOT / "assets"
+FONTS = ASSETS / "fonts"
+FONT_REGULAR = FONTS / "NotoSansSC-Regular.otf"
+FONT_BOLD = FONTS / "NotoSansSC-Bold.otf"
+CENTER_FILE = ASSETS / "center.toml"

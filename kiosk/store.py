@@ -1,0 +1,124 @@
+"""The kiosk's local SQLite store (sqlite-utils), Kivy-free.
+
+Everything a resident submits is written here first, so the kiosk works with
+no network. A write is one transaction holding the record AND its outbox
+mutation: after a power cut either both exist or neither does.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+from kiosk.migrations import migrations
+
+# PRAGMA -> the value it must read back as. A kiosk that silently ran without
+# WAL or fsync-on-commit could lose a receipt it already printed.
+REQUIRED_PRAGMAS = {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1}
+BUSY_TIMEOUT_MS = 5000
+
+
+class StoreError(RuntimeError):
+    """The database cannot be opened safely; the kiosk must not start."""
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file (and its folder) readable by this user only."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)  # an older file, or a permissive umask at creation
+
+
+class Store:
+    """One connection to the kiosk database. Use one Store per thread."""
+
+    def __init__(self, path: Path | str | None):
+        """``path=None`` opens an in-memory database (tests, scripts)."""
+        self.path = Path(path) if path is not None else None
+        try:
+            if self.path is None:
+                conn = sqlite3.connect(":memory:", check_same_thread=False)
+            else:
+                _create_private(self.path)
+                conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+            self.db = sqlite_utils.Database(conn)
+            self._set_pragmas()
+            migrations.apply(self.db)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the kiosk database {self.path}: {exc}") from exc
+
+    def _set_pragmas(self) -> None:
+        conn = self.db.conn
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA synchronous=FULL")
+        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        required = dict(REQUIRED_PRAGMAS)
+        if self.path is None:
+            required["journal_mode"] = "memory"  # WAL does not exist in memory
+        actual = {"journal_mode": str(mode).lower()}
+        for name in ("synchronous", "foreign_keys"):
+            actual[name] = conn.execute(f"PRAGMA {name}").fetchone()[0]
+        wrong = {k: v for k, v in actual.items() if v != required[k]}
+        if wrong:
+            raise StoreError(f"database settings did not take: {wrong}, need {required}")
+
+    def pragmas(self) -> dict:
+        conn = self.db.conn
+        return {name: conn.execute(f"PRAGMA {name}").fetchone()[0] for name in REQUIRED_PRAGMAS}
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite_utils.Database]:
+        with self.db.atomic():
+            yield self.db
+
+    def enqueue(self, mutation_type: str, payload: dict) -> str:
+        """Add one outbox mutation inside the caller's transaction; return its id."""
+        if not self.db.conn.in_transaction:
+            raise StoreError("enqueue must run inside Store.transaction()")
+        mutation_id = str(uuid.uuid4())
+        self.db.execute(
+            "INSERT INTO outbox (mutation_id, type, created_at, payload) VALUES (?, ?, ?, ?)",
+            [mutation_id, mutation_type, utc_now(), json.dumps(payload, ensure_ascii=False)],
+        )
+        return mutation_id
+
+    def write(self, table: str, record: dict, mutation_type: str, pk: str = "id") -> str:
+        """Insert ``record`` into ``table`` and its outbox mutation, atomically.
+
+        Returns the mutation id. Raises (and stores nothing) if either insert fails.
+        """
+        with self.transaction():
+            self.db[table].insert(record, pk=pk)
+            return self.enqueue(mutation_type, {"table": table, "record": record})
+
+    def pending_count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
+
+    def pending(self, limit: int = 100) -> list[dict]:
+        rows = self.db.query(
+            "SELECT * FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?", [limit])
+        return [dict(row, payload=json.loads(row["payload"])) for row in rows]
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction():
+            self.db["meta"].upsert({"key": key, "value": value}, pk="key")

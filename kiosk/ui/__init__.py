@@ -1,0 +1,1 @@
+"""Kivy widgets shared by every screen (the only Kivy code besides app.py and screens/)."""

@@ -1,0 +1,74 @@
+"""Render every screen (and the idle overlays) to PNG files, then stop.
+
+Driven by the app's own clock so it runs headless in the offscreen window.
+A screenshot is taken only after the window has flipped twice with the new
+screen: a capture before the first flip can come out black.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from kivy.clock import Clock
+from kivy.core.window import Window
+
+from kiosk.ui.theme import theme
+from screens import SCREENS
+
+FLIPS_BEFORE_CAPTURE = 2
+
+
+class ScreenshotTour:
+    def __init__(self, app, outdir: Path, elder: bool):
+        self.app = app
+        self.outdir = Path(outdir)
+        self.elder = elder
+        self.written: list[Path] = []
+        self._steps = [(spec.name, self._screen(spec.name)) for spec in SCREENS]
+        self._steps += [("idle_prompt", self._prompt), ("attract", self._attract)]
+        self._flips = 0
+        self._name = ""
+
+    def start(self) -> None:
+        self.outdir.mkdir(parents=True, exist_ok=True)
+        Window.bind(on_flip=self._on_flip)
+        Clock.schedule_once(lambda _dt: self._next(), 0)
+
+    def _screen(self, name):
+        def show():
+            self.app._close_overlays()
+            self.app.go_home() if name == "home" else self.app.go(name)
+            theme.elder = self.elder
+        return show
+
+    def _prompt(self) -> None:
+        self.app.go("center_info")
+        self.app.watchdog.last_activity = Clock.get_time() - self.app.settings.idle_timeout
+        self.app._idle_tick(0)
+
+    def _attract(self) -> None:
+        self.app.idle_continue()
+        self.app.go_home()
+        self.app.watchdog.last_activity = Clock.get_time() - self.app.settings.attract_after
+        self.app._idle_tick(0)
+
+    def _next(self) -> None:
+        if not self._steps:
+            Window.unbind(on_flip=self._on_flip)
+            self.app.stop()
+            return
+        self._name, show = self._steps.pop(0)
+        show()
+        self._flips = 0
+        Window.canvas.ask_update()
+
+    def _on_flip(self, *_args) -> None:
+        self._flips += 1
+        if self._flips == FLIPS_BEFORE_CAPTURE:
+            tmp = Window.screenshot(name=str(self.outdir / f".{self._name}.png"))
+            target = self.outdir / f"{self._name}.png"
+            os.replace(tmp, target)
+            self.written.append(target)
+            Clock.schedule_once(lambda _dt: self._next(), 0)
+        elif self._flips < FLIPS_BEFORE_CAPTURE:
+            Window.canvas.ask_update()

@@ -1,0 +1,64 @@
+"""The kiosk's screens, one module (+ its .kv) each, and their registry.
+
+The registry is the single list of screens: the home tiles, the lazy screen
+manager, the screenshot tool and the tests all read it.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Tile:
+    badge: str  # one character, drawn as the tile's emblem
+    subtitle: str
+    accent: str  # a key of kiosk.ui.theme.ACCENTS
+
+
+@dataclass(frozen=True)
+class ScreenSpec:
+    name: str
+    title: str
+    module: str
+    cls: str
+    tile: Tile | None = None
+    # While a capability is being built its tile opens a clearly marked
+    # placeholder that says what is coming.
+    coming: str = ""
+
+
+_PLACEHOLDER = ("screens.placeholder", "PlaceholderScreen")
+
+SCREENS: tuple[ScreenSpec, ...] = (
+    ScreenSpec("home", "首页", "screens.home", "HomeScreen"),
+    ScreenSpec("wish", "微心愿", *_PLACEHOLDER,
+               Tile("愿", "写一张心愿卡，社区帮您实现", "red"),
+               coming="在这里填写心愿卡：写下您的微心愿，社区党员和辖区单位会认领并帮助实现。"),
+    ScreenSpec("wish_wall", "心愿墙", *_PLACEHOLDER,
+               Tile("墙", "看看大家的心愿和认领进度", "orange"),
+               coming="在这里查看心愿墙：每条微心愿的状态（待认领、已认领、已实现），不显示居民全名。"),
+    ScreenSpec("study", "自习室预约", *_PLACEHOLDER,
+               Tile("学", "共享自习室免费预约座位", "blue"),
+               coming="在这里预约共享自习室座位：选择日期和上午、下午、晚上场次，再选座位。"),
+    ScreenSpec("counseling", "恳谈室预约", *_PLACEHOLDER,
+               Tile("谈", "民情恳谈室、心理咨询预约", "teal"),
+               coming="在这里预约民情恳谈室：心理咨询、婚姻家庭、医疗康复等，内容保密，不在屏幕上公开。"),
+    ScreenSpec("points", "志愿积分", *_PLACEHOLDER,
+               Tile("分", "爱心储蓄存折、积分兑换", "green"),
+               coming="在这里查看爱心储蓄存折：志愿积分余额、服务记录和可兑换的物品。"),
+    ScreenSpec("books", "绘本馆报名", *_PLACEHOLDER,
+               Tile("书", "妈妈绘本馆，2–10岁儿童", "purple"),
+               coming="在这里为 2–10 岁的孩子报名妈妈绘本馆活动，名额已满时可以排队候补。"),
+    ScreenSpec("center_info", "服务中心介绍", "screens.center_info", "CenterInfoScreen",
+               Tile("介", "各功能室、开放时间", "brown")),
+)
+
+BY_NAME = {spec.name: spec for spec in SCREENS}
+
+
+def build_screen(name: str):
+    """Import a screen's module (loading its .kv) and make the screen."""
+    spec = BY_NAME[name]
+    cls = getattr(importlib.import_module(spec.module), spec.cls)
+    return cls(name=spec.name, spec=spec)

@@ -1,0 +1,59 @@
+"""Rebuild the kiosk's Simplified Chinese fonts in assets/fonts/.
+
+Kivy's SDL2 text provider only opens face 0 of a .ttc, and face 0 of Noto Sans
+CJK is the Japanese face, so we extract the SC face (index 2) into standalone
+OTF files, subset to the blocks the kiosk needs to keep them small.
+
+Usage (Debian): apt-get install fonts-noto-cjk && pip install fonttools
+    python tools/build_font.py
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from fontTools import subset
+from fontTools.ttLib import TTFont
+
+SOURCE = "/usr/share/fonts/opentype/noto/NotoSansCJK-{weight}.ttc"
+SC_FACE = 2  # 0 JP, 1 KR, 2 SC, 3 TC, 4 HK
+OUT = Path(__file__).resolve().parent.parent / "assets" / "fonts"
+
+# Blocks, inclusive. Extension A is there for uncommon name characters.
+RANGES = [
+    (0x0020, 0x007E),  # ASCII
+    (0x00A0, 0x00FF),  # Latin-1 (middle dot, ×, ÷)
+    (0x2000, 0x206F),  # general punctuation (—, …, “”)
+    (0x2100, 0x214F),  # letterlike symbols (℃, №)
+    (0x2190, 0x21FF),  # arrows
+    (0x2460, 0x24FF),  # enclosed alphanumerics (①)
+    (0x25A0, 0x25FF),  # geometric shapes (●, ○, ■)
+    (0x2600, 0x26FF),  # misc symbols (☆)
+    (0x2700, 0x27BF),  # dingbats (✓)
+    (0x3000, 0x303F),  # CJK symbols and punctuation
+    (0x3200, 0x32FF),  # enclosed CJK letters and months
+    (0x3400, 0x4DBF),  # CJK Extension A
+    (0x4E00, 0x9FFF),  # CJK Unified Ideographs
+    (0xFE30, 0xFE4F),  # CJK compatibility forms
+    (0xFF00, 0xFFEF),  # halfwidth and fullwidth forms
+]
+
+
+def build(weight: str) -> Path:
+    font = TTFont(SOURCE.format(weight=weight), fontNumber=SC_FACE)
+    options = subset.Options()
+    options.layout_features = ["kern"]
+    options.name_IDs = ["*"]
+    options.name_languages = ["*"]
+    options.notdef_outline = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=[c for lo, hi in RANGES for c in range(lo, hi + 1)])
+    subsetter.subset(font)
+    out = OUT / f"NotoSansSC-{weight}.otf"
+    font.save(out)
+    return out
+
+
+if __name__ == "__main__":
+    for weight in sys.argv[1:] or ["Regular", "Bold"]:
+        print(build(weight))
