@@ -22,7 +22,7 @@ from kiosk.migrations import migrations
 # PRAGMA -> the value it must read back as. A kiosk that silently ran without
 # WAL or fsync-on-commit could lose a receipt it already printed.
 REQUIRED_PRAGMAS = {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1}
-BUSY_TIMEOUT_MS = 5000
+BUSY_TIMEOUT = 5.0  # s to wait for another connection (the sync worker)
 
 
 class StoreError(RuntimeError):
@@ -44,15 +44,16 @@ def _create_private(path: Path) -> None:
 class Store:
     """One connection to the kiosk database. Use one Store per thread."""
 
-    def __init__(self, path: Path | str | None):
+    def __init__(self, path: Path | str | None, busy_timeout: float = BUSY_TIMEOUT):
         """``path=None`` opens an in-memory database (tests, scripts)."""
         self.path = Path(path) if path is not None else None
+        self.busy_timeout = busy_timeout
         try:
             if self.path is None:
                 conn = sqlite3.connect(":memory:", check_same_thread=False)
             else:
                 _create_private(self.path)
-                conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+                conn = sqlite3.connect(self.path, timeout=busy_timeout)
             self.db = sqlite_utils.Database(conn)
             self._set_pragmas()
             migrations.apply(self.db)
@@ -61,7 +62,7 @@ class Store:
 
     def _set_pragmas(self) -> None:
         conn = self.db.conn
-        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA synchronous=FULL")
         mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]

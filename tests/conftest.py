@@ -1,0 +1,27 @@
+"""Test set-up shared by every test.
+
+Kivy reads its environment at import, so it is prepared here, before any test
+module imports Kivy: a throw-away KIVY_HOME, the lobby's 1920x1080 window,
+rendered offscreen when there is no display.
+"""
+import atexit
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from kiosk import kivy_env
+
+_KIVY_HOME = Path(tempfile.mkdtemp(prefix="liulinhui-kivy-home-"))
+atexit.register(shutil.rmtree, _KIVY_HOME, ignore_errors=True)
+kivy_env.prepare(_KIVY_HOME, 1920, 1080)
+
+
+@pytest.fixture
+def kiosk(tmp_path):
+    """The real kiosk app in the real (offscreen) window, on a fake clock."""
+    from tests.harness import KioskDriver
+    driver = KioskDriver.start(tmp_path)
+    yield driver
+    driver.stop()

@@ -1,0 +1,152 @@
+"""Drive the real kiosk app in a real Kivy window, as a visitor would.
+
+The app runs in the shared offscreen window; the test owns the main loop:
+``advance`` moves a fake clock forward and runs frames, so idle timeouts are
+tested without waiting. Touches are real MotionEvents dispatched through the
+window, reaching only what a finger at that spot would reach.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from kivy.app import App
+from kivy.base import EventLoop
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.tests.common import UnitTestTouch
+from kivy.uix.label import Label
+from kivy.uix.widget import Widget
+
+from kiosk.app import KioskApp
+from kiosk.center import load_center
+from kiosk.config import KioskConfig
+from kiosk.paths import CENTER_FILE
+from kiosk.store import Store
+from kiosk.ui.theme import theme
+
+FRAME = 1 / 60
+
+
+class FakeTime:
+    """Stands in for Clock.time(); only ``advance`` moves it."""
+
+    def __init__(self, start: float):
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+
+_FAKE: FakeTime | None = None
+
+
+def fake_clock() -> FakeTime:
+    """Install one fake clock for the whole test session. It is never taken
+    away again: time must only move forwards for Kivy's scheduled events."""
+    global _FAKE
+    if _FAKE is None:
+        _FAKE = FakeTime(Clock.time())
+        Clock.time = _FAKE
+        Clock._max_fps = 0  # never sleep: frames run as fast as the test asks
+    return _FAKE
+
+
+class KioskDriver:
+    def __init__(self, app: KioskApp, store: Store, fake: FakeTime):
+        self.app = app
+        self.store = store
+        self.fake = fake
+
+    @classmethod
+    def start(cls, data_dir: Path, **settings) -> "KioskDriver":
+        EventLoop.ensure_window()
+        fake = fake_clock()
+        config = KioskConfig(data_dir=data_dir, **settings)
+        store = Store(config.db_path)
+        app = KioskApp(settings=config, center=load_center(CENTER_FILE), store=store)
+        app._run_prepare()  # build, add to the window, dispatch on_start
+        driver = cls(app, store, fake)
+        driver.frames(3)
+        return driver
+
+    def stop(self) -> None:
+        self.app.dispatch("on_stop")
+        for child in list(Window.children):
+            Window.remove_widget(child)
+        App._running_app = None
+        theme.elder = False
+        self.store.close()
+        self.frames(1)
+
+    # -- time -----------------------------------------------------------------
+    def frames(self, n: int = 2) -> None:
+        for _ in range(n):
+            self.fake.now += FRAME
+            EventLoop.idle()
+
+    def advance(self, seconds: float, step: float = 0.5) -> None:
+        """Let ``seconds`` pass on the kiosk's clock, running frames as it goes."""
+        end = self.fake.now + seconds
+        while self.fake.now < end - 1e-9:
+            self.fake.now = min(end, self.fake.now + step)
+            EventLoop.idle()
+
+    # -- finding widgets -----------------------------------------------------
+    def walk(self, within: Widget | None = None) -> Iterator[Widget]:
+        """Every widget a visitor can see now (current screen, bars, overlays),
+        or only those inside ``within``."""
+        stack = [within] if within is not None else list(Window.children)
+        while stack:
+            widget = stack.pop()
+            yield widget
+            stack.extend(widget.children)
+
+    def find_all(self, pred: Callable[[Widget], bool], within: Widget | None = None) -> list[Widget]:
+        return [w for w in self.walk(within) if pred(w)]
+
+    def find_text(self, text: str, exact: bool = True, within: Widget | None = None) -> Widget:
+        found = self.find_all(lambda w: isinstance(w, Label) and (
+            w.text == text if exact else text in w.text), within)
+        assert found, f"no widget shows {text!r}; visible texts: {self.texts()}"
+        return found[0]
+
+    def find_id(self, name: str) -> Widget:
+        for widget in self.walk():
+            target = widget.ids.get(name) if hasattr(widget, "ids") else None
+            if target is not None and target.get_root_window() is not None:
+                return target
+        raise AssertionError(f"no visible widget with id {name!r}")
+
+    def texts(self) -> list[str]:
+        return [w.text for w in self.walk() if isinstance(w, Label) and w.text]
+
+    @property
+    def screen(self):
+        return self.app.screens.current_screen
+
+    # -- touching ------------------------------------------------------------
+    def tap(self, widget: Widget) -> None:
+        self.frames(1)  # lay out what changed since the last frame before aiming
+        x, y = widget.to_window(*widget.center)
+        assert 0 <= x < Window.width and 0 <= y < Window.height, f"{widget} is off screen"
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        self.frames(2)
+        touch.touch_up()
+        self.frames(3)
+
+    def tap_at(self, x: float, y: float) -> None:
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        self.frames(2)
+        touch.touch_up()
+        self.frames(3)
+
+    def tap_text(self, text: str) -> None:
+        self.tap(self.find_text(text))
+
+    def screenshot(self, path: Path) -> Path:
+        self.frames(2)
+        written = Path(Window.screenshot(name=str(path)))
+        return written

@@ -1,0 +1,95 @@
+"""Tap through the kiosk in the real window: tiles, 返回, 首页, 长辈模式."""
+import pytest
+from kivy.metrics import dp
+
+from kiosk.ui.theme import theme
+from kiosk.ui.widgets import NavBar, Tile
+from screens import SCREENS
+
+TILE_SCREENS = [spec for spec in SCREENS if spec.tile]
+
+
+def test_home_shows_a_tile_for_every_service(kiosk):
+    assert kiosk.app.current == "home"
+    titles = [t.title for t in kiosk.find_all(lambda w: isinstance(w, Tile))]
+    assert sorted(titles) == sorted(["微心愿", "心愿墙", "自习室预约", "恳谈室预约", "志愿积分",
+                                     "绘本馆报名", "服务中心介绍"])
+    kiosk.find_text("您好！请选择您要办理的事项")
+
+
+def test_only_home_is_built_at_start(kiosk):
+    assert [s.name for s in kiosk.app.screens.screens] == ["home"]
+
+
+@pytest.mark.parametrize("spec", TILE_SCREENS, ids=[s.name for s in TILE_SCREENS])
+def test_each_tile_opens_its_screen_and_back_returns_home(kiosk, spec):
+    kiosk.tap_text(spec.title)
+    assert kiosk.app.current == spec.name
+    [nav] = kiosk.find_all(lambda w: isinstance(w, NavBar))
+    assert nav.title == spec.title
+    kiosk.find_text(spec.title)  # the title is on screen, not only in a property
+    kiosk.tap_text("‹ 返回")
+    assert kiosk.app.current == "home"
+
+
+def test_placeholders_are_clearly_marked(kiosk):
+    kiosk.tap_text("自习室预约")
+    kiosk.find_text("即将开放")
+    kiosk.find_text("共享自习室", exact=False)
+
+
+def test_home_button_from_a_deeper_screen_clears_history(kiosk):
+    kiosk.tap_text("服务中心介绍")
+    kiosk.app.go("wish")  # a later screen may link onwards; 首页 must still go home
+    assert kiosk.app.history == ["home", "center_info"]
+    kiosk.tap_text("首页")
+    assert kiosk.app.current == "home"
+    assert kiosk.app.history == []
+    kiosk.tap_text("心愿墙")
+    kiosk.tap_text("‹ 返回")
+    assert kiosk.app.current == "home"
+
+
+def test_center_info_lists_every_room_with_hours(kiosk):
+    kiosk.tap_text("服务中心介绍")
+    texts = "\n".join(kiosk.texts())
+    for room in kiosk.app.center.rooms:
+        assert room.name in texts
+        assert "开放时间：" + room.hours in texts
+    assert "每周五：中蓝菲特健身中心教练现场指导" in texts
+    assert kiosk.app.center.address in texts
+
+
+def test_elder_switch_scales_text_and_targets(kiosk):
+    button = kiosk.find_id("elder")
+    assert button.text == "长辈模式：关"
+    tile_title = kiosk.find_text("微心愿")
+    before_font, before_target = tile_title.font_size, theme.target
+    kiosk.tap(button)
+    assert theme.elder is True
+    assert button.text == "长辈模式：开"  # the state is in words, not colour only
+    assert tile_title.font_size > before_font * 1.3
+    assert theme.target >= dp(60) and theme.target > before_target
+    kiosk.tap_text("服务中心介绍")
+    home_button = kiosk.find_text("首页")
+    assert home_button.height >= dp(60)
+    elder_size = home_button.font_size
+    kiosk.tap(kiosk.find_id("elder"))
+    assert theme.elder is False
+    assert home_button.font_size * 1.3 < elder_size
+
+
+def test_status_bar_shows_center_time_and_sync_state(kiosk):
+    kiosk.find_text("柳邻惠 · 柳家营社区党群服务中心")
+    clock = kiosk.find_id("clock")
+    assert "月" in clock.text and "日" in clock.text and ":" in clock.text
+    sync = kiosk.find_id("sync")
+    assert sync.text == "未连接服务器"
+    kiosk.app.sync_state = "offline"
+    kiosk.app.pending = 3
+    kiosk.frames(1)
+    assert sync.text == "网络未连接 · 待同步 3 条"
+    kiosk.app.sync_state = "online"
+    kiosk.app.pending = 0
+    kiosk.frames(1)
+    assert sync.text == "已联网"
