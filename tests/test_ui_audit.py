@@ -1,0 +1,65 @@
+"""Every screen and overlay, in normal and elder mode, against the audit."""
+import pytest
+from kivy.utils import get_color_from_hex
+
+from kiosk.ui.theme import theme
+from screens import SCREENS
+from tests.audit import audit, contrast_ratio
+from tests.harness import KioskDriver
+
+VIEWS = [spec.name for spec in SCREENS] + ["idle_prompt", "attract"]
+
+
+@pytest.fixture
+def quick_kiosk(tmp_path):
+    # Short idle times so the overlays come up after a few seconds of clock.
+    driver = KioskDriver.start(tmp_path, idle_timeout=5, idle_countdown=20, attract_after=5)
+    yield driver
+    driver.stop()
+
+
+def show(kiosk, view: str, elder: bool) -> None:
+    theme.elder = elder
+    if view == "idle_prompt":
+        kiosk.app.go("center_info")
+        kiosk.advance(6)
+    elif view == "attract":
+        kiosk.advance(6)
+    elif view != "home":
+        kiosk.app.go(view)
+    kiosk.frames(3)
+
+
+@pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
+@pytest.mark.parametrize("view", VIEWS)
+def test_view_meets_the_elderly_friendly_rules(quick_kiosk, view, elder):
+    show(quick_kiosk, view, elder)
+    widgets = list(quick_kiosk.walk())
+    assert len(widgets) > 10
+    assert audit(widgets, elder) == []
+
+
+def test_the_audit_catches_what_it_is_for(quick_kiosk):
+    """The audit is only worth its test if it fails on bad screens."""
+    from kivy.uix.button import Button
+    from kivy.uix.label import Label
+    home = quick_kiosk.screen
+    home.add_widget(Label(text="小字", font_size=10, color=(0, 0, 0, 1)))
+    home.add_widget(Label(text="浅色字", font_size=40, color=(.8, .8, .8, 1)))
+    home.add_widget(Label(text="\U00020000", font_size=40, color=(0, 0, 0, 1)))
+    home.add_widget(Button(text="点", size_hint=(None, None), size=(30, 30)))
+    from kiosk.ui.widgets import StateText
+    home.add_widget(StateText(text=""))
+    quick_kiosk.frames(2)
+    problems = "\n".join(audit(list(quick_kiosk.walk()), elder=True))
+    assert "text 10.0dp < 18dp" in problems
+    assert "touch target 30x30" in problems
+    assert "colour alone" in problems
+    assert "Label('浅色字'): contrast 1." in problems
+    assert "no glyph for '\U00020000'" in problems
+
+
+def test_contrast_formula_matches_wcag():
+    black, white = (0, 0, 0, 1), (1, 1, 1, 1)
+    assert contrast_ratio(black, white) == pytest.approx(21.0)
+    assert contrast_ratio(get_color_from_hex("#777777"), white) == pytest.approx(4.48, abs=0.01)
