@@ -20,7 +20,6 @@ from kiosk.idle import IdleEvent, IdleState, IdleWatchdog
 from kiosk.store import Store
 from kiosk.ui import theme as th
 from kiosk.ui.fonts import register_fonts
-from kiosk.ui.overlays import AttractLoop, IdlePrompt
 from kiosk.ui.screens import LazyScreenManager
 from kiosk.ui.theme import theme
 from kiosk.ui.widgets import StatusBar, Surface
@@ -61,8 +60,8 @@ class KioskApp(App):
         self.store = store
         self.watchdog = IdleWatchdog(settings.idle_timeout, settings.idle_countdown,
                                      settings.attract_after)
-        self.prompt: IdlePrompt | None = None
-        self.attract: AttractLoop | None = None
+        self.prompt = None  # the IdlePrompt overlay while it is open
+        self.attract = None  # the AttractLoop overlay while it is open
         self._events = []
 
     # -- properties the status bar shows -------------------------------------
@@ -155,6 +154,9 @@ class KioskApp(App):
     def _idle_tick(self, _dt) -> None:
         now = Clock.get_time()
         event = self.watchdog.tick(now, on_home=self.current == "home")
+        if event in (IdleEvent.PROMPT, IdleEvent.ATTRACT):
+            # Loaded on first use: it is not needed for the first frame.
+            from kiosk.ui.overlays import AttractLoop, IdlePrompt
         if event is IdleEvent.PROMPT:
             self.prompt = IdlePrompt(seconds_left=self.watchdog.seconds_left(now))
             self.prompt.open()

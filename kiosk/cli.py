@@ -56,11 +56,11 @@ def main(argv=None) -> int:
     except (ConfigError, CenterDataError) as exc:
         return fail(str(exc))
 
-    headless = args.screenshots is not None
-    if headless:
-        # Screenshots use demo-free, throw-away data: never the lobby's database.
+    headless = args.screenshots is not None or args.first_frame
+    if args.screenshots is not None:
+        # Screenshots use throw-away data, never the lobby's database.
         settings = replace(settings, data_dir=Path(tempfile.mkdtemp(prefix="liulinhui-shots-")))
-    elif not kivy_env.display_available():
+    if not headless and not kivy_env.display_available():
         return fail("no display to open (DISPLAY / WAYLAND_DISPLAY are not set); "
                     "run it on the kiosk's screen, or use --screenshots DIR", 2)
 
@@ -76,7 +76,7 @@ def main(argv=None) -> int:
     from kiosk.app import KioskApp  # creates the window
 
     app = KioskApp(settings=settings, center=center, store=store)
-    if headless:
+    if args.screenshots is not None:
         from kiosk.ui.tour import ScreenshotTour
         tour = ScreenshotTour(app, args.screenshots, elder=args.elder)
         app.bind(on_start=lambda *_: tour.start())
@@ -86,7 +86,7 @@ def main(argv=None) -> int:
         app.run()
     finally:
         store.close()
-    if headless:
+    if args.screenshots is not None:
         print(f"{len(tour.written)} screenshots in {args.screenshots}")
     return 0
 

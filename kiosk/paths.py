@@ -4,6 +4,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "assets"
 FONTS = ASSETS / "fonts"
-FONT_REGULAR = FONTS / "NotoSansSC-Regular.otf"
-FONT_BOLD = FONTS / "NotoSansSC-Bold.otf"
+FONT_REGULAR = FONTS / "NotoSansSC-Regular.ttf"
+FONT_BOLD = FONTS / "NotoSansSC-Bold.ttf"
 CENTER_FILE = ASSETS / "center.toml"
