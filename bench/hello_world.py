@@ -1,5 +1,7 @@
-"""Baseline for bench/startup.py: the smallest Kivy app, exiting at its first frame."""
+"""Baseline for the benches: the smallest Kivy app. It exits at its first
+frame, or with --stay keeps running (bench/idle_cpu.py)."""
 import os
+import sys
 import tempfile
 import time
 
@@ -20,7 +22,8 @@ class HelloApp(App):
     def first_flip(self, *_args):
         Window.unbind(on_flip=self.first_flip)
         print(f"first_frame {time.perf_counter():.4f}", flush=True)
-        self.stop()
+        if "--stay" not in sys.argv:
+            self.stop()
 
 
 if __name__ == "__main__":

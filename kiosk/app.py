@@ -20,6 +20,7 @@ from kiosk.idle import IdleEvent, IdleState, IdleWatchdog
 from kiosk.store import Store
 from kiosk.ui import theme as th
 from kiosk.ui.fonts import register_fonts
+from kiosk.ui.power import PowerSaver
 from kiosk.ui.screens import LazyScreenManager
 from kiosk.ui.theme import theme
 from kiosk.ui.widgets import StatusBar, Surface
@@ -95,6 +96,7 @@ class KioskApp(App):
         return root
 
     def on_start(self) -> None:
+        self.power = PowerSaver(Clock)
         self.watchdog.activity(Clock.get_time())
         self._events = [
             Clock.schedule_interval(self._idle_tick, IDLE_TICK_SECONDS),
@@ -104,6 +106,7 @@ class KioskApp(App):
                     on_key_down=self._on_activity)
 
     def on_stop(self) -> None:
+        self.power.wake()
         for event in self._events:
             event.cancel()
         self._events = []
@@ -136,6 +139,7 @@ class KioskApp(App):
 
     # -- idle watchdog -----------------------------------------------------------
     def _on_touch_down(self, _window, _touch):
+        self.power.wake()
         woke = self.watchdog.activity(Clock.get_time())
         if woke is IdleEvent.WAKE:
             self._close_overlays()
@@ -143,6 +147,7 @@ class KioskApp(App):
         return False
 
     def _on_activity(self, *_args):
+        self.power.wake()
         if self.watchdog.activity(Clock.get_time()) is IdleEvent.WAKE:
             self._close_overlays()
         return False
@@ -153,6 +158,7 @@ class KioskApp(App):
 
     def _idle_tick(self, _dt) -> None:
         now = Clock.get_time()
+        self.power.update(now - self.watchdog.last_activity)
         event = self.watchdog.tick(now, on_home=self.current == "home")
         if event in (IdleEvent.PROMPT, IdleEvent.ATTRACT):
             # Loaded on first use: it is not needed for the first frame.

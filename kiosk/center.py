@@ -5,10 +5,11 @@ with a message that names the entry, so a typo never reaches the screen.
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
+
+from kiosk.tomlfile import read_toml
 
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")  # weekday 1..7
 
@@ -167,10 +168,4 @@ def parse_center(data: dict) -> Center:
 
 
 def load_center(path: Path) -> Center:
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CenterDataError(f"center file not found: {path}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise CenterDataError(f"center file {path} is not valid TOML: {exc}") from None
-    return parse_center(data)
+    return parse_center(read_toml(path, "center file", CenterDataError))

@@ -7,7 +7,6 @@ can change one value without editing it.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import platformdirs
 
 from kiosk.paths import CENTER_FILE
+from kiosk.tomlfile import read_toml
 
 APP_NAME = "liulinhui-kiosk"
 MIN_COUNTDOWN = 20  # seconds; the idle prompt must be readable by a slow reader
@@ -125,12 +125,7 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
     path = path or default_config_file(env)
     values: dict = {}
     if path is not None:
-        try:
-            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"config file not found: {path}") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+        data = read_toml(path, "config file", ConfigError)
         for keys, name in _FILE_KEYS.items():
             node = data
             for key in keys:

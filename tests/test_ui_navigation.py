@@ -93,3 +93,17 @@ def test_status_bar_shows_center_time_and_sync_state(kiosk):
     kiosk.app.pending = 0
     kiosk.frames(1)
     assert sync.text == "已联网"
+
+
+def test_screenshots_show_what_the_visitor_sees(kiosk, tmp_path):
+    from kivy.core.image import Image as CoreImage
+    normal = kiosk.screenshot(tmp_path / "normal.png")
+    kiosk.tap(kiosk.find_id("elder"))
+    elder = kiosk.screenshot(tmp_path / "elder.png")
+    a = CoreImage(str(normal), keep_data=True)
+    b = CoreImage(str(elder), keep_data=True)
+    assert a.size == b.size == (1920, 1080)
+    # The status bar is drawn (brand red at its left edge), not a black frame.
+    r, g, bl, _ = a.read_pixel(5, 5)
+    assert r > 0.5 and g < 0.3 and bl < 0.3
+    assert normal.read_bytes() != elder.read_bytes()  # elder mode visibly changed the screen
