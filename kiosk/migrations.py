@@ -30,3 +30,10 @@ def m001_meta_and_outbox(db):
         """
     )
     db.execute("CREATE INDEX outbox_pending ON outbox(state, seq)")
+
+
+@migrations()
+def m002_ime_learned(db):
+    # Words picked on the pinyin keyboard from non-personal fields (bounded).
+    db["ime_learned"].create({"word": str, "picks": int, "last_used": str}, pk="word",
+                             not_null={"picks", "last_used"})
