@@ -11,6 +11,7 @@ imports either package (pypinyin alone costs ~57 MB).
 from __future__ import annotations
 
 import collections
+import math
 import re
 import sqlite3
 import time
@@ -25,9 +26,11 @@ IME = ROOT / "assets" / "ime"
 OUT = IME / "pinyin.sqlite"
 DICT = Path(jieba.__file__).parent / "dict.txt"
 HAN = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
-SYLLABLE = re.compile(r"^[a-z]+$")
+# Syllables need a vowel: the interjections m, n, ng, hm (呣 嗯) would
+# otherwise swallow the initials of abbreviations such as mqkts or nq.
+SYLLABLE = re.compile(r"^[a-z]*[aeiouv][a-z]*$")
 MAX_LEN = 8
-DOMAIN_FREQ = 150000  # kiosk words come first among words that sound alike
+DOMAIN_FREQ = 300000  # kiosk words come first among words that sound alike
 RARE_CHAR_FREQ = 1  # characters jieba lacks: typeable, ranked last
 # jieba lists 210,000 multi-character words seen fewer than 5 times (rare
 # idioms, names, terms); leaving them out halves the index and loses no
@@ -96,8 +99,17 @@ def main() -> None:
     db.executemany(
         "INSERT INTO words VALUES (?, ?, ?, ?, ?)",
         ((w, s, " ".join(x[0] for x in s.split()), len(w), f) for (w, s), f in rows.items()))
-    db.executemany("INSERT INTO name_chars VALUES (?, ?, ?)",
-                   ((c, s, n) for (c, s), n in name_chars.items()))
+    # jieba's person names lean to novels and history (郭靖 before 陈静): the
+    # list of today's common given-name characters comes first.
+    common = list(dict.fromkeys(c for line in lines(IME / "given_name_chars.txt")
+                                for c in line.split()))
+    for rank, char in enumerate(common):
+        for reading in pinyin(char, heteronym=True, style=Style.NORMAL)[0]:
+            name_chars[(char, reading)] += 0  # present even if jieba never saw it
+    boost = {c: 8000 * (1 - rank / len(common)) for rank, c in enumerate(common)}
+    db.executemany("INSERT INTO name_chars VALUES (?, ?, ?)", (
+        (c, s, round(1000 * math.log1p(n) + boost.get(c, 0)))
+        for (c, s), n in name_chars.items()))
     db.executemany("INSERT INTO surnames VALUES (?, ?, ?)",
                    ((s, " ".join(syllables_of(s)), rank) for rank, s in enumerate(surnames)))
     db.executemany("INSERT OR IGNORE INTO syllables VALUES (?)",

@@ -215,42 +215,45 @@ class PinyinEngine:
         return "".join(best[n][1]) if best[n] else None
 
     def _name_candidates(self, typed, segs, after_surname) -> list[Candidate]:
-        best = segs[0][1]
+        best_cost, best = segs[0]
+        readings = [seg for cost, seg in segs if cost == best_cost]  # li'na and lin'a
         n = len(best)
         out: list[Candidate] = []
         if not after_surname:
-            for s_len in (1, 2):
-                if s_len > n:
-                    continue
-                for surname in self._surnames(best[:s_len], s_len == n)[:3]:
-                    if s_len == n:
+            scored = []
+            for seg in readings:
+                for s_len in (1, 2):
+                    if s_len >= len(seg):
                         continue
-                    for given in self._given_names(best[s_len:], 3):
-                        out.append(Candidate(surname + given, n, typed, "name"))
-            out.sort(key=lambda c: 0)  # keep surname rank order
+                    for rank, surname in enumerate(self._surnames(seg[:s_len], False)[:3]):
+                        for score, given in self._given_names(seg[s_len:], 3):
+                            scored.append((score - rank, surname + given, len(seg)))
+            scored.sort(key=lambda r: -r[0])
+            out += [Candidate(text, units, typed, "name") for _s, text, units in scored]
             for s_len in (2, 1):
                 if s_len <= n:
                     consumed = _consumed(typed, best[:s_len])
                     out += [Candidate(s, s_len, consumed, "surname")
                             for s in self._surnames(best[:s_len], s_len == n)]
         else:
-            out += [Candidate(g, n, typed, "name") for g in self._given_names(best, 4)]
+            out += [Candidate(g, n, typed, "name") for _s, g in self._given_names(best, 4)]
         consumed = _consumed(typed, best[:1])
         out += [Candidate(c, 1, consumed, "name") for c, _w in self._name_chars(best[0], n == 1, 30)]
         out += [Candidate(w, 1, consumed) for w, _f in self._words(best[:1], n == 1, 60) if len(w) == 1]
         return out
 
-    def _given_names(self, units: tuple[Unit, ...], beam: int) -> list[str]:
-        """Likely given names for the units: a small beam over name characters."""
+    def _given_names(self, units: tuple[Unit, ...], beam: int) -> list[tuple[float, str]]:
+        """Likely given names for the units, as (score, name): a small beam
+        over name characters, scored in the same log units for every length."""
         paths: list[tuple[float, str]] = [(0.0, "")]
         for i, unit in enumerate(units):
             last = i == len(units) - 1
             chars = self._name_chars(unit, last, beam)
             if not chars:  # no name uses this syllable: ordinary characters
                 chars = [(w, 1) for w, _f in self._words((unit,), last, beam) if len(w) == 1]
-            paths = sorted(((s + math.log(w + 1), p + c) for s, p in paths for c, w in chars),
+            paths = sorted(((s + w / 1000, p + c) for s, p in paths for c, w in chars),
                            reverse=True)[:beam * 2]
-        return [p for _s, p in paths[:beam]]
+        return [(s / max(1, len(units)), p) for s, p in paths[:beam]]
 
     def learn(self, candidate: Candidate) -> None:
         if self.learner is not None and candidate.source in ("word", "phrase"):
