@@ -61,6 +61,7 @@ class KioskApp(App):
         self.store = store
         self.watchdog = IdleWatchdog(settings.idle_timeout, settings.idle_countdown,
                                      settings.attract_after)
+        self._keyboard = None
         self.prompt = None  # the IdlePrompt overlay while it is open
         self.attract = None  # the AttractLoop overlay while it is open
         self._events = []
@@ -114,6 +115,18 @@ class KioskApp(App):
                       on_key_down=self._on_activity)
         self._close_overlays()
 
+    @property
+    def keyboard(self):
+        """The on-screen keyboard dock, made on first use (not needed for the
+        first frame): it sits under the screen and takes space from it."""
+        if self._keyboard is None:
+            from kiosk.ime.engine import PinyinEngine
+            from kiosk.ime.learn import LearnedWords
+            from kiosk.ui.textentry import KeyboardDock
+            self._keyboard = KeyboardDock(engine=PinyinEngine(learner=LearnedWords(self.store)))
+            self.root.add_widget(self._keyboard)
+        return self._keyboard
+
     # -- navigation ------------------------------------------------------------
     def go(self, name: str) -> None:
         if name != self.current:
@@ -128,6 +141,8 @@ class KioskApp(App):
         self._show("home")
 
     def _show(self, name: str) -> None:
+        if self._keyboard is not None:
+            self._keyboard.close()
         self.screens.show(name)
         self.current = name
 

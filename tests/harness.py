@@ -125,6 +125,13 @@ class KioskDriver:
     def screen(self):
         return self.app.screens.current_screen
 
+    def open_entry_preview(self):
+        """The page with one field of each kind (until service screens have them)."""
+        from kiosk.ui.textentry import open_entry_preview
+        screen = open_entry_preview(self.app)
+        self.frames(2)
+        return screen
+
     # -- touching ------------------------------------------------------------
     def tap(self, widget: Widget) -> None:
         self.frames(1)  # lay out what changed since the last frame before aiming

@@ -29,7 +29,8 @@ def test_screenshots_render_every_screen(tmp_path, elder):
     args = ["--screenshots", str(out), "--size", "1280x800"] + (["--elder"] if elder else [])
     result = run_main(*args)
     assert result.returncode == 0, result.stderr[-2000:]
-    expected = {spec.name for spec in SCREENS} | {"idle_prompt", "attract"}
+    expected = {spec.name for spec in SCREENS} | {"idle_prompt", "attract", "keyboard",
+                                                   "keyboard_name", "keypad"}
     assert {p.stem for p in out.glob("*.png")} == expected
     for name in expected:
         image = CoreImage(str(out / f"{name}.png"))

@@ -7,7 +7,10 @@ from screens import SCREENS
 from tests.audit import audit, contrast_ratio
 from tests.harness import KioskDriver
 
-VIEWS = [spec.name for spec in SCREENS] + ["idle_prompt", "attract"]
+VIEWS = [spec.name for spec in SCREENS] + ["idle_prompt", "attract", "keyboard", "keyboard_name",
+                                           "keypad"]
+KEYBOARDS = {"keyboard": ("wish", "xinlizix"), "keyboard_name": ("name", "zhangwei"),
+             "keypad": ("phone", "")}
 
 
 @pytest.fixture
@@ -25,6 +28,8 @@ def show(kiosk, view: str, elder: bool) -> None:
         kiosk.advance(6)
     elif view == "attract":
         kiosk.advance(6)
+    elif view in KEYBOARDS:
+        kiosk.open_entry_preview().show_keyboard(*KEYBOARDS[view])
     elif view != "home":
         kiosk.app.go(view)
     kiosk.frames(3)

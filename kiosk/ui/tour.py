@@ -1,8 +1,9 @@
 """Render every screen (and the idle overlays) to PNG files, then stop.
 
 Driven by the app's own clock so it runs headless in the offscreen window.
-A screenshot is taken only after the window has flipped twice with the new
-screen: a capture before the first flip can come out black.
+A screenshot is taken only after the window has flipped a few times with the
+new screen: a capture before the first flip can come out black, and a field
+focused for the keyboard is scrolled into view a frame later.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from kivy.core.window import Window
 from kiosk.ui.theme import theme
 from screens import SCREENS
 
-FLIPS_BEFORE_CAPTURE = 2
+FLIPS_BEFORE_CAPTURE = 4  # layout, a scroll into view, then a clean frame
 
 
 class ScreenshotTour:
@@ -25,7 +26,10 @@ class ScreenshotTour:
         self.elder = elder
         self.written: list[Path] = []
         self._steps = [(spec.name, self._screen(spec.name)) for spec in SCREENS]
-        self._steps += [("idle_prompt", self._prompt), ("attract", self._attract)]
+        self._steps += [("keyboard", self._keyboard("wish", "xinlizix")),
+                        ("keyboard_name", self._keyboard("name", "zhangwei")),
+                        ("keypad", self._keyboard("phone")),
+                        ("idle_prompt", self._prompt), ("attract", self._attract)]
         self._flips = 0
         self._name = ""
 
@@ -39,6 +43,12 @@ class ScreenshotTour:
             self.app._close_overlays()
             self.app.go_home() if name == "home" else self.app.go(name)
             theme.elder = self.elder
+        return show
+
+    def _keyboard(self, field: str, typed: str = ""):
+        def show():
+            from kiosk.ui.textentry import open_entry_preview
+            open_entry_preview(self.app).show_keyboard(field, typed)
         return show
 
     def _prompt(self) -> None:
