@@ -5,7 +5,7 @@ plus pypinyin's readings (MIT) give the vocabulary; computing pinyin for
 every word takes ~20 s, so the kiosk ships the finished index and never
 imports either package (pypinyin alone costs ~57 MB).
 
-    pip install jieba==0.42.1 pypinyin==0.55.0
+    pip install -e '.[build]'
     python tools/build_ime_index.py
 """
 from __future__ import annotations
