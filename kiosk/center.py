@@ -6,7 +6,7 @@ with a message that names the entry, so a typo never reaches the screen.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 
 from kiosk.tomlfile import read_toml
@@ -57,6 +57,26 @@ class PictureBookSession:
 
 
 @dataclass(frozen=True)
+class CounselingSlot:
+    weekday: int
+    start: time
+    end: time
+    counselor: str
+
+
+@dataclass(frozen=True)
+class BookingRules:
+    window_days: int = 7
+    sessions_per_day: int = 2
+    checkin_before_minutes: int = 15
+    checkin_after_minutes: int = 30
+    no_show_limit: int = 3
+    no_show_block_days: int = 14
+    closed_weekdays: tuple[int, ...] = ()
+    holidays: tuple[date, ...] = ()
+
+
+@dataclass(frozen=True)
 class Center:
     name: str
     brand: str
@@ -72,6 +92,8 @@ class Center:
     book_max_age: int
     book_sessions: tuple[PictureBookSession, ...]
     counseling_topics: tuple[str, ...]
+    counseling_slots: tuple[CounselingSlot, ...] = ()
+    rules: BookingRules = BookingRules()
 
     def room(self, room_id: str) -> Room:
         for room in self.rooms:
@@ -149,7 +171,14 @@ def parse_center(data: dict) -> Center:
     max_age = _get(books, "max_age", int, "picture_books")
     if not 0 <= min_age <= max_age:
         raise CenterDataError("picture_books: min_age must not exceed max_age")
+    slots = tuple(
+        CounselingSlot(_weekday(t, f"counseling.slots[{i}]"), _time(t, "start", f"counseling.slots[{i}]"),
+                       _time(t, "end", f"counseling.slots[{i}]"),
+                       _get(t, "counselor", str, f"counseling.slots[{i}]"))
+        for i, t in enumerate(counseling.get("slots", [])))
     return Center(
+        counseling_slots=slots,
+        rules=_rules(data.get("bookings", {})),
         name=_get(c, "name", str, "center"),
         brand=_get(c, "brand", str, "center"),
         slogan=_get(c, "slogan", str, "center"),
@@ -165,6 +194,25 @@ def parse_center(data: dict) -> Center:
         book_sessions=tuple(book_sessions),
         counseling_topics=tuple(str(t) for t in _get(counseling, "topics", list, "counseling")),
     )
+
+
+def _rules(t: dict) -> BookingRules:
+    values = {}
+    for key in ("window_days", "sessions_per_day", "checkin_before_minutes",
+                "checkin_after_minutes", "no_show_limit", "no_show_block_days"):
+        if key in t:
+            value = _get(t, key, int, "bookings")
+            if value < 0:
+                raise CenterDataError(f"bookings.{key} must not be negative")
+            values[key] = value
+    days = t.get("closed_weekdays", [])
+    if not all(isinstance(d, int) and 1 <= d <= 7 for d in days):
+        raise CenterDataError("bookings.closed_weekdays: weekdays are 1 (Monday) to 7 (Sunday)")
+    try:
+        holidays = tuple(date.fromisoformat(str(d)) for d in t.get("holidays", []))
+    except ValueError:
+        raise CenterDataError("bookings.holidays: dates look like 2027-02-17") from None
+    return BookingRules(**values, closed_weekdays=tuple(days), holidays=holidays)
 
 
 def load_center(path: Path) -> Center:

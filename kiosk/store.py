@@ -86,9 +86,22 @@ class Store:
         self.db.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite_utils.Database]:
-        with self.db.atomic():
+    def transaction(self, immediate: bool = False) -> Iterator[sqlite_utils.Database]:
+        """One atomic unit (nested calls become savepoints). ``immediate``
+        takes the write lock at the start, for read-then-write checks such
+        as "is there still a place?" that must not race another writer."""
+        conn = self.db.conn
+        if not immediate or conn.in_transaction:
+            with self.db.atomic():
+                yield self.db
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
             yield self.db
+        except BaseException:
+            self.db.rollback()
+            raise
+        conn.execute("COMMIT")
 
     def enqueue(self, mutation_type: str, payload: dict) -> str:
         """Add one outbox mutation inside the caller's transaction; return its id."""

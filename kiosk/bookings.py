@@ -1,0 +1,347 @@
+"""One booking engine for the study room, the picture-book corner and the
+counseling room (no Kivy).
+
+Every write is one transaction holding the booking and its outbox mutation.
+Places are guarded by UNIQUE indexes in the database (see migrations
+m003); capacity and per-person limits are checked inside the same
+transaction, which SQLite serialises, so racing writers get a clear answer.
+"""
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from kiosk.center import Center
+from kiosk.store import Store
+from kiosk.validation import (
+    FieldError, normalise_phone, validate_age, validate_all, validate_name, validate_note)
+
+ACTIVE = ("booked", "checked_in")
+WEEKDAY_WORDS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+NOTE_LIMIT = 100
+PAUSE_KEY = "bookings_paused"
+
+
+class BookingError(Exception):
+    """A booking that cannot be made or changed; ``message`` is for the screen."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Slot:
+    kind: str
+    day: date
+    session: str
+    label: str  # e.g. 上午 08:30–12:00
+    starts_at: datetime
+    capacity: int
+    taken: int
+    details: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def left(self) -> int:
+        return max(0, self.capacity - self.taken)
+
+
+def day_label(day: date, today: date) -> str:
+    prefix = {0: "今天 ", 1: "明天 ", 2: "后天 "}.get((day - today).days, "")
+    return f"{prefix}{day.month}月{day.day}日 {WEEKDAY_WORDS[day.weekday()]}"
+
+
+def _span(start: time, end: time) -> str:
+    return f"{start:%H:%M}–{end:%H:%M}"
+
+
+class Bookings:
+    def __init__(self, store: Store, center: Center, now: Callable[[], datetime] = datetime.now):
+        self.store = store
+        self.db = store.db
+        self.center = center
+        self.rules = center.rules
+        self.now = now
+
+    # -- what can be booked -------------------------------------------------
+    def pause(self, message: str) -> None:
+        self.store.set_meta(PAUSE_KEY, message or "预约暂停，请找值班工作人员")
+
+    def resume(self) -> None:
+        with self.store.transaction() as db:
+            db.execute("DELETE FROM meta WHERE key = ?", [PAUSE_KEY])
+
+    def paused(self) -> str | None:
+        return self.store.get_meta(PAUSE_KEY)
+
+    def open_days(self) -> list[date]:
+        today = self.now().date()
+        days = (today + timedelta(days=i) for i in range(self.rules.window_days + 1))
+        return [d for d in days if d.isoweekday() not in self.rules.closed_weekdays
+                and d not in self.rules.holidays]
+
+    def _taken(self, kind: str, day: date, session: str) -> int:
+        return self.db.execute(
+            "SELECT count(*) FROM bookings WHERE kind = ? AND day = ? AND session = ? "
+            "AND status IN ('booked', 'checked_in')", [kind, day.isoformat(), session]).fetchone()[0]
+
+    def study_sessions(self, day: date) -> list[Slot]:
+        now = self.now()
+        slots = []
+        for s in self.center.study_sessions:
+            starts = datetime.combine(day, s.start)
+            if datetime.combine(day, s.end) <= now:
+                continue  # already over
+            slots.append(Slot("study", day, s.id, f"{s.name} {_span(s.start, s.end)}", starts,
+                              self.center.study_seats, self._taken("study", day, s.id),
+                              {"name": s.name}))
+        return slots
+
+    def seat_map(self, day: date, session: str) -> dict[int, bool]:
+        taken = {r[0] for r in self.db.execute(
+            "SELECT seat FROM bookings WHERE kind = 'study' AND day = ? AND session = ? "
+            "AND status IN ('booked', 'checked_in')", [day.isoformat(), session])}
+        return {seat: seat in taken for seat in range(1, self.center.study_seats + 1)}
+
+    def book_sessions(self) -> list[Slot]:
+        now = self.now()
+        slots = []
+        for day in self.open_days():
+            for i, s in enumerate(self.center.book_sessions):
+                starts = datetime.combine(day, s.start)
+                if s.weekday != day.isoweekday() or starts <= now:
+                    continue
+                slots.append(Slot("books", day, f"pb{i}", f"{_span(s.start, s.end)} {s.theme}", starts,
+                                  s.places, self._taken("books", day, f"pb{i}"),
+                                  {"theme": s.theme, "ages": f"{self.center.book_min_age}–"
+                                   f"{self.center.book_max_age} 岁", "waiting": self._waiting(day, f"pb{i}")}))
+        return slots
+
+    def _waiting(self, day: date, session: str) -> int:
+        return self.db.execute(
+            "SELECT count(*) FROM bookings WHERE kind = 'books' AND day = ? AND session = ? "
+            "AND status = 'waiting'", [day.isoformat(), session]).fetchone()[0]
+
+    def counseling_slots(self) -> list[Slot]:
+        now = self.now()
+        slots = []
+        for day in self.open_days():
+            for i, s in enumerate(self.center.counseling_slots):
+                starts = datetime.combine(day, s.start)
+                if s.weekday != day.isoweekday() or starts <= now:
+                    continue
+                slots.append(Slot("counseling", day, f"c{i}", f"{_span(s.start, s.end)} {s.counselor}",
+                                  starts, 1, self._taken("counseling", day, f"c{i}")))
+        return [s for s in slots if s.left]
+
+    # -- making bookings -------------------------------------------------------
+    def _check_open(self, phone: str, kind: str) -> None:
+        message = self.paused()
+        if message:
+            raise BookingError("paused", message)
+        blocked = self.blocked_until(phone)
+        if blocked and kind != "counseling":
+            raise BookingError(
+                "blocked", f"近 30 天内有 {self.rules.no_show_limit} 次预约未签到，自助预约暂停至"
+                f"{blocked.month}月{blocked.day}日。如有疑问，请找值班工作人员。")
+
+    def _check_day(self, day: date) -> None:
+        if day not in self.open_days():
+            raise BookingError("closed", "这一天不能预约（不在可预约日期内或闭馆）")
+
+    def _insert(self, record: dict, mutation: str = "booking.create") -> dict:
+        """Store a new booking with a fresh ticket; retry if the ticket is taken."""
+        for _attempt in range(5):
+            record = dict(record, ticket=f"{secrets.randbelow(10**6):06d}")
+            try:
+                with self.store.transaction(immediate=True) as db:
+                    db["bookings"].insert(record)
+                    self._event(record["id"], "created:" + record["status"])
+                    self.store.enqueue(mutation, {"booking": record})
+                return record
+            except sqlite3.IntegrityError as exc:
+                if "bookings.ticket" not in str(exc):
+                    raise
+        raise BookingError("busy", "系统繁忙，请再试一次")
+
+    def _event(self, booking_id: str, event: str) -> None:
+        self.db["booking_events"].insert({"booking_id": booking_id, "event": event,
+                                          "at": self.now().isoformat(timespec="seconds")})
+
+    def _base(self, kind: str, day: date | None, session: str | None, name: str, phone: str,
+              starts: datetime | None, status: str = "booked") -> dict:
+        stamp = self.now().isoformat(timespec="seconds")
+        return {"id": str(uuid.uuid4()), "kind": kind, "day": day.isoformat() if day else None,
+                "session": session, "seat": None, "starts_at": starts.isoformat() if starts else None,
+                "name": name, "phone": phone, "child_name": None, "child_age": None, "topic": None,
+                "note": None, "status": status, "created_at": stamp, "updated_at": stamp}
+
+    def book_study(self, day: date, session: str, seat: int, name: str, phone: str) -> dict:
+        v = validate_all(name=lambda: validate_name(name), phone=lambda: normalise_phone(phone))
+        name, phone = v["name"], v["phone"]
+        self._check_open(phone, "study")
+        self._check_day(day)
+        slot = next((s for s in self.study_sessions(day) if s.session == session), None)
+        if slot is None:
+            raise BookingError("closed", "这个场次已结束或不存在")
+        if not 1 <= seat <= self.center.study_seats:
+            raise BookingError("no_seat", "没有这个座位")
+        same_day = self.db.execute(
+            "SELECT count(*) FROM bookings WHERE kind = 'study' AND phone = ? AND day = ? "
+            "AND status IN ('booked', 'checked_in')", [phone, day.isoformat()]).fetchone()[0]
+        if same_day >= self.rules.sessions_per_day:
+            raise BookingError("limit", f"每人每天最多预约 {self.rules.sessions_per_day} 个场次")
+        record = dict(self._base("study", day, session, name, phone, slot.starts_at), seat=seat)
+        try:
+            return self._insert(record)
+        except sqlite3.IntegrityError as exc:
+            if "phone" in str(exc):
+                raise BookingError("duplicate", "您已预约了这个场次（每人每场一个座位）") from None
+            raise BookingError("seat_taken", f"{seat} 号座位刚刚被别人约走了，请换一个座位") from None
+
+    def book_picture(self, day: date, session: str, child_name: str, child_age, guardian: str,
+                     phone: str) -> dict:
+        low, high = self.center.book_min_age, self.center.book_max_age
+        v = validate_all(child_name=lambda: validate_name(child_name, "child_name"),
+                         child_age=lambda: validate_age(child_age, low, high, "child_age"),
+                         name=lambda: validate_name(guardian), phone=lambda: normalise_phone(phone))
+        child_name, age, guardian, phone = v["child_name"], v["child_age"], v["name"], v["phone"]
+        self._check_open(phone, "books")
+        slot = next((s for s in self.book_sessions() if s.day == day and s.session == session), None)
+        if slot is None:
+            raise BookingError("closed", "这场绘本活动不能报名了")
+        with self.store.transaction(immediate=True):  # count and insert under one write lock
+            full = self._taken("books", day, session) >= slot.capacity
+            record = dict(self._base("books", day, session, guardian, phone, slot.starts_at,
+                                     "waiting" if full else "booked"),
+                          child_name=child_name, child_age=age)
+            try:
+                return self._insert(record)
+            except sqlite3.IntegrityError:
+                raise BookingError("duplicate", "这个孩子已经报名了这一场") from None
+
+    def request_counseling(self, topic: str, slot: Slot | None, name: str, phone: str, note: str,
+                           consent: bool) -> dict:
+        def check_topic():
+            if topic not in self.center.counseling_topics:
+                raise FieldError("topic", "请选择一个咨询类别")
+            return topic
+
+        def check_consent():
+            if not consent:
+                raise FieldError("consent", "请先阅读并同意个人信息的使用说明")
+            return True
+        v = validate_all(topic=check_topic, name=lambda: validate_name(name),
+                         phone=lambda: normalise_phone(phone),
+                         note=lambda: validate_note(note, limit=NOTE_LIMIT), consent=check_consent)
+        name, phone, note = v["name"], v["phone"], v["note"]
+        self._check_open(phone, "counseling")
+        if slot is not None and slot not in self.counseling_slots():
+            raise BookingError("slot_taken", "这个时段刚刚被约走了，请换一个时段")
+        record = dict(self._base("counseling", slot.day if slot else None,
+                                 slot.session if slot else None, name, phone,
+                                 slot.starts_at if slot else None), topic=topic, note=note)
+        try:
+            return self._insert(record)
+        except sqlite3.IntegrityError as exc:
+            if "phone" in str(exc):
+                raise BookingError("open_request", "您已有一个未完成的恳谈室预约，工作人员会尽快联系您") from None
+            raise BookingError("slot_taken", "这个时段刚刚被约走了，请换一个时段") from None
+
+    # -- changing bookings -------------------------------------------------------
+    def find(self, ticket: str) -> dict | None:
+        ticket = (ticket or "").strip()
+        rows = list(self.db["bookings"].rows_where("ticket = ?", [ticket], limit=1))
+        return rows[0] if rows else None
+
+    def _update(self, booking: dict, status: str, mutation: str) -> dict:
+        booking = dict(booking, status=status, updated_at=self.now().isoformat(timespec="seconds"))
+        self.db["bookings"].update(booking["id"], {"status": status, "updated_at": booking["updated_at"]})
+        self._event(booking["id"], status)
+        self.store.enqueue(mutation, {"id": booking["id"], "ticket": booking["ticket"], "status": status})
+        return booking
+
+    def cancel(self, ticket: str, last4: str) -> dict:
+        booking = self.find(ticket)
+        if booking is None or not last4 or booking["phone"][-4:] != last4.strip():
+            raise BookingError("not_found", "没有找到这个预约：请核对预约号和手机号后四位")
+        if booking["status"] not in ("booked", "waiting"):
+            raise BookingError("not_open", "这个预约已签到、已取消或已过期，不能取消")
+        with self.store.transaction():
+            cancelled = self._update(booking, "cancelled", "booking.cancel")
+            if booking["kind"] == "books" and booking["status"] == "booked":
+                self._promote(booking["day"], booking["session"])
+        return cancelled
+
+    def _promote(self, day: str, session: str) -> None:
+        """A place came free: the first waiting family gets it (recorded)."""
+        first = next(self.db["bookings"].rows_where(
+            "kind = 'books' AND day = ? AND session = ? AND status = 'waiting'", [day, session],
+            order_by="created_at, rowid", limit=1), None)
+        if first is not None:
+            self._update(first, "booked", "booking.promote")
+
+    def checkin_window(self, booking: dict) -> tuple[datetime, datetime]:
+        starts = datetime.fromisoformat(booking["starts_at"])
+        return (starts - timedelta(minutes=self.rules.checkin_before_minutes),
+                starts + timedelta(minutes=self.rules.checkin_after_minutes))
+
+    def check_in(self, ticket: str) -> dict:
+        booking = self.find(ticket)
+        if booking is None:
+            raise BookingError("not_found", "没有找到这个预约号，请核对后再试")
+        if booking["status"] == "checked_in":
+            raise BookingError("done", "这个预约已经签到过了")
+        if booking["status"] != "booked" or not booking["starts_at"]:
+            raise BookingError("not_open", "这个预约不能签到（已取消、候补中或已过期）")
+        opens, closes = self.checkin_window(booking)
+        now = self.now()
+        if now < opens:
+            raise BookingError("early", f"还没到签到时间，请在 {opens.month}月{opens.day}日 "
+                                        f"{opens:%H:%M} 之后签到")
+        if now > closes:
+            raise BookingError("late", "已超过签到时间，这个预约已失效")
+        with self.store.transaction():
+            return self._update(booking, "checked_in", "checkin.create")
+
+    def release_no_shows(self) -> int:
+        """Bookings not checked in by the end of the window become no-shows,
+        and their places go to the next waiting family."""
+        cutoff = self.now() - timedelta(minutes=self.rules.checkin_after_minutes)
+        released = 0
+        stale = list(self.db["bookings"].rows_where(
+            "status = 'booked' AND kind IN ('study', 'books') AND starts_at < ?",
+            [cutoff.isoformat(timespec="seconds")]))
+        for booking in stale:
+            with self.store.transaction():
+                self._update(booking, "no_show", "booking.no_show")
+                if booking["kind"] == "books":
+                    self._promote(booking["day"], booking["session"])
+            released += 1
+        return released
+
+    def blocked_until(self, phone: str) -> date | None:
+        today = self.now().date()
+        lift = self.db.execute("SELECT lifted_at FROM booking_block_lifts WHERE phone = ?",
+                               [phone]).fetchone()
+        rows = self.db.execute(
+            "SELECT day FROM bookings WHERE phone = ? AND status = 'no_show' AND day >= ? "
+            "AND updated_at > ? ORDER BY day DESC",
+            [phone, (today - timedelta(days=30)).isoformat(), lift[0] if lift else ""]).fetchall()
+        if len(rows) < self.rules.no_show_limit:
+            return None
+        until = date.fromisoformat(rows[0][0]) + timedelta(days=self.rules.no_show_block_days)
+        return until if until >= today else None
+
+    def lift_block(self, phone: str, staff_id: str) -> None:
+        phone = normalise_phone(phone)
+        with self.store.transaction() as db:
+            stamp = self.now().isoformat(timespec="seconds")
+            db["booking_block_lifts"].upsert({"phone": phone, "lifted_at": stamp, "staff_id": staff_id},
+                                             pk="phone")
+            self.store.enqueue("booking.lift_block", {"phone": phone, "staff_id": staff_id})
