@@ -10,6 +10,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from kiosk.charset import displayable
+
 PHONE = re.compile(r"^1[3-9]\d{9}$")  # mainland mobile numbers
 NAME_MAX = 20
 NOTE_MAX = 200
@@ -72,7 +74,7 @@ def mask_phone(phone: str) -> str:
 
 def validate_name(text: str, field: str = "name") -> str:
     """1-20 characters: Chinese, letters and the middle dot (少数民族 names)."""
-    name = _clean(text).replace("・", "·").replace("•", "·")
+    name = _clean(text).replace("\u30fb", "·").replace("•", "·")
     if not name:
         raise FieldError(field, "请填写姓名")
     if len(name) > NAME_MAX:
@@ -92,8 +94,8 @@ def validate_note(text: str, field: str = "note", limit: int = NOTE_MAX) -> str:
     note = _clean(text)
     if len(note) > limit:
         raise FieldError(field, f"最多 {limit} 个字，现在有 {len(note)} 个字")
-    if any(unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs", "Cn") and c not in "\n" for c in note):
-        raise FieldError(field, "含有不能识别的字符")
+    if any(not displayable(c) or unicodedata.category(c) in ("Cc", "Cf") for c in note if c != "\n"):
+        raise FieldError(field, "含有无法显示的字符（如表情符号），请删去")
     return note
 
 

@@ -26,24 +26,8 @@ SOURCE = "/usr/share/fonts/opentype/noto/NotoSansCJK-{weight}.ttc"
 SC_FACE = 2  # 0 JP, 1 KR, 2 SC, 3 TC, 4 HK
 OUT = Path(__file__).resolve().parent.parent / "assets" / "fonts"
 
-# Blocks, inclusive. Extension A is there for uncommon name characters.
-RANGES = [
-    (0x0020, 0x007E),  # ASCII
-    (0x00A0, 0x00FF),  # Latin-1 (middle dot, ×, ÷)
-    (0x2000, 0x206F),  # general punctuation (—, …, “”)
-    (0x2100, 0x214F),  # letterlike symbols (℃, №)
-    (0x2190, 0x21FF),  # arrows
-    (0x2460, 0x24FF),  # enclosed alphanumerics (①)
-    (0x25A0, 0x25FF),  # geometric shapes (●, ○, ■)
-    (0x2600, 0x26FF),  # misc symbols (☆)
-    (0x2700, 0x27BF),  # dingbats (✓)
-    (0x3000, 0x303F),  # CJK symbols and punctuation
-    (0x3200, 0x32FF),  # enclosed CJK letters and months
-    (0x3400, 0x4DBF),  # CJK Extension A
-    (0x4E00, 0x9FFF),  # CJK Unified Ideographs
-    (0xFE30, 0xFE4F),  # CJK compatibility forms
-    (0xFF00, 0xFFEF),  # halfwidth and fullwidth forms
-]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from kiosk.charset import RANGES  # noqa: E402  (the blocks the kiosk shows)
 
 
 def build(weight: str) -> Path:

@@ -1,0 +1,272 @@
+"""The booking engine: every rule, on an on-disk database and in memory."""
+import threading
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from kiosk.bookings import BookingError, Bookings
+from kiosk.center import load_center
+from kiosk.paths import CENTER_FILE
+from kiosk.store import Store
+from kiosk.validation import FieldError, FormError
+
+CENTER = load_center(CENTER_FILE)
+FRIDAY = date(2026, 11, 27)  # isoweekday 5
+SATURDAY = FRIDAY + timedelta(days=1)
+
+
+class Clock:
+    def __init__(self, at: datetime):
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+@pytest.fixture(params=["disk", "memory"])
+def store(request, tmp_path):
+    s = Store(tmp_path / "k.db" if request.param == "disk" else None)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def clock():
+    return Clock(datetime(2026, 11, 27, 8, 0))
+
+
+@pytest.fixture
+def bookings(store, clock):
+    return Bookings(store, CENTER, now=clock)
+
+
+def outbox_types(store):
+    return [row["type"] for row in store.pending(1000)]
+
+
+def test_booking_window_closed_days_and_holidays(store, clock):
+    from dataclasses import replace
+    rules = replace(CENTER.rules, window_days=3, closed_weekdays=(6,),
+                    holidays=(FRIDAY + timedelta(days=2),))
+    b = Bookings(store, replace(CENTER, rules=rules), now=clock)
+    assert b.open_days() == [FRIDAY, FRIDAY + timedelta(days=3)]
+    with pytest.raises(BookingError) as exc:
+        b.book_study(SATURDAY, "morning", 1, "张三", "13812345678")
+    assert exc.value.code == "closed"
+
+
+def test_sessions_show_times_and_free_seats_and_hide_past_ones(bookings, clock):
+    clock.at = datetime(2026, 11, 27, 13, 0)
+    sessions = bookings.study_sessions(FRIDAY)
+    assert [s.label for s in sessions] == ["下午 14:00–18:00", "晚上 19:00–21:30"]
+    bookings.book_study(FRIDAY, "afternoon", 5, "张三", "13812345678")
+    assert bookings.study_sessions(FRIDAY)[0].left == CENTER.study_seats - 1
+    assert bookings.seat_map(FRIDAY, "afternoon")[5] is True
+
+
+def test_a_booking_is_stored_with_its_outbox_mutation(bookings, store):
+    booking = bookings.book_study(FRIDAY, "morning", 1, "张三", "+86 138-1234-5678")
+    assert booking["phone"] == "13812345678" and len(booking["ticket"]) == 6
+    row = store.db["bookings"].get(booking["id"])
+    assert row["status"] == "booked"
+    [mutation] = store.pending()
+    assert mutation["type"] == "booking.create"
+    assert mutation["payload"]["booking"]["id"] == booking["id"]
+
+
+def test_no_double_booking_of_a_seat(bookings, store):
+    bookings.book_study(FRIDAY, "morning", 7, "张三", "13812345678")
+    with pytest.raises(BookingError) as exc:
+        bookings.book_study(FRIDAY, "morning", 7, "李四", "13912345678")
+    assert exc.value.code == "seat_taken" and "7 号座位" in exc.value.message
+    assert store.db["bookings"].count == 1 and store.pending_count() == 1
+
+
+def test_the_database_itself_refuses_a_second_booking_of_a_seat(bookings, store):
+    import sqlite3
+    first = bookings.book_study(FRIDAY, "morning", 7, "张三", "13812345678")
+    clone = dict(first, id="other", ticket="999999", phone="13912345678")
+    with pytest.raises(sqlite3.IntegrityError):
+        store.db["bookings"].insert(clone)
+
+
+def test_one_seat_per_person_per_session_and_a_daily_limit(bookings):
+    bookings.book_study(FRIDAY, "morning", 1, "张三", "13812345678")
+    with pytest.raises(BookingError) as exc:
+        bookings.book_study(FRIDAY, "morning", 2, "张三", "13812345678")
+    assert exc.value.code == "duplicate"
+    bookings.book_study(FRIDAY, "afternoon", 2, "张三", "13812345678")
+    with pytest.raises(BookingError) as exc:
+        bookings.book_study(FRIDAY, "evening", 3, "张三", "13812345678")
+    assert exc.value.code == "limit" and "2 个场次" in exc.value.message
+
+
+def test_two_threads_booking_the_same_seat_exactly_one_wins(tmp_path, clock):
+    path = tmp_path / "k.db"
+    Store(path).close()
+    results, barrier = [], threading.Barrier(2)
+
+    def book(phone):
+        store = Store(path)  # each thread its own connection, as on the kiosk
+        try:
+            barrier.wait()
+            Bookings(store, CENTER, now=clock).book_study(FRIDAY, "morning", 9, "张三", phone)
+            results.append("won")
+        except BookingError as exc:
+            results.append(exc.code)
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=book, args=(p,)) for p in ("13812345678", "13912345678")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["seat_taken", "won"]
+    check = Store(path)
+    assert check.db["bookings"].count == 1 and check.pending_count() == 1
+    check.close()
+
+
+def test_cancel_needs_the_ticket_and_the_last_four_digits(bookings, store):
+    booking = bookings.book_study(FRIDAY, "morning", 1, "张三", "13812345678")
+    with pytest.raises(BookingError):
+        bookings.cancel(booking["ticket"], "0000")
+    assert bookings.cancel(booking["ticket"], "5678")["status"] == "cancelled"
+    assert bookings.seat_map(FRIDAY, "morning")[1] is False  # the seat is free again
+    with pytest.raises(BookingError):
+        bookings.cancel(booking["ticket"], "5678")
+    assert outbox_types(store) == ["booking.create", "booking.cancel"]
+
+
+def test_check_in_only_inside_the_window(bookings, clock, store):
+    booking = bookings.book_study(FRIDAY, "morning", 1, "张三", "13812345678")  # 08:30
+    clock.at = datetime(2026, 11, 27, 8, 14)
+    with pytest.raises(BookingError) as exc:
+        bookings.check_in(booking["ticket"])
+    assert exc.value.code == "early" and "08:15" in exc.value.message
+    clock.at = datetime(2026, 11, 27, 8, 15)
+    assert bookings.check_in(f" {booking['ticket']} ")["status"] == "checked_in"
+    with pytest.raises(BookingError) as exc:
+        bookings.check_in(booking["ticket"])
+    assert exc.value.code == "done"
+    late = bookings.book_study(FRIDAY, "afternoon", 1, "李四", "13912345678")  # 14:00
+    clock.at = datetime(2026, 11, 27, 14, 31)
+    with pytest.raises(BookingError) as exc:
+        bookings.check_in(late["ticket"])
+    assert exc.value.code == "late"
+    assert "checkin.create" in outbox_types(store)
+
+
+def test_no_shows_are_released_and_repeated_ones_block_self_booking(bookings, clock):
+    phone = "13812345678"
+    for i in range(3):
+        day = FRIDAY + timedelta(days=i)
+        clock.at = datetime.combine(day, datetime.min.time()).replace(hour=7)
+        bookings.book_study(day, "morning", 1, "张三", phone)
+        clock.at = clock.at.replace(hour=9, minute=1)  # 31 min after 08:30
+        assert bookings.release_no_shows() == 1
+        assert bookings.seat_map(day, "morning")[1] is False
+    assert bookings.blocked_until(phone) == FRIDAY + timedelta(days=2 + 14)
+    with pytest.raises(BookingError) as exc:
+        bookings.book_study(FRIDAY + timedelta(days=3), "morning", 2, "张三", phone)
+    assert exc.value.code == "blocked" and "12月13日" in exc.value.message
+    bookings.lift_block(phone, staff_id="duty-01")
+    clock.at += timedelta(seconds=1)
+    assert bookings.blocked_until(phone) is None
+    bookings.book_study(FRIDAY + timedelta(days=3), "morning", 2, "张三", phone)
+
+
+def test_picture_books_waitlist_and_promotion(bookings, store):
+    slot = bookings.book_sessions()[0]  # Saturday 10:00, 15 places
+    tickets = []
+    for i in range(slot.capacity):
+        tickets.append(bookings.book_picture(slot.day, slot.session, f"孩子{chr(0x4e00 + i)}", 5,
+                                             "妈妈", f"1381234{i:04d}"))
+    waiting = bookings.book_picture(slot.day, slot.session, "小明", 6, "王芳", "13900000000")
+    assert waiting["status"] == "waiting"
+    assert bookings.book_sessions()[0].left == 0 and bookings.book_sessions()[0].details["waiting"] == 1
+    first = tickets[0]
+    bookings.cancel(first["ticket"], first["phone"][-4:])
+    assert store.db["bookings"].get(waiting["id"])["status"] == "booked"
+    assert "booking.promote" in outbox_types(store)
+    events = [e["event"] for e in store.db["booking_events"].rows_where("booking_id = ?", [waiting["id"]])]
+    assert events == ["created:waiting", "booked"]
+
+
+@pytest.mark.parametrize("age", [1, 11, "两岁", "", "-3", "10000000000000000000000"])
+def test_child_age_outside_2_to_10_is_refused_and_nothing_stored(bookings, store, age):
+    slot = bookings.book_sessions()[0]
+    with pytest.raises(FormError) as exc:
+        bookings.book_picture(slot.day, slot.session, "小明", age, "王芳", "13900000000")
+    assert "child_age" in exc.value.errors
+    assert store.db["bookings"].count == 0 and store.pending_count() == 0
+
+
+def test_counseling_one_open_request_and_topic_never_on_the_receipt(bookings, store):
+    slot = bookings.counseling_slots()[0]
+    request = bookings.request_counseling("心理咨询", slot, "张三", "13812345678", "", consent=True)
+    assert request["topic"] == "心理咨询" and request["day"] == slot.day.isoformat()
+    assert slot not in bookings.counseling_slots()  # one person per slot
+    with pytest.raises(BookingError) as exc:
+        bookings.request_counseling("婚姻家庭", None, "张三", "13812345678", "", consent=True)
+    assert exc.value.code == "open_request"
+    asap = bookings.request_counseling("民情诉求", None, "李四", "13912345678", "楼道灯坏了", consent=True)
+    assert asap["day"] is None  # 请尽快联系我
+
+
+def test_counseling_needs_consent_and_a_known_topic(bookings, store):
+    with pytest.raises(FormError) as exc:
+        bookings.request_counseling("算命", None, "张三", "13812345678", "", consent=False)
+    assert set(exc.value.errors) == {"topic", "consent"}
+    assert store.db["bookings"].count == 0
+
+
+def test_pause_switch_stops_booking_with_its_message(bookings):
+    bookings.pause("今日设备检修，暂停预约")
+    with pytest.raises(BookingError) as exc:
+        bookings.book_study(FRIDAY, "morning", 1, "张三", "13812345678")
+    assert exc.value.message == "今日设备检修，暂停预约"
+    bookings.resume()
+    bookings.book_study(FRIDAY, "morning", 1, "张三", "13812345678")
+
+
+HOSTILE = ["😀😀", "张\u200b三", "x" * 10_000, "'; DROP TABLE bookings; --", "<script>alert(1)</script>",
+           "张\x00三", "\x1b[31m", "", "   "]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_names_phones_and_notes_are_refused_with_field_messages(bookings, store, text):
+    with pytest.raises(FormError) as exc:
+        bookings.book_study(FRIDAY, "morning", 1, text, text)
+    assert set(exc.value.errors) == {"name", "phone"}
+    assert all(exc.value.errors.values())
+    if text.strip():
+        with pytest.raises(FormError) as exc:
+            bookings.request_counseling("心理咨询", None, "张三", "13812345678", text * 30, consent=True)
+        assert "note" in exc.value.errors
+    assert store.db["bookings"].count == 0 and store.pending_count() == 0
+    assert store.db["bookings"].exists()  # the table is still there
+
+
+@pytest.mark.parametrize("phone", ["13812345678", "138 1234 5678", "138-1234-5678", "+8613812345678",
+                                   "+86 138 1234 5678", "１３８１２３４５６７８", "0086 13812345678"])
+def test_phone_forms_are_normalised(bookings, phone):
+    assert bookings.book_study(FRIDAY, "morning", 1, "张三", phone)["phone"] == "13812345678"
+
+
+@pytest.mark.parametrize("phone", ["1381234567", "23812345678", "138123456789", "1381234567a", "12012345678"])
+def test_wrong_phone_numbers_are_refused(bookings, phone):
+    with pytest.raises(FormError) as exc:
+        bookings.book_study(FRIDAY, "morning", 1, "张三", phone)
+    assert "11 位" in exc.value.errors["phone"] or "数字" in exc.value.errors["phone"]
+
+
+def test_names_with_middle_dot_and_rare_characters(bookings):
+    assert bookings.book_study(FRIDAY, "morning", 1, "阿依古丽·买买提", "13812345678")["name"] == "阿依古丽·买买提"
+    assert bookings.book_study(FRIDAY, "morning", 2, "王喆", "13912345678")["name"] == "王喆"
+
+
+def test_field_errors_are_value_errors_with_the_field():
+    err = FieldError("phone", "请填写手机号")
+    assert isinstance(err, ValueError) and err.field == "phone"
