@@ -62,6 +62,7 @@ class KioskApp(App):
         self.watchdog = IdleWatchdog(settings.idle_timeout, settings.idle_countdown,
                                      settings.attract_after)
         self._keyboard = None
+        self._bookings = None
         self.prompt = None  # the IdlePrompt overlay while it is open
         self.attract = None  # the AttractLoop overlay while it is open
         self._events = []
@@ -114,6 +115,14 @@ class KioskApp(App):
         Window.unbind(on_touch_down=self._on_touch_down, on_touch_move=self._on_activity,
                       on_key_down=self._on_activity)
         self._close_overlays()
+
+    @property
+    def bookings(self):
+        """The booking engine over this kiosk's store (made on first use)."""
+        if self._bookings is None:
+            from kiosk.bookings import Bookings
+            self._bookings = Bookings(self.store, self.center)
+        return self._bookings
 
     @property
     def keyboard(self):

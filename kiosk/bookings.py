@@ -116,10 +116,10 @@ class Bookings:
                 starts = datetime.combine(day, s.start)
                 if s.weekday != day.isoweekday() or starts <= now:
                     continue
+                ages = f"{self.center.book_min_age}–{self.center.book_max_age} 岁"
                 slots.append(Slot("books", day, f"pb{i}", f"{_span(s.start, s.end)} {s.theme}", starts,
                                   s.places, self._taken("books", day, f"pb{i}"),
-                                  {"theme": s.theme, "ages": f"{self.center.book_min_age}–"
-                                   f"{self.center.book_max_age} 岁", "waiting": self._waiting(day, f"pb{i}")}))
+                                  {"theme": s.theme, "ages": ages, "waiting": self._waiting(day, f"pb{i}")}))
         return slots
 
     def _waiting(self, day: date, session: str) -> int:
@@ -250,7 +250,8 @@ class Bookings:
             return self._insert(record)
         except sqlite3.IntegrityError as exc:
             if "phone" in str(exc):
-                raise BookingError("open_request", "您已有一个未完成的恳谈室预约，工作人员会尽快联系您") from None
+                raise BookingError("open_request",
+                                   "您已有一个未完成的恳谈室预约，工作人员会尽快联系您") from None
             raise BookingError("slot_taken", "这个时段刚刚被约走了，请换一个时段") from None
 
     # -- changing bookings -------------------------------------------------------

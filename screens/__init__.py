@@ -38,20 +38,19 @@ SCREENS: tuple[ScreenSpec, ...] = (
     ScreenSpec("wish_wall", "心愿墙", *_PLACEHOLDER,
                Tile("墙", "看看大家的心愿和认领进度", "orange"),
                coming="在这里查看心愿墙：每条微心愿的状态（待认领、已认领、已实现），不显示居民全名。"),
-    ScreenSpec("study", "自习室预约", *_PLACEHOLDER,
-               Tile("学", "共享自习室免费预约座位", "blue"),
-               coming="在这里预约共享自习室座位：选择日期和上午、下午、晚上场次，再选座位。"),
-    ScreenSpec("counseling", "恳谈室预约", *_PLACEHOLDER,
-               Tile("谈", "民情恳谈室、心理咨询预约", "teal"),
-               coming="在这里预约民情恳谈室：心理咨询、婚姻家庭、医疗康复等，内容保密，不在屏幕上公开。"),
+    ScreenSpec("study", "自习室预约", "screens.study", "StudyScreen",
+               Tile("学", "共享自习室免费预约座位", "blue")),
+    ScreenSpec("counseling", "恳谈室预约", "screens.counseling", "CounselingScreen",
+               Tile("谈", "民情恳谈室、心理咨询预约", "teal")),
     ScreenSpec("points", "志愿积分", *_PLACEHOLDER,
                Tile("分", "爱心储蓄存折、积分兑换", "green"),
                coming="在这里查看爱心储蓄存折：志愿积分余额、服务记录和可兑换的物品。"),
-    ScreenSpec("books", "绘本馆报名", *_PLACEHOLDER,
-               Tile("书", "妈妈绘本馆，2–10岁儿童", "purple"),
-               coming="在这里为 2–10 岁的孩子报名妈妈绘本馆活动，名额已满时可以排队候补。"),
+    ScreenSpec("books", "绘本馆报名", "screens.books", "BooksScreen",
+               Tile("书", "妈妈绘本馆，2–10岁儿童", "purple")),
     ScreenSpec("center_info", "服务中心介绍", "screens.center_info", "CenterInfoScreen",
                Tile("介", "各功能室、开放时间", "brown")),
+    # Reached from each booking screen, not from a home tile.
+    ScreenSpec("ticket", "签到 / 取消预约", "screens.ticket", "TicketScreen"),
 )
 
 BY_NAME = {spec.name: spec for spec in SCREENS}

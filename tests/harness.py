@@ -137,6 +137,11 @@ class KioskDriver:
         self.frames(1)  # lay out what changed since the last frame before aiming
         x, y = widget.to_window(*widget.center)
         assert 0 <= x < Window.width and 0 <= y < Window.height, f"{widget} is off screen"
+        board = self.app._keyboard.board if self.app._keyboard is not None else None
+        if board is not None and widget not in list(self.walk(board)):
+            bx, by = board.to_window(board.x, board.y)
+            assert not (bx <= x <= bx + board.width and by <= y <= by + board.height), \
+                f"{getattr(widget, 'text', widget)!r} is under the keyboard"
         touch = UnitTestTouch(x, y)
         touch.touch_down()
         self.frames(2)
@@ -152,6 +157,16 @@ class KioskDriver:
 
     def tap_text(self, text: str) -> None:
         self.tap(self.find_text(text))
+
+    def grey_pixels(self) -> memoryview:
+        """What the window shows now, as a top-down grey image (rows x cols)."""
+        from kivy.graphics.opengl import GL_RGB, GL_UNSIGNED_BYTE, glReadPixels
+        self.frames(2)
+        w, h = Window.size
+        data = glReadPixels(0, 0, w, h, GL_RGB, GL_UNSIGNED_BYTE)
+        green = data[1::3]  # the green channel is a fine grey for black on white
+        rows = [green[r * w:(r + 1) * w] for r in range(h - 1, -1, -1)]  # GL rows are bottom-up
+        return memoryview(b"".join(rows)).cast("B", (h, w))
 
     def screenshot(self, path: Path) -> Path:
         self.frames(2)

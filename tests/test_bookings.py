@@ -263,7 +263,8 @@ def test_wrong_phone_numbers_are_refused(bookings, phone):
 
 
 def test_names_with_middle_dot_and_rare_characters(bookings):
-    assert bookings.book_study(FRIDAY, "morning", 1, "阿依古丽·买买提", "13812345678")["name"] == "阿依古丽·买买提"
+    name = "阿依古丽·买买提"
+    assert bookings.book_study(FRIDAY, "morning", 1, name, "13812345678")["name"] == name
     assert bookings.book_study(FRIDAY, "morning", 2, "王喆", "13912345678")["name"] == "王喆"
 
 

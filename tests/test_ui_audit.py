@@ -3,14 +3,12 @@ import pytest
 from kivy.utils import get_color_from_hex
 
 from kiosk.ui.theme import theme
+from kiosk.ui.views import VIEWS as DEEPER
 from screens import SCREENS
 from tests.audit import audit, contrast_ratio
 from tests.harness import KioskDriver
 
-VIEWS = [spec.name for spec in SCREENS] + ["idle_prompt", "attract", "keyboard", "keyboard_name",
-                                           "keypad"]
-KEYBOARDS = {"keyboard": ("wish", "xinlizix"), "keyboard_name": ("name", "zhangwei"),
-             "keypad": ("phone", "")}
+VIEWS = [spec.name for spec in SCREENS] + list(DEEPER) + ["idle_prompt", "attract"]
 
 
 @pytest.fixture
@@ -28,8 +26,8 @@ def show(kiosk, view: str, elder: bool) -> None:
         kiosk.advance(6)
     elif view == "attract":
         kiosk.advance(6)
-    elif view in KEYBOARDS:
-        kiosk.open_entry_preview().show_keyboard(*KEYBOARDS[view])
+    elif view in DEEPER:
+        DEEPER[view](kiosk.app)
     elif view != "home":
         kiosk.app.go(view)
     kiosk.frames(3)

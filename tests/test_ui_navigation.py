@@ -33,9 +33,9 @@ def test_each_tile_opens_its_screen_and_back_returns_home(kiosk, spec):
 
 
 def test_placeholders_are_clearly_marked(kiosk):
-    kiosk.tap_text("自习室预约")
+    kiosk.tap_text("志愿积分")
     kiosk.find_text("即将开放")
-    kiosk.find_text("共享自习室", exact=False)
+    kiosk.find_text("爱心储蓄存折", exact=False)
 
 
 def test_home_button_from_a_deeper_screen_clears_history(kiosk):

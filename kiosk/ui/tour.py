@@ -14,6 +14,7 @@ from kivy.clock import Clock
 from kivy.core.window import Window
 
 from kiosk.ui.theme import theme
+from kiosk.ui.views import VIEWS
 from screens import SCREENS
 
 FLIPS_BEFORE_CAPTURE = 4  # layout, a scroll into view, then a clean frame
@@ -26,10 +27,8 @@ class ScreenshotTour:
         self.elder = elder
         self.written: list[Path] = []
         self._steps = [(spec.name, self._screen(spec.name)) for spec in SCREENS]
-        self._steps += [("keyboard", self._keyboard("wish", "xinlizix")),
-                        ("keyboard_name", self._keyboard("name", "zhangwei")),
-                        ("keypad", self._keyboard("phone")),
-                        ("idle_prompt", self._prompt), ("attract", self._attract)]
+        self._steps += [(name, self._view(show)) for name, show in VIEWS.items()]
+        self._steps += [("idle_prompt", self._prompt), ("attract", self._attract)]
         self._flips = 0
         self._name = ""
 
@@ -45,11 +44,8 @@ class ScreenshotTour:
             theme.elder = self.elder
         return show
 
-    def _keyboard(self, field: str, typed: str = ""):
-        def show():
-            from kiosk.ui.textentry import open_entry_preview
-            open_entry_preview(self.app).show_keyboard(field, typed)
-        return show
+    def _view(self, show):
+        return lambda: show(self.app)
 
     def _prompt(self) -> None:
         self.app.go("center_info")

@@ -1,0 +1,57 @@
+"""What a booking receipt shows (no Kivy): the screen draws it, the core
+decides it, so a counseling topic can never reach a receipt."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import qrcode
+
+from kiosk.bookings import WEEKDAY_WORDS, Bookings
+from kiosk.validation import mask_phone
+
+
+@dataclass(frozen=True)
+class Receipt:
+    title: str
+    ticket: str
+    lines: tuple[str, ...]
+    rule: str
+
+
+def qr_matrix(data: str) -> list[list[bool]]:
+    """The QR code's modules (True = dark), with a 2-module quiet zone."""
+    code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    code.add_data(data)
+    code.make(fit=True)
+    return code.get_matrix()
+
+
+def _when(booking: dict) -> str:
+    if not booking["starts_at"]:
+        return "时间：工作人员会尽快与您联系"
+    at = datetime.fromisoformat(booking["starts_at"])
+    return f"时间：{at.month}月{at.day}日 {WEEKDAY_WORDS[at.weekday()]} {at:%H:%M}"
+
+
+def receipt_for(booking: dict, bookings: Bookings) -> Receipt:
+    phone = f"手机：{mask_phone(booking['phone'])}"
+    before = bookings.rules.checkin_before_minutes
+    after = bookings.rules.checkin_after_minutes
+    rule = (f"请在开始前 {before} 分钟到开始后 {after} 分钟内凭预约号签到，"
+            f"逾时未签到视为爽约，位置将释放。取消请用预约号和手机号后四位。")
+    kind = booking["kind"]
+    if kind == "study":
+        what = f"共享自习室 {booking['seat']} 号座位"
+        title = "预约成功"
+    elif kind == "books":
+        what = f"妈妈绘本馆：{booking['child_name']}（{booking['child_age']} 岁）"
+        title = "报名成功" if booking["status"] == "booked" else "已加入候补"
+        if booking["status"] == "waiting":
+            rule = "名额已满，已为您排队候补；有名额空出时按先后顺序自动递补，请留意工作人员通知。"
+    else:
+        # Never the topic: this screen can be seen by the next person in line.
+        what = "民情恳谈室 预约"
+        title = "已提交"
+        rule = "工作人员会与您确认时间。取消请用预约号和手机号后四位。"
+    return Receipt(title, booking["ticket"], (what, _when(booking), phone), rule)

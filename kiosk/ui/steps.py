@@ -1,0 +1,111 @@
+"""A screen that walks a visitor through a few steps (pick a day, a session,
+a seat, fill in, receipt). Subclasses say what each step shows; this base
+draws the frame, shows errors, and goes back to the first step on reset.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from kivy.app import App
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.uix.gridlayout import GridLayout
+
+from kiosk.receipt import Receipt
+from kiosk.ui.qr import QRCode  # noqa: F401  (used in steps.kv)
+from kiosk.ui.screens import KioskScreen
+from kiosk.ui.textentry import TextEntry
+from kiosk.ui.widgets import KButton, Para, Surface, Text
+from kiosk.validation import FormError
+
+
+class ChoiceGrid(GridLayout):
+    pass
+
+
+class Choice(KButton):
+    """A full-width option button whose height follows its (wrapped) text."""
+
+
+class ReceiptCard(Surface):
+    receipt = ObjectProperty(None, allownone=True)
+
+
+class StepScreen(KioskScreen):
+    step_title = StringProperty()
+    message = StringProperty()  # a refusal from the booking engine, in Chinese
+    show_ticket_link = BooleanProperty(True)
+    fields: dict[str, TextEntry]
+
+    @property
+    def bookings(self):
+        return App.get_running_app().bookings
+
+    def on_kv_post(self, _base) -> None:
+        self.reset()
+
+    def on_leave(self, *_args) -> None:
+        # Whatever was typed here is personal: it does not wait on a screen
+        # nobody is looking at. Coming back starts again from the first step.
+        self.reset()
+
+    def reset(self) -> None:
+        self.fields = {}
+        self.first_step()
+
+    def first_step(self) -> None:
+        raise NotImplementedError
+
+    # -- building a step -------------------------------------------------------
+    def show(self, title: str, *widgets) -> None:
+        self.step_title = title
+        self.message = ""
+        body = self.ids.body
+        body.clear_widgets()
+        for widget in widgets:
+            body.add_widget(widget)
+        self.ids.scroll.scroll_y = 1
+
+    def choice(self, text: str, action, kind: str = "quiet", **kwargs) -> Choice:
+        button = Choice(text=text, kind=kind, **kwargs)
+        button.bind(on_release=lambda _b: action())
+        return button
+
+    def choices(self, items, cols: int = 1) -> GridLayout:
+        grid = ChoiceGrid(cols=cols)
+        for item in items:
+            grid.add_widget(item)
+        return grid
+
+    def field(self, name: str, kind: str, label: str, hint: str = "", max_length: int = 20) -> TextEntry:
+        entry = TextEntry(kind=kind, label=label, hint=hint, max_length=max_length)
+        self.fields[name] = entry
+        return entry
+
+    def text(self, text: str, role: str = "body", **kwargs) -> Para:
+        return Para(text=text, role=role, **kwargs)
+
+    def heading(self, text: str) -> Text:
+        return Text(text=text, role="heading", size_hint=(None, None))
+
+    def show_errors(self, exc: Exception) -> None:
+        """Messages at their fields (FormError), or at the top of the step."""
+        if isinstance(exc, FormError):
+            for name, message in exc.errors.items():
+                if name in self.fields:
+                    self.fields[name].error = message
+                else:
+                    self.message = message
+        else:
+            self.message = getattr(exc, "message", str(exc))
+
+    def show_receipt(self, receipt: Receipt) -> None:
+        App.get_running_app().keyboard.close()
+        done = self.choice("完成，返回首页", App.get_running_app().go_home, kind="primary")
+        self.show(receipt.title, ReceiptCard(receipt=receipt), done)
+
+    def open_ticket(self) -> None:
+        App.get_running_app().go("ticket")
+
+
+Builder.load_file(str(Path(__file__).with_suffix(".kv")))

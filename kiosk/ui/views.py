@@ -1,0 +1,62 @@
+"""Views beyond a screen's first page: a step deep in a flow, a keyboard in
+use, a receipt. The screenshot tour renders them and the accessibility
+audit checks them, from this one list, so both see the same states."""
+from __future__ import annotations
+
+
+def _keyboard(field: str, typed: str = ""):
+    def show(app):
+        from kiosk.ui.textentry import open_entry_preview
+        open_entry_preview(app).show_keyboard(field, typed)
+    return show
+
+
+def _study(depth: int):
+    def show(app):
+        app.go("study")
+        screen = app.screens.current_screen
+        day = app.bookings.open_days()[0]
+        screen.pick_day(day)
+        if depth >= 2:
+            slot = next(s for s in app.bookings.study_sessions(day) if s.left)
+            screen.pick_session(slot)
+        if depth >= 3:
+            screen.pick_seat(next(n for n, taken in screen.bookings.seat_map(slot.day, slot.session).items()
+                                  if not taken))
+    return show
+
+
+def _receipt(app):
+    from kiosk.receipt import receipt_for
+    app.go("study")
+    b = app.bookings
+    day = b.open_days()[-1]
+    slot = b.study_sessions(day)[0]
+    seat = next(n for n, taken in b.seat_map(day, slot.session).items() if not taken)
+    booking = b.book_study(day, slot.session, seat, "张伟", "13812345678")
+    app.screens.current_screen.show_receipt(receipt_for(booking, b))
+
+
+def _books_form(app):
+    app.go("books")
+    app.screens.current_screen.pick(app.bookings.book_sessions()[0])
+
+
+def _counseling_form(app):
+    app.go("counseling")
+    screen = app.screens.current_screen
+    screen.pick_topic(app.center.counseling_topics[0])
+    screen.pick_slot(None)
+
+
+VIEWS = {
+    "study_sessions": _study(1),
+    "study_seats": _study(2),
+    "study_form": _study(3),
+    "study_receipt": _receipt,
+    "books_form": _books_form,
+    "counseling_form": _counseling_form,
+    "keyboard": _keyboard("wish", "xinlizix"),
+    "keyboard_name": _keyboard("name", "zhangwei"),
+    "keypad": _keyboard("phone"),
+}
