@@ -38,7 +38,8 @@ def receipt_for(booking: dict, bookings: Bookings) -> Receipt:
     phone = f"手机：{mask_phone(booking['phone'])}"
     before = bookings.rules.checkin_before_minutes
     after = bookings.rules.checkin_after_minutes
-    rule = (f"请在开始前 {before} 分钟到开始后 {after} 分钟内凭预约号签到，"
+    # No spaces around the numbers: Kivy wraps lines at spaces.
+    rule = (f"请在开始前{before}分钟到开始后{after}分钟内凭预约号签到，"
             f"逾时未签到视为爽约，位置将释放。取消请用预约号和手机号后四位。")
     kind = booking["kind"]
     if kind == "study":
