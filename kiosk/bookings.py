@@ -108,19 +108,21 @@ class Bookings:
             "AND status IN ('booked', 'checked_in')", [day.isoformat(), session])}
         return {seat: seat in taken for seat in range(1, self.center.study_seats + 1)}
 
-    def book_sessions(self) -> list[Slot]:
+    def _upcoming(self, weekly, prefix: str):
+        """(day, session id, entry, start) for each weekly entry still ahead in the window."""
         now = self.now()
-        slots = []
         for day in self.open_days():
-            for i, s in enumerate(self.center.book_sessions):
-                starts = datetime.combine(day, s.start)
-                if s.weekday != day.isoweekday() or starts <= now:
-                    continue
-                ages = f"{self.center.book_min_age}–{self.center.book_max_age} 岁"
-                slots.append(Slot("books", day, f"pb{i}", f"{_span(s.start, s.end)} {s.theme}", starts,
-                                  s.places, self._taken("books", day, f"pb{i}"),
-                                  {"theme": s.theme, "ages": ages, "waiting": self._waiting(day, f"pb{i}")}))
-        return slots
+            for i, entry in enumerate(weekly):
+                starts = datetime.combine(day, entry.start)
+                if entry.weekday == day.isoweekday() and starts > now:
+                    yield day, f"{prefix}{i}", entry, starts
+
+    def book_sessions(self) -> list[Slot]:
+        ages = f"{self.center.book_min_age}–{self.center.book_max_age} 岁"
+        return [Slot("books", day, sid, f"{_span(s.start, s.end)} {s.theme}", starts, s.places,
+                     self._taken("books", day, sid),
+                     {"theme": s.theme, "ages": ages, "waiting": self._waiting(day, sid)})
+                for day, sid, s, starts in self._upcoming(self.center.book_sessions, "pb")]
 
     def _waiting(self, day: date, session: str) -> int:
         return self.db.execute(
@@ -128,15 +130,9 @@ class Bookings:
             "AND status = 'waiting'", [day.isoformat(), session]).fetchone()[0]
 
     def counseling_slots(self) -> list[Slot]:
-        now = self.now()
-        slots = []
-        for day in self.open_days():
-            for i, s in enumerate(self.center.counseling_slots):
-                starts = datetime.combine(day, s.start)
-                if s.weekday != day.isoweekday() or starts <= now:
-                    continue
-                slots.append(Slot("counseling", day, f"c{i}", f"{_span(s.start, s.end)} {s.counselor}",
-                                  starts, 1, self._taken("counseling", day, f"c{i}")))
+        slots = [Slot("counseling", day, sid, f"{_span(s.start, s.end)} {s.counselor}", starts, 1,
+                      self._taken("counseling", day, sid))
+                 for day, sid, s, starts in self._upcoming(self.center.counseling_slots, "c")]
         return [s for s in slots if s.left]
 
     # -- making bookings -------------------------------------------------------
