@@ -115,6 +115,8 @@ class KioskApp(App):
         Window.unbind(on_touch_down=self._on_touch_down, on_touch_move=self._on_activity,
                       on_key_down=self._on_activity)
         self._close_overlays()
+        if self._keyboard is not None:
+            self._keyboard.release()
 
     @property
     def bookings(self):

@@ -158,3 +158,19 @@ def test_check_in_and_cancel_by_ticket(booking_kiosk):
     k.tap(k.find_text("签到", within=k.screen.ids.body))
     assert "还没到签到时间" in k.screen.fields["ticket"].error
     assert b.find(first["ticket"])["status"] == "booked"
+
+
+def test_a_scanner_typing_the_ticket_checks_in(booking_kiosk):
+    from kivy.core.window import Window
+    k = booking_kiosk
+    b = k.app.bookings
+    booking = b.book_study(datetime(2026, 11, 27).date(), "morning", 3, "张三", "13812345678")
+    b.now = lambda: datetime(2026, 11, 27, 8, 20)  # inside the check-in window
+    k.app.go("ticket")
+    k.frames(2)
+    k.tap(k.screen.fields["ticket"])
+    Window.dispatch("on_textinput", booking["ticket"])  # the scanner "types" the QR's content
+    assert k.screen.fields["ticket"].text == booking["ticket"]
+    k.tap(k.find_text("签到", within=k.screen.ids.body))
+    k.find_text("签到成功")
+    assert b.find(booking["ticket"])["status"] == "checked_in"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from kivy.app import App
 from kivy.clock import Clock
+from kivy.core.window import Window
 from kivy.lang import Builder
 from kivy.properties import (
     BooleanProperty, ListProperty, NumericProperty, ObjectProperty, OptionProperty, StringProperty)
@@ -211,6 +212,17 @@ class KeyboardDock(BoxLayout):
         self.pinyin = PinyinKeyboard()
         self.pinyin.engine = engine
         self.keypad = NumericKeypad()
+        # A receipt scanner (or a staff keyboard) types like a keyboard: what
+        # it types goes into the focused field, through the same checks.
+        Window.bind(on_textinput=self._on_textinput)
+
+    def _on_textinput(self, _window, text: str) -> None:
+        if self.field is not None:
+            self.field.insert(text)
+
+    def release(self) -> None:
+        """Stop listening to the hardware keyboard (the app is stopping)."""
+        Window.unbind(on_textinput=self._on_textinput)
 
     def attach(self, field: TextEntry) -> None:
         if self.field is not None:
