@@ -6,6 +6,7 @@ in, so tests and the screenshot tool build the same app with other data.
 """
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from kivy.app import App
@@ -29,6 +30,7 @@ from screens import build_screen
 register_fonts()
 
 IDLE_TICK_SECONDS = 0.5
+RELEASE_SECONDS = 60  # how often seats not checked in are released
 CLOCK_TICK_SECONDS = 1.0
 
 SYNC_WORDS = {
@@ -103,6 +105,7 @@ class KioskApp(App):
         self._events = [
             Clock.schedule_interval(self._idle_tick, IDLE_TICK_SECONDS),
             Clock.schedule_interval(self._update_clock, CLOCK_TICK_SECONDS),
+            Clock.schedule_interval(self._release_no_shows, RELEASE_SECONDS),
         ]
         Window.bind(on_touch_down=self._on_touch_down, on_touch_move=self._on_activity,
                     on_key_down=self._on_activity)
@@ -211,6 +214,17 @@ class KioskApp(App):
     @property
     def idle_state(self) -> IdleState:
         return self.watchdog.state
+
+    def refresh_pending(self) -> None:
+        """After a write: the status bar's 待同步 count."""
+        self.pending = self.store.pending_count()
+
+    def _release_no_shows(self, _dt) -> None:
+        try:
+            if self.bookings.release_no_shows():
+                self.refresh_pending()
+        except Exception:  # a database hiccup must never stop the kiosk
+            logging.getLogger("kiosk").exception("releasing no-shows failed")
 
     # -- status bar clock ----------------------------------------------------------
     def _update_clock(self, *_args) -> None:

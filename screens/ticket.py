@@ -1,4 +1,6 @@
 """签到 / 取消预约 by ticket code (typed, or typed by a QR scanner)."""
+from kivy.app import App
+
 from kiosk.bookings import BookingError
 from kiosk.ui.steps import StepScreen
 
@@ -16,6 +18,7 @@ class TicketScreen(StepScreen):
                   self.choice("取消预约", self.cancel, kind="secondary"))
 
     def _done(self, words: str) -> None:
+        App.get_running_app().refresh_pending()
         self.show(words, self.text(self.result), self.choice("完成", self.first_step, kind="primary"))
 
     def check_in(self) -> None:

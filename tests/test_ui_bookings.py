@@ -63,6 +63,7 @@ def test_study_room_day_session_seat_person_receipt(booking_kiosk):
     shown = "\n".join(k.texts())
     assert ticket in shown and "138****5678" in shown and "5 号座位" in shown
     assert "13812345678" not in shown  # never the full number on screen
+    assert k.find_id("sync").text == "未连接服务器 · 待同步 1 条"  # waiting in the outbox
     booking = k.app.bookings.find(ticket)
     assert booking["seat"] == 5 and booking["name"] == "张伟"
     # The QR code as drawn on screen decodes back to the ticket.
@@ -174,3 +175,14 @@ def test_a_scanner_typing_the_ticket_checks_in(booking_kiosk):
     k.tap(k.find_text("签到", within=k.screen.ids.body))
     k.find_text("签到成功")
     assert b.find(booking["ticket"])["status"] == "checked_in"
+
+
+def test_the_kiosk_releases_no_shows_every_minute(booking_kiosk):
+    k = booking_kiosk
+    b = k.app.bookings
+    b.book_study(datetime(2026, 11, 27).date(), "morning", 4, "张三", "13812345678")
+    b.now = lambda: datetime(2026, 11, 27, 9, 1)  # 31 minutes after 08:30, nobody came
+    k.advance(61)
+    assert b.seat_map(datetime(2026, 11, 27).date(), "morning")[4] is False
+    assert k.store.db["bookings"].count_where("status = 'no_show'") == 1
+    assert k.app.pending == k.store.pending_count() == 2  # created, then no-show

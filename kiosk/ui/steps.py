@@ -101,6 +101,7 @@ class StepScreen(KioskScreen):
 
     def show_receipt(self, receipt: Receipt) -> None:
         App.get_running_app().keyboard.close()
+        App.get_running_app().refresh_pending()
         done = self.choice("完成，返回首页", App.get_running_app().go_home, kind="primary")
         self.show(receipt.title, ReceiptCard(receipt=receipt), done)
 
