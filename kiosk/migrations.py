@@ -92,3 +92,89 @@ def m003_bookings(db):
         );
         """
     )
+
+
+@migrations()
+def m004_wishes(db):
+    db.executescript(
+        """
+        CREATE TABLE wishes (
+            id TEXT PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            phone TEXT NOT NULL,
+            category TEXT NOT NULL,
+            text TEXT NOT NULL,
+            consent INTEGER NOT NULL CHECK (consent IN (0, 1)),
+            status TEXT NOT NULL DEFAULT 'submitted'
+                CHECK (status IN ('submitted', 'approved', 'claimed', 'fulfilled', 'declined')),
+            reason TEXT,
+            fulfilled_note TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX wishes_wall ON wishes (status, category, created_at DESC);
+        CREATE TABLE wish_claims (
+            id INTEGER PRIMARY KEY,
+            wish_id TEXT NOT NULL REFERENCES wishes (id),
+            claimant TEXT NOT NULL,
+            claimant_kind TEXT NOT NULL CHECK (claimant_kind IN ('party_member', 'member_unit')),
+            live INTEGER NOT NULL DEFAULT 1 CHECK (live IN (0, 1)),
+            claimed_at TEXT NOT NULL,
+            withdrawn_at TEXT
+        );
+        -- exactly one live claim per wish, enforced here
+        CREATE UNIQUE INDEX wish_one_live_claim ON wish_claims (wish_id) WHERE live = 1;
+        """
+    )
+
+
+@migrations()
+def m005_passbook(db):
+    db.executescript(
+        """
+        CREATE TABLE volunteers (
+            id TEXT PRIMARY KEY,
+            number TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            phone TEXT NOT NULL UNIQUE,
+            pin_hash TEXT,
+            failures INTEGER NOT NULL DEFAULT 0,
+            lockouts INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT
+        );
+        CREATE TABLE ledger (
+            id INTEGER PRIMARY KEY,
+            volunteer_id TEXT NOT NULL REFERENCES volunteers (id),
+            at TEXT NOT NULL,
+            activity TEXT NOT NULL,
+            hours REAL NOT NULL DEFAULT 0,
+            points INTEGER NOT NULL,
+            reason TEXT,
+            staff_id TEXT,
+            reverses INTEGER REFERENCES ledger (id)
+        );
+        CREATE INDEX ledger_by_volunteer ON ledger (volunteer_id, at DESC, id DESC);
+        -- append-only: a correction is a reversing entry, never an edit
+        CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
+            BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+        CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger
+            BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+        CREATE TABLE catalogue (
+            id TEXT PRIMARY KEY,
+            item TEXT NOT NULL,
+            points INTEGER NOT NULL CHECK (points > 0),
+            stock INTEGER NOT NULL CHECK (stock >= 0)
+        );
+        CREATE TABLE holds (
+            id TEXT PRIMARY KEY,
+            volunteer_id TEXT NOT NULL REFERENCES volunteers (id),
+            item_id TEXT NOT NULL REFERENCES catalogue (id),
+            points INTEGER NOT NULL,
+            status TEXT NOT NULL DEFAULT 'held' CHECK (status IN ('held', 'handed_over', 'released')),
+            created_at TEXT NOT NULL,
+            closed_at TEXT
+        );
+        CREATE INDEX holds_open ON holds (volunteer_id, status);
+        """
+    )

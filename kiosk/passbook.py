@@ -1,0 +1,183 @@
+"""爱心储蓄存折: volunteers' points passbook (no Kivy).
+
+Sign-in with phone and a 6-digit PIN set at the volunteer station; PINs are
+stored salted and hashed with PBKDF2-HMAC-SHA256 at 600,000 iterations (the
+OWASP minimum). Five failures lock the volunteer out for 5 minutes, doubling
+on each repeat; the lock is in the database, so it survives a restart. The
+answer never says whether a phone number is registered.
+
+The ledger is append-only (database triggers); a correction is a reversing
+entry with a reason and the staff id. A redemption request holds its points
+until staff confirm the handover, so an offline kiosk can never let the same
+points be spent twice.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from kiosk.store import Store
+from kiosk.validation import FieldError, normalise_phone
+
+ITERATIONS = 600_000
+MAX_FAILURES = 5
+LOCK_MINUTES = 5
+PAGE = 8
+SIGN_IN_FAILED = "手机号或密码不正确"  # the same words whether or not the phone is registered
+
+
+class PassbookError(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def hash_pin(pin: str, iterations: int = ITERATIONS) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, iterations)
+    return "$".join(["pbkdf2_sha256", str(iterations), base64.b64encode(salt).decode(),
+                     base64.b64encode(digest).decode()])
+
+
+def verify_pin(pin: str, stored: str | None) -> bool:
+    if not stored:
+        return False
+    scheme, iterations, salt, digest = stored.split("$")
+    if scheme != "pbkdf2_sha256":
+        return False
+    candidate = hashlib.pbkdf2_hmac("sha256", pin.encode(), base64.b64decode(salt), int(iterations))
+    return hmac.compare_digest(candidate, base64.b64decode(digest))
+
+
+# Checking an unknown phone costs the same as a known one (no timing hint).
+_DUMMY_HASH = hash_pin("000000")
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: str
+    activity: str
+    hours: float
+    points: int
+
+
+class Passbook:
+    def __init__(self, store: Store, now: Callable[[], datetime] = datetime.now):
+        self.store = store
+        self.db = store.db
+        self.now = now
+
+    # -- sign in -------------------------------------------------------------------
+    def set_pin(self, volunteer_id: str, pin: str) -> None:
+        if not (len(pin) == 6 and pin.isdigit() and pin.isascii()):
+            raise FieldError("pin", "密码是 6 位数字")
+        with self.store.transaction():
+            self.db["volunteers"].update(volunteer_id, {"pin_hash": hash_pin(pin), "failures": 0})
+            self.store.enqueue("volunteer.pin", {"id": volunteer_id})
+
+    def sign_in(self, phone: str, pin: str) -> dict:
+        try:
+            phone = normalise_phone(phone)
+        except FieldError:
+            raise PassbookError("failed", SIGN_IN_FAILED) from None
+        volunteer = next(self.db["volunteers"].rows_where("phone = ?", [phone], limit=1), None)
+        now = self.now()
+        until = datetime.fromisoformat(volunteer["locked_until"]) if volunteer and \
+            volunteer["locked_until"] else None
+        if until and now < until:
+            raise PassbookError("locked", f"密码错误次数太多，请在 {until:%H:%M} 之后再试，"
+                                          "或请志愿者服务站工作人员帮助")
+        ok = verify_pin(pin or "", volunteer["pin_hash"] if volunteer else _DUMMY_HASH)
+        if volunteer is None:
+            raise PassbookError("failed", SIGN_IN_FAILED)
+        with self.store.transaction():
+            if ok:
+                self.db["volunteers"].update(volunteer["id"], {"failures": 0, "locked_until": None})
+                return volunteer
+            failures = volunteer["failures"] + 1
+            change = {"failures": failures}
+            if failures >= MAX_FAILURES:
+                lockouts = volunteer["lockouts"] + 1
+                minutes = LOCK_MINUTES * 2 ** (lockouts - 1)  # 5, 10, 20 ... minutes
+                change.update(failures=0, lockouts=lockouts,
+                              locked_until=(now + timedelta(minutes=minutes)).isoformat(timespec="seconds"))
+            self.db["volunteers"].update(volunteer["id"], change)
+        raise PassbookError("failed", SIGN_IN_FAILED)
+
+    # -- the passbook ----------------------------------------------------------------
+    def summary(self, volunteer_id: str) -> dict:
+        v = self.db["volunteers"].get(volunteer_id)
+        points, hours = self.db.execute(
+            "SELECT coalesce(sum(points), 0), coalesce(sum(hours), 0) FROM ledger WHERE volunteer_id = ?",
+            [volunteer_id]).fetchone()
+        held = self.db.execute("SELECT coalesce(sum(points), 0) FROM holds WHERE volunteer_id = ? "
+                               "AND status = 'held'", [volunteer_id]).fetchone()[0]
+        return {"name": v["name"], "number": v["number"], "balance": points - held, "held": held,
+                "hours": round(hours, 1)}
+
+    def history(self, volunteer_id: str, page: int = 0, per_page: int = PAGE) -> tuple[list[Entry], int]:
+        total = self.db.execute("SELECT count(*) FROM ledger WHERE volunteer_id = ?",
+                                [volunteer_id]).fetchone()[0]
+        rows = self.db.execute(
+            "SELECT at, activity, hours, points FROM ledger WHERE volunteer_id = ? "
+            "ORDER BY at DESC, id DESC LIMIT ? OFFSET ?", [volunteer_id, per_page, page * per_page])
+        return [Entry(*row) for row in rows], max(1, -(-total // per_page))
+
+    def catalogue(self) -> list[dict]:
+        return list(self.db["catalogue"].rows_where(order_by="points"))
+
+    def request_redemption(self, volunteer_id: str, item_id: str) -> dict:
+        with self.store.transaction(immediate=True):
+            item = self.db["catalogue"].get(item_id)
+            if item["stock"] <= 0:
+                raise PassbookError("stock", f"“{item['item']}”暂时没有库存")
+            if self.summary(volunteer_id)["balance"] < item["points"]:
+                raise PassbookError("balance", f"积分不够：兑换“{item['item']}”需要 {item['points']} 分")
+            hold = {"id": str(uuid.uuid4()), "volunteer_id": volunteer_id, "item_id": item_id,
+                    "points": item["points"], "status": "held",
+                    "created_at": self.now().isoformat(timespec="seconds"), "closed_at": None}
+            self.db["holds"].insert(hold)
+            self.store.enqueue("redemption.request", {"hold": hold})
+            return hold
+
+    # -- staff -----------------------------------------------------------------------
+    def add_service(self, volunteer_id: str, activity: str, hours: float, points: int,
+                    staff_id: str) -> None:
+        with self.store.transaction():
+            entry = {"volunteer_id": volunteer_id, "at": self.now().isoformat(timespec="seconds"),
+                     "activity": activity, "hours": hours, "points": points, "staff_id": staff_id}
+            self.db["ledger"].insert(entry)
+            self.store.enqueue("ledger.add", entry)
+
+    def reverse(self, entry_id: int, reason: str, staff_id: str) -> None:
+        if not reason.strip():
+            raise FieldError("reason", "请写明更正的原因")
+        with self.store.transaction():
+            entry = self.db["ledger"].get(entry_id)
+            fix = {"volunteer_id": entry["volunteer_id"], "at": self.now().isoformat(timespec="seconds"),
+                   "activity": f"更正：{entry['activity']}", "hours": -entry["hours"],
+                   "points": -entry["points"], "reason": reason, "staff_id": staff_id, "reverses": entry_id}
+            self.db["ledger"].insert(fix)
+            self.store.enqueue("ledger.reverse", fix)
+
+    def hand_over(self, hold_id: str, staff_id: str) -> None:
+        """Staff gave the item: the held points become a ledger entry."""
+        with self.store.transaction(immediate=True):
+            hold = self.db["holds"].get(hold_id)
+            if hold["status"] != "held":
+                raise PassbookError("state", "这个兑换已经处理过了")
+            item = self.db["catalogue"].get(hold["item_id"])
+            stamp = self.now().isoformat(timespec="seconds")
+            self.db["holds"].update(hold_id, {"status": "handed_over", "closed_at": stamp})
+            self.db["catalogue"].update(item["id"], {"stock": item["stock"] - 1})
+            self.db["ledger"].insert({"volunteer_id": hold["volunteer_id"], "at": stamp,
+                                      "activity": f"积分兑换：{item['item']}", "hours": 0,
+                                      "points": -hold["points"], "staff_id": staff_id})
+            self.store.enqueue("redemption.handover", {"hold": hold_id, "staff_id": staff_id})

@@ -1,0 +1,164 @@
+"""微心愿: wish cards, their life on the wish wall, claims (no Kivy).
+
+Lifecycle: submitted (待审核) -> approved (已公示) -> claimed (已认领) ->
+fulfilled (已实现); declined (未通过) with a reason; a withdrawn claim goes
+back to approved. Exactly one live claim per wish, enforced by the database.
+Status changes come from staff (kiosk staff mode, the office console).
+"""
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from kiosk.store import Store
+from kiosk.validation import FieldError, normalise_phone, validate_all, validate_name, validate_note
+
+CATEGORIES = ("生活帮扶", "助老助残", "学习教育", "医疗健康", "环境设施", "其他")
+WISH_MAX = 100
+STATUS_WORDS = {"submitted": "待审核", "approved": "待认领", "claimed": "已认领",
+                "fulfilled": "已实现", "declined": "未通过"}
+ON_WALL = ("approved", "claimed", "fulfilled")
+PAGE = 6
+
+
+class WishError(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class WallCard:
+    code: str
+    category: str
+    text: str
+    who: str  # 张** : never the full name
+    status: str  # the word: 待认领 / 已认领 / 已实现
+    claimant: str
+
+
+def anonymise(name: str) -> str:
+    return name[0] + "*" * max(1, len(name) - 1) if name else "**"
+
+
+class Wishes:
+    def __init__(self, store: Store, now: Callable[[], datetime] = datetime.now):
+        self.store = store
+        self.db = store.db
+        self.now = now
+
+    def _stamp(self) -> str:
+        return self.now().isoformat(timespec="seconds")
+
+    def submit(self, name: str, phone: str, category: str, text: str, consent: bool) -> dict:
+        def check_category():
+            if category not in CATEGORIES:
+                raise FieldError("category", "请选择心愿的类别")
+            return category
+
+        def check_text():
+            wish = validate_note(text, "text", limit=WISH_MAX)
+            if not wish:
+                raise FieldError("text", "请写下您的心愿")
+            return wish
+
+        def check_consent():
+            if not consent:
+                raise FieldError("consent", "请同意在心愿墙上展示（不显示您的全名）")
+            return True
+        v = validate_all(name=lambda: validate_name(name), phone=lambda: normalise_phone(phone),
+                         category=check_category, text=check_text, consent=check_consent)
+        record = {"id": str(uuid.uuid4()), "name": v["name"], "phone": v["phone"],
+                  "category": v["category"], "text": v["text"], "consent": 1, "status": "submitted",
+                  "reason": None, "fulfilled_note": None, "created_at": self._stamp(),
+                  "updated_at": self._stamp()}
+        for _attempt in range(5):
+            record["code"] = f"W{secrets.randbelow(10**6):06d}"
+            try:
+                with self.store.transaction() as db:
+                    db["wishes"].insert(record)
+                    self.store.enqueue("wish.create", {"wish": record})
+                return record
+            except sqlite3.IntegrityError:
+                continue
+        raise WishError("busy", "系统繁忙，请再试一次")
+
+    # -- staff changes (the office console and kiosk staff mode call these) ----
+    def _set(self, wish_id: str, status: str, expect: tuple[str, ...], **extra) -> None:
+        wish = self.db["wishes"].get(wish_id)
+        if wish["status"] not in expect:
+            raise WishError("state", f"这个心愿现在是“{STATUS_WORDS[wish['status']]}”，不能这样改")
+        self.db["wishes"].update(wish_id, dict(status=status, updated_at=self._stamp(), **extra))
+        self.store.enqueue("wish.status", {"id": wish_id, "status": status, **extra})
+
+    def approve(self, wish_id: str) -> None:
+        with self.store.transaction():
+            self._set(wish_id, "approved", ("submitted",))
+
+    def decline(self, wish_id: str, reason: str) -> None:
+        reason = validate_note(reason, "reason", limit=100)
+        if not reason:
+            raise FieldError("reason", "请写明未通过的原因")
+        with self.store.transaction():
+            self._set(wish_id, "declined", ("submitted",), reason=reason)
+
+    def claim(self, wish_id: str, claimant: str, kind: str = "party_member") -> None:
+        try:
+            with self.store.transaction(immediate=True) as db:
+                db["wish_claims"].insert({"wish_id": wish_id, "claimant": claimant, "claimant_kind": kind,
+                                          "live": 1, "claimed_at": self._stamp()})
+                self._set(wish_id, "claimed", ("approved",))
+        except sqlite3.IntegrityError:
+            raise WishError("claimed", "这个心愿已经有人认领了") from None
+
+    def withdraw_claim(self, wish_id: str) -> None:
+        with self.store.transaction():
+            self.db.execute(
+                "UPDATE wish_claims SET live = 0, withdrawn_at = ? WHERE wish_id = ? AND live = 1",
+                [self._stamp(), wish_id])
+            self._set(wish_id, "approved", ("claimed",))
+
+    def fulfil(self, wish_id: str, note: str) -> None:
+        with self.store.transaction():
+            self._set(wish_id, "fulfilled", ("claimed",), fulfilled_note=validate_note(note, limit=100))
+
+    # -- the wall ----------------------------------------------------------------
+    def wall(self, category: str | None = None, status: str | None = None, page: int = 0,
+             per_page: int = PAGE) -> tuple[list[WallCard], int]:
+        """Approved wishes only, newest first, as anonymous cards; and the page count."""
+        where, args = ["w.status IN ('approved', 'claimed', 'fulfilled')"], []
+        if category:
+            where.append("w.category = ?")
+            args.append(category)
+        if status:
+            where.append("w.status = ?")
+            args.append(status)
+        clause = " AND ".join(where)
+        total = self.db.execute(f"SELECT count(*) FROM wishes w WHERE {clause}", args).fetchone()[0]
+        rows = self.db.execute(
+            f"SELECT w.code, w.category, w.text, w.name, w.status, c.claimant FROM wishes w "
+            f"LEFT JOIN wish_claims c ON c.wish_id = w.id AND c.live = 1 WHERE {clause} "
+            f"ORDER BY w.created_at DESC, w.rowid DESC LIMIT ? OFFSET ?",
+            args + [per_page, page * per_page]).fetchall()
+        cards = [WallCard(code, cat, text, anonymise(name), STATUS_WORDS[st], claimant or "")
+                 for code, cat, text, name, st, claimant in rows]
+        return cards, max(1, -(-total // per_page))
+
+    def totals(self) -> tuple[int, int]:
+        """(collected, claimed) the way the center reports them: 已收集 N 条，已认领 M 条."""
+        collected, claimed = self.db.execute(
+            "SELECT count(*), sum(status IN ('claimed', 'fulfilled')) FROM wishes "
+            "WHERE status != 'declined'").fetchone()
+        return collected, claimed or 0
+
+    def lookup(self, code: str, last4: str) -> dict:
+        wish = next(self.db["wishes"].rows_where("code = ?", [(code or "").strip().upper()], limit=1), None)
+        if wish is None or not last4 or wish["phone"][-4:] != last4.strip():
+            raise WishError("not_found", "没有找到这个心愿：请核对心愿编号和手机号后四位")
+        return {"code": wish["code"], "status": STATUS_WORDS[wish["status"]], "text": wish["text"],
+                "reason": wish["reason"] or "", "note": wish["fulfilled_note"] or ""}
