@@ -1,0 +1,101 @@
+"""Wish cards: submit, lifecycle, one live claim, the wall, lookup."""
+import sqlite3
+
+import pytest
+
+from kiosk.store import Store
+from kiosk.validation import FormError
+from kiosk.wishes import WishError, Wishes, anonymise
+
+
+@pytest.fixture(params=["disk", "memory"])
+def wishes(request, tmp_path):
+    store = Store(tmp_path / "k.db" if request.param == "disk" else None)
+    yield Wishes(store)
+    store.close()
+
+
+def submit(w, text="希望有人帮忙修楼道的灯", name="张秀英", category="环境设施"):
+    return w.submit(name, "13812345678", category, text, consent=True)
+
+
+def test_submit_stores_the_wish_and_its_mutation(wishes):
+    wish = submit(wishes)
+    assert wish["status"] == "submitted" and wish["code"].startswith("W")
+    [m] = wishes.store.pending()
+    assert m["type"] == "wish.create" and m["payload"]["wish"]["id"] == wish["id"]
+
+
+@pytest.mark.parametrize("field, kwargs", [
+    ("category", {"category": "算命"}),
+    ("text", {"text": ""}),
+    ("text", {"text": "好" * 101}),
+    ("text", {"text": "😀 想要一个笑脸"}),
+    ("name", {"name": "<script>"}),
+])
+def test_bad_wishes_are_refused_at_the_field(wishes, field, kwargs):
+    with pytest.raises(FormError) as exc:
+        submit(wishes, **kwargs)
+    assert field in exc.value.errors
+    assert wishes.store.db["wishes"].count == 0 and wishes.store.pending_count() == 0
+
+
+def test_consent_is_required(wishes):
+    with pytest.raises(FormError) as exc:
+        wishes.submit("张三", "13812345678", "其他", "一个心愿", consent=False)
+    assert "consent" in exc.value.errors
+
+
+def test_wish_length_counts_characters_as_seen(wishes):
+    assert submit(wishes, text="好" * 100)["text"] == "好" * 100
+
+
+def test_lifecycle_and_a_single_live_claim(wishes):
+    wish = submit(wishes)
+    with pytest.raises(WishError):
+        wishes.claim(wish["id"], "李党员")  # not on the wall yet
+    wishes.approve(wish["id"])
+    wishes.claim(wish["id"], "李党员")
+    with pytest.raises(WishError) as exc:
+        wishes.claim(wish["id"], "王党员")
+    assert exc.value.code in ("claimed", "state")
+    with pytest.raises(sqlite3.IntegrityError):  # the database itself refuses a second live claim
+        wishes.db["wish_claims"].insert({"wish_id": wish["id"], "claimant": "x", "claimant_kind": "member_unit",
+                                         "live": 1, "claimed_at": "2026-01-01"})
+    wishes.withdraw_claim(wish["id"])
+    assert wishes.db["wishes"].get(wish["id"])["status"] == "approved"
+    wishes.claim(wish["id"], "中蓝菲特健身中心", "member_unit")
+    wishes.fulfil(wish["id"], "已更换楼道灯")
+    assert wishes.db["wishes"].get(wish["id"])["status"] == "fulfilled"
+    declined = submit(wishes, text="想要一辆汽车")
+    wishes.decline(declined["id"], "超出微心愿范围")
+    assert wishes.lookup(declined["code"], "5678")["reason"] == "超出微心愿范围"
+
+
+def test_the_wall_shows_only_approved_wishes_anonymously_with_filters(wishes):
+    hidden = submit(wishes, text="还没审核")
+    shown = [submit(wishes, text=f"心愿{i}", category="助老助残" if i % 2 else "学习教育") for i in range(9)]
+    for wish in shown:
+        wishes.approve(wish["id"])
+    wishes.claim(shown[0]["id"], "李党员")
+    cards, pages = wishes.wall()
+    assert pages == 2 and len(cards) == 6
+    assert all(c.who == "张**" for c in cards) and all("张秀英" not in c.text for c in cards)
+    assert "还没审核" not in [c.text for c in cards + wishes.wall(page=1)[0]]
+    assert {c.status for c in cards + wishes.wall(page=1)[0]} == {"待认领", "已认领"}
+    assert all(c.category == "助老助残" for c in wishes.wall(category="助老助残")[0])
+    claimed, _ = wishes.wall(status="claimed")
+    assert [c.claimant for c in claimed] == ["李党员"]
+    assert wishes.totals() == (10, 1)
+    assert hidden["status"] == "submitted"
+
+
+def test_lookup_needs_code_and_last_four(wishes):
+    wish = submit(wishes)
+    with pytest.raises(WishError):
+        wishes.lookup(wish["code"], "0000")
+    assert wishes.lookup(wish["code"].lower(), "5678")["status"] == "待审核"
+
+
+def test_anonymised_names():
+    assert anonymise("张秀英") == "张**" and anonymise("李娜") == "李*" and anonymise("欧") == "欧*"
