@@ -88,7 +88,8 @@ def test_balance_history_and_append_only_ledger(env):
         store.db.execute("DELETE FROM ledger WHERE id = ?", [entry_id])
     book.reverse(entry_id, "重复登记", "staff-2")
     assert book.summary("v1")["balance"] == 90
-    fix = store.db.execute("SELECT reason, staff_id, reverses FROM ledger ORDER BY id DESC LIMIT 1").fetchone()
+    fix = store.db.execute(
+        "SELECT reason, staff_id, reverses FROM ledger ORDER BY id DESC LIMIT 1").fetchone()
     assert fix == ("重复登记", "staff-2", entry_id)
 
 

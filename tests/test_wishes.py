@@ -60,8 +60,9 @@ def test_lifecycle_and_a_single_live_claim(wishes):
         wishes.claim(wish["id"], "王党员")
     assert exc.value.code in ("claimed", "state")
     with pytest.raises(sqlite3.IntegrityError):  # the database itself refuses a second live claim
-        wishes.db["wish_claims"].insert({"wish_id": wish["id"], "claimant": "x", "claimant_kind": "member_unit",
-                                         "live": 1, "claimed_at": "2026-01-01"})
+        wishes.db["wish_claims"].insert({"wish_id": wish["id"], "claimant": "x",
+                                         "claimant_kind": "member_unit", "live": 1,
+                                         "claimed_at": "2026-01-01"})
     wishes.withdraw_claim(wish["id"])
     assert wishes.db["wishes"].get(wish["id"])["status"] == "approved"
     wishes.claim(wish["id"], "中蓝菲特健身中心", "member_unit")
