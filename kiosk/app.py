@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import cached_property
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -64,7 +65,6 @@ class KioskApp(App):
         self.watchdog = IdleWatchdog(settings.idle_timeout, settings.idle_countdown,
                                      settings.attract_after)
         self._keyboard = None
-        self._bookings = None
         self.prompt = None  # the IdlePrompt overlay while it is open
         self.attract = None  # the AttractLoop overlay while it is open
         self._events = []
@@ -121,13 +121,22 @@ class KioskApp(App):
         if self._keyboard is not None:
             self._keyboard.release()
 
-    @property
+    # Services over this kiosk's store, made on first use (not needed for
+    # the first frame). Tests may put their own in place.
+    @cached_property
     def bookings(self):
-        """The booking engine over this kiosk's store (made on first use)."""
-        if self._bookings is None:
-            from kiosk.bookings import Bookings
-            self._bookings = Bookings(self.store, self.center)
-        return self._bookings
+        from kiosk.bookings import Bookings
+        return Bookings(self.store, self.center)
+
+    @cached_property
+    def wishes(self):
+        from kiosk.wishes import Wishes
+        return Wishes(self.store)
+
+    @cached_property
+    def passbook(self):
+        from kiosk.passbook import Passbook
+        return Passbook(self.store)
 
     @property
     def keyboard(self):

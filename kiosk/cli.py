@@ -31,6 +31,8 @@ def parse_args(argv):
     p.add_argument("--screenshots", type=Path, metavar="DIR",
                    help="render every screen headless to DIR/<screen>.png and exit")
     p.add_argument("--elder", action="store_true", help="with --screenshots: in 长辈模式")
+    p.add_argument("--demo-data", action="store_true",
+                   help="fill an empty kiosk database with synthetic demo data (no real people)")
     p.add_argument("--first-frame", action="store_true",
                    help="exit after the first frame (used by bench/startup.py)")
     return p.parse_args(argv)
@@ -68,6 +70,12 @@ def main(argv=None) -> int:
         store = Store(settings.db_path)
     except StoreError as exc:
         return fail(str(exc))
+    if args.demo_data or args.screenshots is not None:
+        from kiosk.demo import load_demo
+        try:
+            print("demo data:", load_demo(store))
+        except ValueError as exc:
+            return fail(str(exc))
 
     kivy_env.prepare(settings.data_dir / "kivy", settings.width, settings.height,
                      borderless=args.fullscreen or settings.fullscreen)

@@ -56,3 +56,11 @@ def receipt_for(booking: dict, bookings: Bookings) -> Receipt:
         title = "已提交"
         rule = "工作人员会与您确认时间。取消请用预约号和手机号后四位。"
     return Receipt(title, booking["ticket"], (what, _when(booking), phone), rule)
+
+
+def wish_receipt(wish: dict) -> Receipt:
+    return Receipt("心愿已提交", wish["code"],
+                   (f"类别：{wish['category']}", f"心愿：{wish['text']}",
+                    f"手机：{mask_phone(wish['phone'])}"),
+                   "工作人员审核后，心愿会出现在心愿墙上（不显示您的全名）。"
+                   "凭心愿编号和手机号后四位，可在心愿墙页面查询进度。")

@@ -157,7 +157,9 @@ class Wishes:
         return collected, claimed or 0
 
     def lookup(self, code: str, last4: str) -> dict:
-        wish = next(self.db["wishes"].rows_where("code = ?", [(code or "").strip().upper()], limit=1), None)
+        code = (code or "").strip().upper()
+        code = f"W{code}" if code.isdigit() else code  # the keypad types the digits only
+        wish = next(self.db["wishes"].rows_where("code = ?", [code], limit=1), None)
         if wish is None or not last4 or wish["phone"][-4:] != last4.strip():
             raise WishError("not_found", "没有找到这个心愿：请核对心愿编号和手机号后四位")
         return {"code": wish["code"], "status": STATUS_WORDS[wish["status"]], "text": wish["text"],

@@ -23,28 +23,19 @@ class ScreenSpec:
     module: str
     cls: str
     tile: Tile | None = None
-    # While a capability is being built its tile opens a clearly marked
-    # placeholder that says what is coming.
-    coming: str = ""
-
-
-_PLACEHOLDER = ("screens.placeholder", "PlaceholderScreen")
 
 SCREENS: tuple[ScreenSpec, ...] = (
     ScreenSpec("home", "首页", "screens.home", "HomeScreen"),
-    ScreenSpec("wish", "微心愿", *_PLACEHOLDER,
-               Tile("愿", "写一张心愿卡，社区帮您实现", "red"),
-               coming="在这里填写心愿卡：写下您的微心愿，社区党员和辖区单位会认领并帮助实现。"),
-    ScreenSpec("wish_wall", "心愿墙", *_PLACEHOLDER,
-               Tile("墙", "看看大家的心愿和认领进度", "orange"),
-               coming="在这里查看心愿墙：每条微心愿的状态（待认领、已认领、已实现），不显示居民全名。"),
+    ScreenSpec("wish", "微心愿", "screens.wish", "WishScreen",
+               Tile("愿", "写一张心愿卡，社区帮您实现", "red")),
+    ScreenSpec("wish_wall", "心愿墙", "screens.wish_wall", "WishWallScreen",
+               Tile("墙", "看看大家的心愿和认领进度", "orange")),
     ScreenSpec("study", "自习室预约", "screens.study", "StudyScreen",
                Tile("学", "共享自习室免费预约座位", "blue")),
     ScreenSpec("counseling", "恳谈室预约", "screens.counseling", "CounselingScreen",
                Tile("谈", "民情恳谈室、心理咨询预约", "teal")),
-    ScreenSpec("points", "志愿积分", *_PLACEHOLDER,
-               Tile("分", "爱心储蓄存折、积分兑换", "green"),
-               coming="在这里查看爱心储蓄存折：志愿积分余额、服务记录和可兑换的物品。"),
+    ScreenSpec("points", "志愿积分", "screens.points", "PointsScreen",
+               Tile("分", "爱心储蓄存折、积分兑换", "green")),
     ScreenSpec("books", "绘本馆报名", "screens.books", "BooksScreen",
                Tile("书", "妈妈绘本馆，2–10岁儿童", "purple")),
     ScreenSpec("center_info", "服务中心介绍", "screens.center_info", "CenterInfoScreen",

@@ -99,7 +99,10 @@ def audit(widgets, elder: bool) -> list[str]:
             minimum = heading_min if heading else body_min
             if w.font_size < dp(minimum) - 0.01:
                 problems.append(f"{_name(w)}: text {w.font_size / dp(1):.1f}dp < {minimum}dp")
-            ratio = contrast_ratio(w.color, background_of(w))
+            # A disabled label draws in disabled_color; alpha blends into the background.
+            background = background_of(w)
+            ink = _over(w.disabled_color if w.disabled else w.color, background)
+            ratio = contrast_ratio(ink, background)
             if ratio < CONTRAST_MIN:
                 problems.append(f"{_name(w)}: contrast {ratio:.2f}:1 < {CONTRAST_MIN}:1")
             missing = sorted({c for c in text if not c.isspace() and ord(c) not in font_chars()})

@@ -135,6 +135,7 @@ class KioskDriver:
     # -- touching ------------------------------------------------------------
     def tap(self, widget: Widget) -> None:
         self.frames(1)  # lay out what changed since the last frame before aiming
+        self._scroll_into_view(widget)
         x, y = widget.to_window(*widget.center)
         assert 0 <= x < Window.width and 0 <= y < Window.height, f"{widget} is off screen"
         board = self.app._keyboard.board if self.app._keyboard is not None else None
@@ -147,6 +148,20 @@ class KioskDriver:
         self.frames(2)
         touch.touch_up()
         self.frames(3)
+
+    def _scroll_into_view(self, widget: Widget) -> None:
+        """Swipe a scrolling page until the widget shows, as a visitor would."""
+        from kivy.uix.scrollview import ScrollView
+        node = widget.parent
+        while node is not None and node is not Window and not isinstance(node, ScrollView):
+            node = node.parent
+        if not isinstance(node, ScrollView):
+            return
+        _x, y = widget.to_window(widget.x, widget.y)
+        _sx, sy = node.to_window(node.x, node.y)
+        if y < sy or y + widget.height > sy + node.height:
+            node.scroll_to(widget, animate=False)
+            self.frames(2)
 
     def tap_at(self, x: float, y: float) -> None:
         touch = UnitTestTouch(x, y)

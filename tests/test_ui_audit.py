@@ -6,6 +6,7 @@ from kiosk.ui.theme import theme
 from kiosk.ui.views import VIEWS as DEEPER
 from screens import SCREENS
 from tests.audit import audit, contrast_ratio
+from kiosk.demo import load_demo
 from tests.harness import KioskDriver
 
 VIEWS = [spec.name for spec in SCREENS] + list(DEEPER) + ["idle_prompt", "attract"]
@@ -15,6 +16,7 @@ VIEWS = [spec.name for spec in SCREENS] + list(DEEPER) + ["idle_prompt", "attrac
 def quick_kiosk(tmp_path):
     # Short idle times so the overlays come up after a few seconds of clock.
     driver = KioskDriver.start(tmp_path, idle_timeout=5, idle_countdown=20, attract_after=5)
+    load_demo(driver.store)  # real-looking content: wish cards, a passbook, a catalogue
     yield driver
     driver.stop()
 

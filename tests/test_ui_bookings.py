@@ -12,7 +12,7 @@ from kiosk.ui.steps import ReceiptCard
 def booking_kiosk(kiosk):
     # A fixed morning, so the sessions of "today" are all still ahead.
     at = datetime(2026, 11, 27, 7, 30)
-    kiosk.app._bookings = Bookings(kiosk.store, kiosk.app.center, now=lambda: at)
+    kiosk.app.bookings = Bookings(kiosk.store, kiosk.app.center, now=lambda: at)
     return kiosk
 
 

@@ -245,9 +245,9 @@ class KeyboardDock(BoxLayout):
     @staticmethod
     def reveal(field: TextEntry) -> None:
         node = field.parent
-        while node is not None and not isinstance(node, ScrollView):
+        while node is not None and node is not Window and not isinstance(node, ScrollView):
             node = node.parent
-        if node is not None:
+        if isinstance(node, ScrollView):
             node.scroll_to(field, padding=field.height * 0.2, animate=False)
 
     def close(self) -> None:

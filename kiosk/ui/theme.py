@@ -26,6 +26,7 @@ ON_PRIMARY = hex_("#FFFFFF")
 SECONDARY = hex_("#3F3632")
 OK = hex_("#1E6B34")
 WARN = hex_("#8A4B00")
+DISABLED_BG = hex_("#E4DDD4")
 SCRIM = (0, 0, 0, 0.6)
 ACCENTS = {
     "red": hex_("#A8201A"),

@@ -49,6 +49,23 @@ def _counseling_form(app):
     screen.pick_slot(None)
 
 
+def _wish_form(app):
+    app.go("wish")
+    app.screens.current_screen.pick("环境设施")
+
+
+def _points(catalogue: bool):
+    def show(app):
+        from kiosk.demo import DEMO_PHONE, DEMO_PIN
+        app.go("points")
+        screen = app.screens.current_screen
+        screen.fields["phone"].text, screen.fields["pin"].text = DEMO_PHONE, DEMO_PIN
+        screen.sign_in()
+        if catalogue:
+            screen.show_catalogue()
+    return show
+
+
 VIEWS = {
     "study_sessions": _study(1),
     "study_seats": _study(2),
@@ -56,6 +73,9 @@ VIEWS = {
     "study_receipt": _receipt,
     "books_form": _books_form,
     "counseling_form": _counseling_form,
+    "wish_form": _wish_form,
+    "points_book": _points(False),
+    "points_catalogue": _points(True),
     "keyboard": _keyboard("wish", "xinlizix"),
     "keyboard_name": _keyboard("name", "zhangwei"),
     "keypad": _keyboard("phone"),

@@ -39,6 +39,11 @@ class KButton(ButtonBehavior, Label):
     bg_color = ColorProperty(th.PRIMARY)
 
 
+class Pill(Text):
+    """A short word on a filled, rounded label: a status badge."""
+    bg_color = ColorProperty(th.PRIMARY)
+
+
 class Badge(Label):
     """One character in a filled circle: a room's emblem."""
     bg_color = ColorProperty(th.PRIMARY)

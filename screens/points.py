@@ -1,0 +1,88 @@
+"""志愿积分: sign in (phone + PIN), the passbook (balance, hours, history
+newest first), the exchange catalogue and a redemption request. Signs out
+after 30 s without a touch and whenever the visitor leaves the screen."""
+from kivy.app import App
+from kivy.clock import Clock
+
+from kiosk.passbook import PassbookError
+from kiosk.ui.steps import StepScreen
+
+SIGN_OUT_SECONDS = 30
+
+
+class PointsScreen(StepScreen):
+    show_ticket_link = False
+    volunteer = None
+    _watch = None
+
+    @property
+    def passbook(self):
+        return App.get_running_app().passbook
+
+    def first_step(self) -> None:
+        self.sign_out()
+        self.fields = {}
+        self.show("登录爱心储蓄存折",
+                  self.field("phone", "phone", "手机号", "11 位手机号", max_length=11),
+                  self.field("pin", "pin", "密码（在志愿者服务站设置的 6 位数字）", "6 位数字", max_length=6),
+                  self.choice("登录", self.sign_in, kind="primary"),
+                  self.text("忘记密码或还没有密码，请到志愿者服务站办理。", role="small"))
+
+    def sign_in(self) -> None:
+        try:
+            self.volunteer = self.passbook.sign_in(self.fields["phone"].text, self.fields["pin"].text)
+        except PassbookError as exc:
+            self.fields["pin"].clear()
+            self.message = exc.message
+            return
+        App.get_running_app().keyboard.close()
+        self._watch = Clock.schedule_interval(self._check_idle, 1)
+        self.show_book(0)
+
+    def show_book(self, page: int) -> None:
+        s = self.passbook.summary(self.volunteer["id"])
+        entries, pages = self.passbook.history(self.volunteer["id"], page)
+        rows = [self.text(f"{e.at[:10]}　{e.activity}　{e.hours:g} 小时　"
+                          f"{'+' if e.points >= 0 else '−'}{abs(e.points)} 分") for e in entries]
+        pager = self.choices([
+            self.choice("‹ 较新", lambda: self.show_book(page - 1), kind="secondary", disabled=page == 0),
+            self.text(f"第 {page + 1} / {pages} 页", halign="center"),
+            self.choice("较早 ›", lambda: self.show_book(page + 1), kind="secondary",
+                        disabled=page >= pages - 1)], cols=3)
+        held = f"（另有 {s['held']} 分等待兑换）" if s["held"] else ""
+        self.show(f"{s['name']}　志愿者编号 {s['number']}",
+                  self.text(f"积分余额 {s['balance']} 分{held}　累计服务 {s['hours']:g} 小时", role="title"),
+                  *rows, pager,
+                  self.choices([self.choice("积分兑换", self.show_catalogue, kind="primary"),
+                                self.choice("退出登录", self.first_step, kind="secondary")], cols=2))
+
+    def show_catalogue(self) -> None:
+        balance = self.passbook.summary(self.volunteer["id"])["balance"]
+        items = [self.choice(f"{i['item']}　{i['points']} 分　库存 {i['stock']}", lambda i=i: self.redeem(i),
+                             disabled=i["stock"] <= 0 or i["points"] > balance)
+                 for i in self.passbook.catalogue()]
+        self.show(f"积分兑换（余额 {balance} 分）", self.choices(items, cols=2),
+                  self.text("兑换申请会先冻结积分，到志愿者服务站领取物品后才扣除。", role="small"),
+                  self.choice("‹ 返回存折", lambda: self.show_book(0), kind="secondary"))
+
+    def redeem(self, item: dict) -> None:
+        try:
+            self.passbook.request_redemption(self.volunteer["id"], item["id"])
+        except PassbookError as exc:
+            self.message = exc.message
+            return
+        App.get_running_app().refresh_pending()
+        self.show("已提交兑换申请", self.text(f"“{item['item']}”已为您预留，{item['points']} 分已冻结。"
+                                         "请到志愿者服务站领取。"),
+                  self.choice("‹ 返回存折", lambda: self.show_book(0), kind="secondary"))
+
+    def _check_idle(self, _dt) -> None:
+        app = App.get_running_app()
+        if Clock.get_time() - app.watchdog.last_activity >= SIGN_OUT_SECONDS:
+            self.first_step()
+
+    def sign_out(self) -> None:
+        self.volunteer = None
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None

@@ -1,0 +1,53 @@
+"""微心愿: write a wish card (category, name, phone, the wish, consent), receipt."""
+from kivy.app import App
+
+from kiosk.receipt import wish_receipt
+from kiosk.ui.steps import StepScreen
+from kiosk.validation import FormError
+from kiosk.wishes import CATEGORIES, WISH_MAX, Wishes
+
+CONSENT = "心愿可以展示在心愿墙上（只显示姓氏，如“张**”）"
+
+
+class WishScreen(StepScreen):
+    show_ticket_link = False
+
+    @property
+    def wishes(self) -> Wishes:
+        return App.get_running_app().wishes
+
+    def first_step(self) -> None:
+        self.show("第 1 步：选择心愿的类别",
+                  self.choices([self.choice(c, lambda c=c: self.pick(c)) for c in CATEGORIES], cols=3))
+
+    def pick(self, category: str) -> None:
+        self.category = category
+        self.fields = {}
+        self.consent = False
+        self.consent_box = self.choice("", self.toggle_consent)
+        self._show_consent()
+        self.show(f"第 2 步：写下您的心愿（{category}）",
+                  self.field("text", "text", f"您的心愿（最多 {WISH_MAX} 字）", "例如：希望有人帮忙修楼道的灯",
+                             max_length=WISH_MAX),
+                  self.field("name", "name", "姓名", "请输入姓名"),
+                  self.field("phone", "phone", "手机号（方便工作人员联系您）", "11 位手机号", max_length=11),
+                  self.consent_box,
+                  self.choice("提交心愿", self.confirm, kind="primary"),
+                  self.choice("‹ 上一步", self.first_step, kind="secondary"))
+
+    def toggle_consent(self) -> None:
+        self.consent = not self.consent
+        self._show_consent()
+
+    def _show_consent(self) -> None:
+        self.consent_box.text = ("■ 已同意：" if self.consent else "□ 点此同意：") + CONSENT
+
+    def confirm(self) -> None:
+        f = self.fields
+        try:
+            wish = self.wishes.submit(f["name"].text, f["phone"].text, self.category, f["text"].text,
+                                      self.consent)
+        except FormError as exc:
+            self.show_errors(exc)
+            return
+        self.show_receipt(wish_receipt(wish))

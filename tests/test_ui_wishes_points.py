@@ -1,0 +1,125 @@
+"""Tap through 微心愿, 心愿墙 and 志愿积分 in the real window."""
+import pytest
+
+from kiosk.demo import DEMO_PHONE, DEMO_PIN, load_demo
+from kiosk.ui.steps import ReceiptCard
+from screens.wish_wall import WishCard
+from tests.test_ui_bookings import fill_name, key, tap_choice, type_into
+
+
+@pytest.fixture
+def demo_kiosk(kiosk):
+    load_demo(kiosk.store)
+    return kiosk
+
+
+def test_submit_a_wish_card(kiosk):
+    k = kiosk
+    k.tap_text("微心愿")
+    tap_choice(k, "环境设施")
+    f = k.screen.fields
+    type_into(k, f["text"], "ludeng", done=False)
+    k.tap(key(k, "路灯"))
+    k.tap(key(k, "完成"))
+    fill_name(k, f["name"], "zhangwei", "张伟")
+    type_into(k, f["phone"], "13812345678")
+    k.tap(k.find_text("提交心愿"))
+    assert "同意" in k.screen.message and k.store.db["wishes"].count == 0  # consent first
+    tap_choice(k, "点此同意", exact=False)
+    k.tap(k.find_text("提交心愿"))
+    [card] = k.find_all(lambda w: isinstance(w, ReceiptCard))
+    shown = "\n".join(k.texts())
+    assert card.receipt.ticket.startswith("W") and "138****5678" in shown and "路灯" in shown
+    assert k.store.db["wishes"].count == 1 and k.find_id("sync").text.endswith("待同步 1 条")
+
+
+def test_wall_paging_filters_and_totals(demo_kiosk):
+    k = demo_kiosk
+    k.tap_text("心愿墙")
+    k.find_text("已收集微心愿 64 条，已认领 50 条")
+    cards = k.find_all(lambda w: isinstance(w, WishCard))
+    assert len(cards) == 6
+    assert all(c.card.who.endswith("*") for c in cards)  # never a full name
+    first_page = [c.card.code for c in cards]
+    tap_choice(k, "下一页 ›")
+    k.find_text("第 2 / 10 页")  # 60 wishes on the wall, 6 a page
+    assert first_page != [c.card.code for c in k.find_all(lambda w: isinstance(w, WishCard))]
+    tap_choice(k, "待认领")
+    cards = k.find_all(lambda w: isinstance(w, WishCard))
+    assert cards and all(c.card.status == "待认领" for c in cards)
+    k.find_text("● 待认领")  # the chosen filter is marked in words, not colour
+    tap_choice(k, "助老助残")
+    assert all(c.card.category == "助老助残" for c in k.find_all(lambda w: isinstance(w, WishCard)))
+
+
+def test_lookup_a_wish_by_code_and_last_four(demo_kiosk):
+    k = demo_kiosk
+    wish = k.app.wishes.submit("李娜", "13700001234", "其他", "想学书法", consent=True)
+    k.tap_text("心愿墙")
+    tap_choice(k, "查询我的心愿进度")
+    f = k.screen.fields
+    type_into(k, f["code"], wish["code"][1:])
+    type_into(k, f["last4"], "9999")
+    k.tap(k.find_text("查询", within=k.screen.ids.body))
+    assert "没有找到" in k.screen.message
+    f["last4"].clear()
+    type_into(k, f["last4"], "1234")
+    k.tap(k.find_text("查询", within=k.screen.ids.body))
+    k.find_text("状态：待审核", exact=False)
+
+
+def test_passbook_wrong_pin_lockout_and_success(demo_kiosk):
+    k = demo_kiosk
+    k.tap_text("志愿积分")
+    for attempt in range(5):
+        f = k.screen.fields
+        type_into(k, f["phone"], DEMO_PHONE) if not f["phone"].text else None
+        type_into(k, f["pin"], "000000")
+        k.tap(k.find_text("登录", within=k.screen.ids.body))
+        assert k.screen.volunteer is None
+        assert k.screen.message == "手机号或密码不正确"
+    type_into(k, k.screen.fields["pin"], DEMO_PIN)  # even the right PIN must wait now
+    k.tap(k.find_text("登录", within=k.screen.ids.body))
+    assert "密码错误次数太多" in k.screen.message and k.screen.volunteer is None
+    k.app.passbook.db["volunteers"].update(  # staff unlocked it at the station
+        k.app.passbook.db.execute("SELECT id FROM volunteers WHERE phone = ?", [DEMO_PHONE]).fetchone()[0],
+        {"locked_until": None})
+    f = k.screen.fields
+    type_into(k, f["pin"], DEMO_PIN)
+    k.tap(k.find_text("登录", within=k.screen.ids.body))
+    assert k.screen.volunteer is not None
+    k.find_text("积分余额", exact=False)
+    k.find_text("第 1 / 3 页")
+    tap_choice(k, "较早 ›")
+    k.find_text("第 2 / 3 页")
+
+
+def test_redemption_request_and_auto_sign_out(demo_kiosk):
+    k = demo_kiosk
+    k.tap_text("志愿积分")
+    f = k.screen.fields
+    type_into(k, f["phone"], DEMO_PHONE)
+    type_into(k, f["pin"], DEMO_PIN)
+    k.tap(k.find_text("登录", within=k.screen.ids.body))
+    balance = k.app.passbook.summary(k.screen.volunteer["id"])["balance"]
+    tap_choice(k, "积分兑换")
+    tap_choice(k, "洗衣液", exact=False)
+    k.find_text("已提交兑换申请")
+    assert k.app.passbook.summary(k.screen.volunteer["id"])["balance"] == balance - 30
+    k.advance(29)
+    assert k.screen.volunteer is not None
+    k.advance(2)  # 30 s without a touch
+    assert k.screen.volunteer is None
+    k.find_text("登录爱心储蓄存折")
+
+
+def test_leaving_the_passbook_signs_out(demo_kiosk):
+    k = demo_kiosk
+    k.tap_text("志愿积分")
+    f = k.screen.fields
+    f["phone"].text, f["pin"].text = DEMO_PHONE, DEMO_PIN
+    k.screen.sign_in()
+    screen = k.screen
+    assert screen.volunteer is not None
+    k.tap_text("首页")
+    assert screen.volunteer is None
