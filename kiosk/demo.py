@@ -70,7 +70,8 @@ def load_demo(store: Store, seed: int = 1824, now: datetime | None = None) -> di
         wishes.append({"id": wid, "code": f"W{100000 + i}", "name": _name(rnd),
                        "phone": f"13{rnd.randrange(10**9):09d}", "category": category,
                        "text": rnd.choice(WISH_TEXTS[category]), "consent": 1, "status": status,
-                       "reason": None, "fulfilled_note": "已完成，谢谢大家" if status == "fulfilled" else None,
+                       "reason": None,
+                       "fulfilled_note": "已完成，谢谢大家" if status == "fulfilled" else None,
                        "created_at": created.isoformat(timespec="seconds"),
                        "updated_at": created.isoformat(timespec="seconds")})
         if status in ("claimed", "fulfilled"):

@@ -27,8 +27,8 @@ class WishScreen(StepScreen):
         self.consent_box = self.choice("", self.toggle_consent)
         self._show_consent()
         self.show(f"第 2 步：写下您的心愿（{category}）",
-                  self.field("text", "text", f"您的心愿（最多 {WISH_MAX} 字）", "例如：希望有人帮忙修楼道的灯",
-                             max_length=WISH_MAX),
+                  self.field("text", "text", f"您的心愿（最多 {WISH_MAX} 字）",
+                             "例如：希望有人帮忙修楼道的灯", max_length=WISH_MAX),
                   self.field("name", "name", "姓名", "请输入姓名"),
                   self.field("phone", "phone", "手机号（方便工作人员联系您）", "11 位手机号", max_length=11),
                   self.consent_box,

@@ -7,6 +7,7 @@ from kivy.lang import Builder
 from kivy.properties import ObjectProperty
 
 from kiosk.ui.steps import StepScreen
+from kiosk.ui.theme import theme
 from kiosk.ui.widgets import Surface
 from kiosk.wishes import CATEGORIES, WishError
 
@@ -45,7 +46,7 @@ class WishWallScreen(StepScreen):
             self.choice("下一页 ›", lambda: self.turn(1), kind="secondary",
                         disabled=self.page >= pages - 1)], cols=3)
         self.show(f"已收集微心愿 {collected} 条，已认领 {claimed} 条",
-                  self.choices(cats, cols=7), self.choices(stats, cols=4), grid, pager,
+                  self.choices(cats, cols=4 if theme.elder else 7), self.choices(stats, cols=4), grid, pager,
                   self.choice("查询我的心愿进度", self.lookup_step, kind="secondary"))
 
     def filter(self, category=..., status=...) -> None:
@@ -63,7 +64,8 @@ class WishWallScreen(StepScreen):
     def lookup_step(self) -> None:
         self.fields = {}
         self.show("查询我的心愿进度",
-                  self.field("code", "code", "心愿编号（回执上 W 后面的 6 位数字）", "6 位数字", max_length=6),
+                  self.field("code", "code", "心愿编号（回执上 W 后面的 6 位数字）", "6 位数字",
+                             max_length=6),
                   self.field("last4", "code", "手机号后四位", "4 位数字", max_length=4),
                   self.choice("查询", self.lookup, kind="primary"),
                   self.choice("‹ 返回心愿墙", self.show_wall, kind="secondary"))
