@@ -43,7 +43,7 @@ class PointsScreen(StepScreen):
         s = self.passbook.summary(self.volunteer["id"])
         entries, pages = self.passbook.history(self.volunteer["id"], page)
         rows = [self.text(f"{e.at[:10]}　{e.activity}　{e.hours:g} 小时　"
-                          f"{'+' if e.points >= 0 else '−'}{abs(e.points)} 分") for e in entries]
+                          f"{'+' if e.points >= 0 else '-'}{abs(e.points)} 分") for e in entries]
         pager = self.choices([
             self.choice("‹ 较新", lambda: self.show_book(page - 1), kind="secondary", disabled=page == 0),
             self.text(f"第 {page + 1} / {pages} 页", halign="center"),
