@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from kiosk.center import Center
+from kiosk.errors import ServiceError
 from kiosk.store import Store
 from kiosk.validation import (
     FieldError, normalise_phone, validate_age, validate_all, validate_name, validate_note)
@@ -26,13 +27,8 @@ NOTE_LIMIT = 100
 PAUSE_KEY = "bookings_paused"
 
 
-class BookingError(Exception):
-    """A booking that cannot be made or changed; ``message`` is for the screen."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class BookingError(ServiceError):
+    """A booking that cannot be made or changed."""
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from kiosk.errors import ServiceError
 from kiosk.store import Store
 from kiosk.validation import FieldError, normalise_phone
 
@@ -32,11 +33,8 @@ PAGE = 8
 SIGN_IN_FAILED = "手机号或密码不正确"  # the same words whether or not the phone is registered
 
 
-class PassbookError(Exception):
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class PassbookError(ServiceError):
+    """A sign-in or redemption that cannot go ahead."""
 
 
 def hash_pin(pin: str, iterations: int = ITERATIONS) -> str:

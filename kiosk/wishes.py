@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from kiosk.errors import ServiceError
 from kiosk.store import Store
 from kiosk.validation import FieldError, normalise_phone, validate_all, validate_name, validate_note
 
@@ -25,11 +26,8 @@ ON_WALL = ("approved", "claimed", "fulfilled")
 PAGE = 6
 
 
-class WishError(Exception):
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class WishError(ServiceError):
+    """A wish that cannot be submitted, changed or found."""
 
 
 @dataclass(frozen=True)

@@ -32,24 +32,13 @@ class CounselingScreen(StepScreen):
     def pick_slot(self, slot: Slot | None) -> None:
         self.slot = slot
         self.fields = {}
-        self.consent = False
-        self.consent_box = self.choice("", self.toggle_consent)
-        self._show_consent()
         self.show("第 3 步：留下联系方式",
                   self.field("name", "name", "姓名", "请输入姓名"),
                   self.field("phone", "phone", "手机号", "11 位手机号", max_length=11),
                   self.field("note", "text", "想说的话（可不填，最多 100 字）", "", max_length=100),
-                  self.consent_box,
+                  self.consent_choice(CONSENT),
                   self.choice("提交预约", self.confirm, kind="primary"),
                   self.choice("‹ 上一步", lambda: self.pick_topic(self.topic), kind="secondary"))
-
-    def toggle_consent(self) -> None:
-        self.consent = not self.consent
-        self._show_consent()
-
-    def _show_consent(self) -> None:
-        # The state is in words (已同意 / 点此同意), the box only repeats it.
-        self.consent_box.text = ("■ 已同意：" if self.consent else "□ 点此同意：") + CONSENT
 
     def confirm(self) -> None:
         f = self.fields

@@ -23,24 +23,14 @@ class WishScreen(StepScreen):
     def pick(self, category: str) -> None:
         self.category = category
         self.fields = {}
-        self.consent = False
-        self.consent_box = self.choice("", self.toggle_consent)
-        self._show_consent()
         self.show(f"第 2 步：写下您的心愿（{category}）",
                   self.field("text", "text", f"您的心愿（最多 {WISH_MAX} 字）",
                              "例如：希望有人帮忙修楼道的灯", max_length=WISH_MAX),
                   self.field("name", "name", "姓名", "请输入姓名"),
                   self.field("phone", "phone", "手机号（方便工作人员联系您）", "11 位手机号", max_length=11),
-                  self.consent_box,
+                  self.consent_choice(CONSENT),
                   self.choice("提交心愿", self.confirm, kind="primary"),
                   self.choice("‹ 上一步", self.first_step, kind="secondary"))
-
-    def toggle_consent(self) -> None:
-        self.consent = not self.consent
-        self._show_consent()
-
-    def _show_consent(self) -> None:
-        self.consent_box.text = ("■ 已同意：" if self.consent else "□ 点此同意：") + CONSENT
 
     def confirm(self) -> None:
         f = self.fields

@@ -88,6 +88,20 @@ class StepScreen(KioskScreen):
     def heading(self, text: str) -> Text:
         return Text(text=text, role="heading", size_hint=(None, None))
 
+    def consent_choice(self, words: str) -> Choice:
+        """A tick box in words: 点此同意 / 已同意 (the box only repeats it)."""
+        self.consent = False
+        box = self.choice("", lambda: self._toggle(box, words))
+        self._paint(box, words)
+        return box
+
+    def _toggle(self, box: Choice, words: str) -> None:
+        self.consent = not self.consent
+        self._paint(box, words)
+
+    def _paint(self, box: Choice, words: str) -> None:
+        box.text = ("■ 已同意：" if self.consent else "□ 点此同意：") + words
+
     def show_errors(self, exc: Exception) -> None:
         """Messages at their fields (FormError), or at the top of the step."""
         if isinstance(exc, FormError):
