@@ -178,3 +178,11 @@ def m005_passbook(db):
         CREATE INDEX holds_open ON holds (volunteer_id, status);
         """
     )
+
+
+@migrations()
+def m006_sync_rejections(db):
+    # A submission the server refused keeps its reason (e.g. seat_taken) for
+    # staff to see; it is never dropped.
+    db.execute("ALTER TABLE bookings ADD COLUMN rejected_reason TEXT")
+    db.execute("ALTER TABLE wishes ADD COLUMN rejected_reason TEXT")

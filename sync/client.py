@@ -1,0 +1,96 @@
+"""The kiosk side of sync (no Kivy): push the outbox, pull server changes.
+
+Outbox rows are marked only from the server's answer for each mutation. A
+rejected mutation is kept, with its reason, on the local record. Each pulled
+page is applied together with the new cursor in one transaction, so applying
+a page twice changes nothing. Every request has a timeout.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import requests
+
+from kiosk.store import Store
+from sync.protocol import MAX_BATCH, REJECTED, outbox_to_mutation, push_body
+
+CURSOR_KEY = "sync_cursor"
+RECORD_TABLES = {"booking.create": ("bookings", "booking"), "wish.create": ("wishes", "wish")}
+
+
+class SyncError(Exception):
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass
+class SyncClient:
+    store: Store
+    url: str
+    token: str
+    timeout: float = 10.0
+    session: requests.Session | None = None
+
+    def __post_init__(self):
+        self.session = self.session or requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {self.token}"
+        self.url = self.url.rstrip("/")
+
+    def _call(self, method: str, path: str, **kwargs) -> dict:
+        try:
+            response = self.session.request(method, self.url + path, timeout=self.timeout, **kwargs)
+        except requests.RequestException as exc:
+            raise SyncError(f"network: {type(exc).__name__}") from None
+        if response.status_code == 429 or response.status_code >= 500:
+            retry = response.headers.get("Retry-After")
+            raise SyncError(f"server said {response.status_code}",
+                            float(retry) if retry and retry.isdigit() else None)
+        if response.status_code != 200:
+            raise SyncError(f"server refused: {response.status_code}")
+        try:
+            return response.json()
+        except ValueError:
+            raise SyncError("server answer is not JSON") from None
+
+    def push_once(self, batch: int = MAX_BATCH) -> int:
+        """Send one batch of the outbox; returns how many were answered."""
+        rows = self.store.pending(batch)
+        if not rows:
+            return 0
+        answer = self._call("POST", "/api/v1/push",
+                            json=push_body([outbox_to_mutation(r) for r in rows], self.store.pending_count()))
+        by_id = {r["mutation_id"]: r for r in rows}
+        with self.store.transaction() as db:
+            for result in answer.get("results", []):
+                row = by_id.get(result.get("id"))
+                if row is None:
+                    continue
+                db.execute("UPDATE outbox SET state = ?, reason = ?, attempts = attempts + 1 "
+                           "WHERE mutation_id = ?",
+                           [result["status"], result.get("reason"), row["mutation_id"]])
+                if result["status"] == REJECTED and row["type"] in RECORD_TABLES:
+                    table, key = RECORD_TABLES[row["type"]]
+                    record_id = (row["payload"].get(key) or {}).get("id")
+                    db.execute(f"UPDATE {table} SET rejected_reason = ? WHERE id = ?",
+                               [result.get("reason") or "rejected", record_id])
+        return len(answer.get("results", []))
+
+    def pull_once(self, limit: int = 200) -> bool:
+        """Apply one page of server changes; returns whether more remain."""
+        cursor = int(self.store.get_meta(CURSOR_KEY, "0"))
+        page = self._call("GET", "/api/v1/pull", params={"cursor": cursor, "limit": limit})
+        with self.store.transaction() as db:
+            for change in page.get("changes", []):
+                if change["kind"] == "wish.status":
+                    db.execute("UPDATE wishes SET status = ? WHERE id = ?",
+                               [change["data"]["status"], change["data"]["id"]])
+            db["meta"].upsert({"key": CURSOR_KEY, "value": str(page["next_cursor"])}, pk="key")
+        return bool(page.get("more"))
+
+    def cycle(self) -> None:
+        """Push everything waiting, then pull until up to date."""
+        while self.push_once():
+            pass
+        while self.pull_once():
+            pass

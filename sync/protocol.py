@@ -1,0 +1,42 @@
+"""The wire format kiosks and the central server share (versioned; no Kivy).
+
+Push: {"version": 1, "queue_depth": n, "mutations": [{"id", "type",
+"created_at", "data"}, ...]} -> {"results": [{"id", "status", "reason"?}]}
+with status applied / duplicate / rejected. A mutation id is applied at most
+once per kiosk; a replay gets the first answer again.
+Pull: GET ?cursor=&limit= -> {"changes": [{"cursor", "kind", "data"}],
+"next_cursor", "more"}.
+Errors: application/problem+json (RFC 9457) with a stable "type".
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+VERSION = 1
+MAX_BATCH = 200  # mutations per push
+MAX_BODY = 1024 * 1024  # bytes; larger pushes get 413 before they are parsed
+MAX_PULL = 500
+PROBLEM_BASE = "https://liulinhui.invalid/problems/"  # stable identifiers, not fetched
+
+MUTATION_TYPES = frozenset({
+    "booking.create", "booking.cancel", "checkin.create", "booking.no_show", "booking.promote",
+    "booking.lift_block", "wish.create", "wish.status", "volunteer.pin", "ledger.add",
+    "ledger.reverse", "redemption.request", "redemption.handover",
+})
+APPLIED, DUPLICATE, REJECTED = "applied", "duplicate", "rejected"
+
+
+def payload_digest(mutation: dict) -> str:
+    """What makes two sends of one mutation id the same mutation."""
+    body = {k: mutation.get(k) for k in ("type", "created_at", "data")}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def push_body(mutations: list[dict], queue_depth: int) -> dict:
+    return {"version": VERSION, "queue_depth": queue_depth, "mutations": mutations}
+
+
+def outbox_to_mutation(row: dict) -> dict:
+    return {"id": row["mutation_id"], "type": row["type"], "created_at": row["created_at"],
+            "data": row["payload"]}

@@ -1,0 +1,1 @@
+"""The central server: JSON API for kiosks (and, later, the staff console)."""

@@ -1,0 +1,176 @@
+"""Sync against the real server process on loopback (random port, temp DB)."""
+import json
+import socket
+import subprocess
+import sys
+import time
+from datetime import date, datetime
+
+import pytest
+import requests
+
+from kiosk.bookings import Bookings
+from kiosk.center import load_center
+from kiosk.paths import CENTER_FILE, ROOT
+from kiosk.store import Store
+from kiosk.wishes import Wishes
+from sync.client import SyncClient, SyncError
+from sync.server.storage import ServerStore
+
+CENTER = load_center(CENTER_FILE)
+DAY = date(2026, 11, 27)
+NOW = lambda: datetime(2026, 11, 27, 7, 0)  # noqa: E731
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, tmp_path):
+        self.db = tmp_path / "server.db"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = None
+        store = ServerStore(self.db)
+        store.add_center("liujiaying", "柳家营社区党群服务中心")
+        self.tokens = {k: store.add_kiosk(k, "liujiaying") for k in ("lobby-1", "lobby-2")}
+        self.store = store
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sync.server.cli", "--db", str(self.db), "serve",
+             "--port", str(self.port)],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for _ in range(100):
+            try:
+                if requests.get(self.url + "/api/v1/health", timeout=0.5).ok:
+                    return
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def stop(self):
+        if self.proc:
+            self.proc.terminate()
+            self.output = self.proc.communicate(timeout=10)[0].decode(errors="replace")
+            self.proc = None
+
+
+@pytest.fixture
+def server(tmp_path):
+    s = Server(tmp_path)
+    yield s
+    s.stop()
+
+
+def kiosk_store(tmp_path, name):
+    return Store(tmp_path / f"{name}.db")
+
+
+def test_offline_writes_converge_when_the_server_comes_up(server, tmp_path):
+    store = kiosk_store(tmp_path, "k1")
+    client = SyncClient(store, server.url, server.tokens["lobby-1"], timeout=2)
+    wish = Wishes(store).submit("张秀英", "13812345678", "环境设施", "楼道灯坏了", consent=True)
+    Bookings(store, CENTER, now=NOW).book_study(DAY, "morning", 3, "张三", "13812345678")
+    with pytest.raises(SyncError):
+        client.cycle()  # nobody listening yet
+    assert store.pending_count() == 2
+    server.start()
+    client.cycle()
+    assert store.pending_count() == 0
+    assert {r["state"] for r in store.db["outbox"].rows} == {"applied"}
+    assert server.store.db["bookings"].count == 1 and server.store.db["wishes"].count == 1
+    server.store.set_wish_status(wish["id"], "approved")  # staff approve it on the server
+    client.cycle()
+    assert store.db["wishes"].get(wish["id"])["status"] == "approved"
+    client.cycle()  # applying again changes nothing
+    assert store.db["wishes"].get(wish["id"])["status"] == "approved"
+    store.close()
+
+
+def test_every_batch_sent_three_times_gives_identical_answers(server, tmp_path):
+    server.start()
+    store = kiosk_store(tmp_path, "k1")
+    for seat in range(1, 6):
+        Bookings(store, CENTER, now=NOW).book_study(DAY, "morning", seat, "张三", f"1381234567{seat}")
+    from sync.protocol import outbox_to_mutation, push_body
+    body = push_body([outbox_to_mutation(r) for r in store.pending()], 5)
+    headers = {"Authorization": f"Bearer {server.tokens['lobby-1']}"}
+    answers = [requests.post(server.url + "/api/v1/push", json=body, headers=headers, timeout=5).json()
+               for _ in range(3)]
+    assert answers[0] == answers[1] == answers[2]
+    assert [r["status"] for r in answers[0]["results"]] == ["applied"] * 5
+    assert server.store.db["bookings"].count == 5 and server.store.db["mutations"].count == 5
+    store.close()
+
+
+def test_two_kiosks_booking_one_seat_offline_first_to_arrive_keeps_it(server, tmp_path):
+    server.start()
+    first, second = kiosk_store(tmp_path, "k1"), kiosk_store(tmp_path, "k2")
+    a = Bookings(first, CENTER, now=NOW).book_study(DAY, "morning", 7, "张三", "13812345678")
+    b = Bookings(second, CENTER, now=NOW).book_study(DAY, "morning", 7, "李四", "13912345678")
+    SyncClient(first, server.url, server.tokens["lobby-1"]).cycle()
+    SyncClient(second, server.url, server.tokens["lobby-2"]).cycle()
+    assert first.db["bookings"].get(a["id"])["rejected_reason"] is None
+    assert second.db["bookings"].get(b["id"])["rejected_reason"] == "seat_taken"
+    [row] = second.db["outbox"].rows
+    assert (row["state"], row["reason"]) == ("rejected", "seat_taken")  # kept, not dropped
+    first.close()
+    second.close()
+
+
+def test_bad_requests_get_problem_json_never_a_500(server):
+    server.start()
+    push = server.url + "/api/v1/push"
+    good = {"Authorization": f"Bearer {server.tokens['lobby-1']}"}
+
+    def problem(response, status):
+        assert response.status_code == status, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        return response.json()["type"]
+
+    assert problem(requests.post(push, json={}, headers={"Authorization": "Bearer nope"}), 401).endswith(
+        "unauthorized")
+    assert problem(requests.get(server.url + "/api/v1/pull"), 401).endswith("unauthorized")
+    too_big = b"x" * (1024 * 1024 + 1)
+    assert problem(requests.post(push, data=too_big, headers=good), 413).endswith("too-large")
+    assert problem(requests.post(push, data=b"{not json", headers=good), 400).endswith("malformed")
+    assert problem(requests.post(push, data=b"[" * 100_000 + b"]" * 100_000, headers=good), 400).endswith(
+        "malformed")
+    assert problem(requests.post(push, json={"version": 1, "queue_depth": 0, "mutations": "x"},
+                                 headers=good), 422).endswith("invalid")
+    mutation = {"id": "m1", "type": "wish.create", "created_at": "2026-11-27T00:00:00",
+                "data": {"wish": {"id": "w"}}}
+    assert requests.post(push, json={"version": 1, "queue_depth": 0, "mutations": [mutation]},
+                         headers=good).status_code == 200
+    changed = dict(mutation, data={"wish": {"id": "other"}})
+    assert problem(requests.post(push, json={"version": 1, "queue_depth": 0, "mutations": [changed]},
+                                 headers=good), 422).endswith("id-reused")
+    server.store.revoke_kiosk("lobby-1")
+    assert problem(requests.post(push, json={}, headers=good), 401).endswith("unauthorized")
+    server.stop()
+    assert server.tokens["lobby-1"] not in server.output and "13812345678" not in server.output
+
+
+def test_openapi_document_lists_every_endpoint(server):
+    server.start()
+    paths = requests.get(server.url + "/openapi.json", timeout=5).json()["paths"]
+    assert {"/api/v1/push", "/api/v1/pull", "/api/v1/health"} <= set(paths)
+
+
+def test_cli_adds_lists_and_revokes_kiosks(tmp_path):
+    db = tmp_path / "s.db"
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "sync.server.cli", "--db", str(db), *args],
+                              cwd=ROOT, capture_output=True, text=True, check=True).stdout
+
+    run("add-center", "liujiaying", "柳家营社区党群服务中心")
+    token = run("add-kiosk", "lobby-1", "--center", "liujiaying").strip()
+    assert len(token) >= 40
+    assert token not in json.dumps(ServerStore(db).kiosks())  # only its hash is kept
+    run("revoke-kiosk", "lobby-1")
+    assert "revoked" in run("list-kiosks")
