@@ -54,6 +54,7 @@ class KioskApp(App):
     # Fed by the sync worker (issue: sync) through Clock; standalone until then.
     sync_state = OptionProperty("standalone", options=list(SYNC_WORDS))
     pending = NumericProperty(0)
+    last_sync = StringProperty("")  # HH:MM of the last successful sync
     history = ListProperty()  # screen names behind the current one, for 返回
     current = StringProperty("home")
 
@@ -77,9 +78,11 @@ class KioskApp(App):
 
     def _get_sync_text(self) -> str:
         words = SYNC_WORDS[self.sync_state]
-        return f"{words} · 待同步 {self.pending} 条" if self.pending else words
+        if self.pending:
+            return f"{words} · 待同步 {self.pending} 条"
+        return f"{words} · {self.last_sync} 已同步" if self.last_sync else words
 
-    sync_text = AliasProperty(_get_sync_text, bind=["sync_state", "pending"], cache=True)
+    sync_text = AliasProperty(_get_sync_text, bind=["sync_state", "pending", "last_sync"], cache=True)
 
     def _get_sync_color(self):
         return SYNC_COLORS[self.sync_state]
@@ -109,8 +112,16 @@ class KioskApp(App):
         ]
         Window.bind(on_touch_down=self._on_touch_down, on_touch_move=self._on_activity,
                     on_key_down=self._on_activity)
+        self.sync_worker = None
+        if self.settings.server_url and self.settings.server_token:
+            from sync.worker import SyncWorker
+            self.sync_worker = SyncWorker(self.settings.db_path, self.settings.server_url,
+                                          self.settings.server_token, self._sync_report)
+            self.sync_worker.start()
 
     def on_stop(self) -> None:
+        if getattr(self, "sync_worker", None) is not None:
+            self.sync_worker.stop()
         self.power.wake()
         for event in self._events:
             event.cancel()
@@ -225,8 +236,20 @@ class KioskApp(App):
         return self.watchdog.state
 
     def refresh_pending(self) -> None:
-        """After a write: the status bar's 待同步 count."""
+        """After a write: the status bar's 待同步 count, and sync it soon."""
         self.pending = self.store.pending_count()
+        if getattr(self, "sync_worker", None) is not None:
+            self.sync_worker.nudge()
+
+    def _sync_report(self, status: dict) -> None:
+        """Called on the sync thread: hand the news to the UI thread."""
+        Clock.schedule_once(lambda _dt: self._show_sync(status))
+
+    def _show_sync(self, status: dict) -> None:
+        self.sync_state = status["state"]
+        self.pending = status["pending"]
+        if status["last_sync"] is not None:
+            self.last_sync = f"{status['last_sync']:%H:%M}"
 
     def _release_no_shows(self, _dt) -> None:
         try:

@@ -28,6 +28,7 @@ class ConfigError(ValueError):
 class KioskConfig:
     kiosk_id: str = "liujiaying-lobby-1"
     server_url: str = ""  # empty: standalone, the outbox waits
+    server_token: str = field(default="", repr=False)  # this kiosk's token; never printed
     data_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)))
     idle_timeout: float = 60.0  # s without a touch before the prompt
     idle_countdown: float = 30.0  # s the prompt counts down before going home
@@ -46,6 +47,7 @@ class KioskConfig:
 _ENV = {
     "LIULINHUI_KIOSK_ID": "kiosk_id",
     "LIULINHUI_SERVER_URL": "server_url",
+    "LIULINHUI_SERVER_TOKEN": "server_token",
     "LIULINHUI_DATA_DIR": "data_dir",
     "LIULINHUI_IDLE_TIMEOUT": "idle_timeout",
     "LIULINHUI_IDLE_COUNTDOWN": "idle_countdown",
@@ -57,6 +59,7 @@ _ENV = {
 _FILE_KEYS = {
     ("kiosk_id",): "kiosk_id",
     ("server_url",): "server_url",
+    ("server_token",): "server_token",
     ("data_dir",): "data_dir",
     ("idle", "timeout"): "idle_timeout",
     ("idle", "countdown"): "idle_countdown",
