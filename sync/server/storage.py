@@ -2,10 +2,13 @@
 a PostgreSQL store can implement the same methods without touching routes)."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import secrets
 import sqlite3
+import threading
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -50,12 +53,27 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def serialised(method):
+    """One request at a time on the shared connection: SQLite has one writer
+    anyway, and a connection must not be used by two threads at once."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+    return wrapper
+
+
+LAST_SEEN_EVERY = 60.0  # s between last_seen writes for one kiosk
+
+
 class PayloadMismatch(Exception):
     """The same mutation id came back with a different payload."""
 
 
 class ServerStore:
     def __init__(self, path: Path | str):
+        self._lock = threading.RLock()
+        self._seen: dict[str, float] = {}
         conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
         self.db = Database(conn, execute_plugins=False)
         conn.execute("PRAGMA journal_mode=WAL")
@@ -64,9 +82,11 @@ class ServerStore:
         migrations.apply(self.db)
 
     # -- centers and kiosks ------------------------------------------------------
+    @serialised
     def add_center(self, center_id: str, name: str) -> None:
         self.db["centers"].insert({"id": center_id, "name": name})
 
+    @serialised
     def add_kiosk(self, kiosk_id: str, center_id: str) -> str:
         """Returns the kiosk's token; only its SHA-256 is kept."""
         token = secrets.token_urlsafe(32)
@@ -74,21 +94,26 @@ class ServerStore:
                                   "token_sha256": token_hash(token)})
         return token
 
+    @serialised
     def revoke_kiosk(self, kiosk_id: str) -> None:
         self.db["kiosks"].update(kiosk_id, {"revoked": 1})
 
+    @serialised
     def kiosks(self) -> list[dict]:
         return list(self.db["kiosks"].rows_where(
             select="id, center_id, revoked, last_seen, last_push, queue_depth", order_by="id"))
 
+    @serialised
     def kiosk_for_token(self, token: str) -> dict | None:
         row = next(self.db["kiosks"].rows_where("token_sha256 = ? AND revoked = 0",
                                                 [token_hash(token)], limit=1), None)
-        if row:
+        if row and time.monotonic() - self._seen.get(row["id"], -LAST_SEEN_EVERY) >= LAST_SEEN_EVERY:
+            self._seen[row["id"]] = time.monotonic()  # a write per request would cost every request
             self.db["kiosks"].update(row["id"], {"last_seen": now()})
         return row
 
     # -- push ----------------------------------------------------------------------
+    @serialised
     def push(self, kiosk_id: str, mutations: list[dict], queue_depth: int) -> list[dict]:
         results = []
         with self.db.atomic():
@@ -143,12 +168,14 @@ class ServerStore:
         return {"id": m["id"], "status": APPLIED}
 
     # -- staff changes (the console will call these) ----------------------------------
+    @serialised
     def set_wish_status(self, wish_id: str, status: str) -> None:
         with self.db.atomic():
             self.db["wishes"].update(wish_id, {"status": status})
             self._change("wish.status", {"id": wish_id, "status": status})
 
     # -- pull ------------------------------------------------------------------------
+    @serialised
     def pull(self, cursor: int, limit: int) -> dict:
         rows = self.db.execute(
             "SELECT cursor, kind, data FROM changes WHERE cursor > ? ORDER BY cursor LIMIT ?",
