@@ -128,16 +128,18 @@ class ServerStore:
                     results.append(json.loads(first[1]))  # a replay: the first answer again
                     continue
                 result = self._apply(kiosk_id, m)
-                self.db["mutations"].insert({"kiosk_id": kiosk_id, "id": m["id"], "type": m["type"],
-                                             "digest": digest, "result": json.dumps(result),
-                                             "received_at": now()})
+                # plain SQL on this hot path: sqlite-utils' insert re-reads the schema each call
+                self.db.conn.execute(
+                    "INSERT INTO mutations (kiosk_id, id, type, digest, result, received_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [kiosk_id, m["id"], m["type"], digest, json.dumps(result), now()])
                 results.append(result)
             self.db["kiosks"].update(kiosk_id, {"last_push": now(), "queue_depth": queue_depth})
         return results
 
     def _change(self, kind: str, data: dict) -> None:
-        self.db["changes"].insert({"kind": kind, "data": json.dumps(data, ensure_ascii=False),
-                                   "at": now()})
+        self.db.conn.execute("INSERT INTO changes (kind, data, at) VALUES (?, ?, ?)",
+                             [kind, json.dumps(data, ensure_ascii=False), now()])
 
     def _apply(self, kiosk_id: str, m: dict) -> dict:
         data = m["data"] or {}
@@ -145,11 +147,11 @@ class ServerStore:
         if kind == "booking.create":
             booking = data.get("booking") or {}
             try:
-                self.db["bookings"].insert({
-                    "id": booking["id"], "kiosk_id": kiosk_id, "kind": booking["kind"],
-                    "day": booking.get("day"), "session": booking.get("session"),
-                    "seat": booking.get("seat"), "status": booking["status"],
-                    "data": json.dumps(booking, ensure_ascii=False)})
+                self.db.conn.execute(
+                    "INSERT INTO bookings (id, kiosk_id, kind, day, session, seat, status, data) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [booking["id"], kiosk_id, booking["kind"], booking.get("day"), booking.get("session"),
+                     booking.get("seat"), booking["status"], json.dumps(booking, ensure_ascii=False)])
             except sqlite3.IntegrityError as exc:
                 if "bookings.id" in str(exc):
                     return {"id": m["id"], "status": DUPLICATE}
@@ -162,9 +164,9 @@ class ServerStore:
             wish = data.get("wish") or {}
             if "id" not in wish:
                 return {"id": m["id"], "status": REJECTED, "reason": "invalid"}
-            self.db["wishes"].insert({"id": wish["id"], "kiosk_id": kiosk_id,
-                                      "status": wish.get("status", ""),
-                                      "data": json.dumps(wish, ensure_ascii=False)}, ignore=True)
+            self.db.conn.execute(
+                "INSERT OR IGNORE INTO wishes (id, kiosk_id, status, data) VALUES (?, ?, ?, ?)",
+                [wish["id"], kiosk_id, wish.get("status", ""), json.dumps(wish, ensure_ascii=False)])
         return {"id": m["id"], "status": APPLIED}
 
     # -- staff changes (the console will call these) ----------------------------------
