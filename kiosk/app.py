@@ -7,6 +7,7 @@ in, so tests and the screenshot tool build the same app with other data.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
 from functools import cached_property
 
@@ -263,3 +264,25 @@ class KioskApp(App):
         text = format_now(datetime.now())
         if text != self.now_text:  # redraw only when the minute changes
             self.now_text = text
+
+
+def launch(settings: KioskConfig, center: Center, store: Store, screenshots=None, elder: bool = False,
+           first_frame: bool = False) -> int:
+    """Run the kiosk (the CLI has checked configuration, data and display).
+    With ``screenshots`` render every view there and stop; with
+    ``first_frame`` stop at the first frame (bench/startup.py). Returns how
+    many screenshots were written."""
+    app = KioskApp(settings=settings, center=center, store=store)
+    tour = None
+    if screenshots is not None:
+        from kiosk.ui.tour import ScreenshotTour
+        tour = ScreenshotTour(app, screenshots, elder=elder)
+        app.bind(on_start=lambda *_: tour.start())
+    if first_frame:
+        def on_flip(*_args):
+            Window.unbind(on_flip=on_flip)
+            print(f"first_frame {time.perf_counter():.4f}", flush=True)
+            app.stop()
+        Window.bind(on_flip=on_flip)
+    app.run()
+    return len(tour.written) if tour else 0

@@ -148,17 +148,13 @@ class Bookings:
 
     def _insert(self, record: dict, mutation: str = "booking.create") -> dict:
         """Store a new booking with a fresh ticket; retry if the ticket is taken."""
-        for _attempt in range(5):
-            record = dict(record, ticket=f"{secrets.randbelow(10**6):06d}")
-            try:
-                with self.store.transaction(immediate=True) as db:
-                    db["bookings"].insert(record)
-                    self._event(record["id"], "created:" + record["status"])
-                    self.store.enqueue(mutation, {"booking": record})
-                return record
-            except sqlite3.IntegrityError as exc:
-                if "bookings.ticket" not in str(exc):
-                    raise
+        def write(stored: dict) -> None:
+            self._event(stored["id"], "created:" + stored["status"])
+            self.store.enqueue(mutation, {"booking": stored})
+        stored = self.store.insert_with_code("bookings", record, "ticket",
+                                             lambda: f"{secrets.randbelow(10**6):06d}", write)
+        if stored is not None:
+            return stored
         raise BookingError("busy", "系统繁忙，请再试一次")
 
     def _event(self, booking_id: str, event: str) -> None:

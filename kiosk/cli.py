@@ -10,7 +10,6 @@ import logging
 import os
 import sys
 import tempfile
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -81,32 +80,16 @@ def main(argv=None) -> int:
                      borderless=args.fullscreen or settings.fullscreen)
     if not headless:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    from kiosk.app import KioskApp  # creates the window
+    from kiosk.app import launch  # the Kivy shell: importing it creates the window
 
-    app = KioskApp(settings=settings, center=center, store=store)
-    if args.screenshots is not None:
-        from kiosk.ui.tour import ScreenshotTour
-        tour = ScreenshotTour(app, args.screenshots, elder=args.elder)
-        app.bind(on_start=lambda *_: tour.start())
-    if args.first_frame:
-        _exit_after_first_frame(app)
     try:
-        app.run()
+        written = launch(settings, center, store, screenshots=args.screenshots, elder=args.elder,
+                         first_frame=args.first_frame)
     finally:
         store.close()
     if args.screenshots is not None:
-        print(f"{len(tour.written)} screenshots in {args.screenshots}")
+        print(f"{written} screenshots in {args.screenshots}")
     return 0
-
-
-def _exit_after_first_frame(app) -> None:
-    from kivy.core.window import Window
-
-    def on_flip(*_args):
-        Window.unbind(on_flip=on_flip)
-        print(f"first_frame {time.perf_counter():.4f}", flush=True)
-        app.stop()
-    Window.bind(on_flip=on_flip)
 
 
 if __name__ == "__main__":

@@ -123,6 +123,23 @@ class Store:
             self.db[table].insert(record, pk=pk)
             return self.enqueue(mutation_type, {"table": table, "record": record})
 
+    def insert_with_code(self, table: str, record: dict, column: str, make_code, write) -> dict | None:
+        """Insert ``record`` with a fresh short code in ``column`` (a ticket, a
+        wish code), calling ``write(record)`` in the same transaction for the
+        rest (outbox, events). A clash with an existing code draws another;
+        returns None if five draws all clashed."""
+        for _attempt in range(5):
+            record = dict(record, **{column: make_code()})
+            try:
+                with self.transaction(immediate=True) as db:
+                    db[table].insert(record)
+                    write(record)
+                return record
+            except sqlite3.IntegrityError as exc:
+                if f"{table}.{column}" not in str(exc):
+                    raise
+        return None
+
     def pending_count(self) -> int:
         return self.db.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
 

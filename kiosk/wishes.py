@@ -75,15 +75,11 @@ class Wishes:
                   "category": v["category"], "text": v["text"], "consent": 1, "status": "submitted",
                   "reason": None, "fulfilled_note": None, "created_at": self._stamp(),
                   "updated_at": self._stamp()}
-        for _attempt in range(5):
-            record["code"] = f"W{secrets.randbelow(10**6):06d}"
-            try:
-                with self.store.transaction() as db:
-                    db["wishes"].insert(record)
-                    self.store.enqueue("wish.create", {"wish": record})
-                return record
-            except sqlite3.IntegrityError:
-                continue
+        stored = self.store.insert_with_code(
+            "wishes", record, "code", lambda: f"W{secrets.randbelow(10**6):06d}",
+            lambda wish: self.store.enqueue("wish.create", {"wish": wish}))
+        if stored is not None:
+            return stored
         raise WishError("busy", "系统繁忙，请再试一次")
 
     # -- staff changes (the office console and kiosk staff mode call these) ----

@@ -143,11 +143,7 @@ class KioskDriver:
             bx, by = board.to_window(board.x, board.y)
             assert not (bx <= x <= bx + board.width and by <= y <= by + board.height), \
                 f"{getattr(widget, 'text', widget)!r} is under the keyboard"
-        touch = UnitTestTouch(x, y)
-        touch.touch_down()
-        self.frames(2)
-        touch.touch_up()
-        self.frames(3)
+        self.tap_at(x, y)
 
     def _scroll_into_view(self, widget: Widget) -> None:
         """Swipe a scrolling page until the widget shows, as a visitor would."""

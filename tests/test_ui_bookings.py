@@ -48,12 +48,16 @@ def receipt(kiosk) -> ReceiptCard:
     return card
 
 
-def test_study_room_day_session_seat_person_receipt(booking_kiosk):
-    k = booking_kiosk
+def to_study_form(k, session: str, seat: str) -> None:
     k.tap_text("自习室预约")
     tap_choice(k, "今天 11月27日 周五")
-    tap_choice(k, "上午 08:30–12:00", exact=False)
-    tap_choice(k, "5 号")
+    tap_choice(k, session, exact=False)
+    tap_choice(k, seat)
+
+
+def test_study_room_day_session_seat_person_receipt(booking_kiosk):
+    k = booking_kiosk
+    to_study_form(k, "上午 08:30–12:00", "5 号")
     fields = k.screen.fields
     fill_name(k, fields["name"], "zhangwei", "张伟")
     type_into(k, fields["phone"], "13812345678")
@@ -80,10 +84,7 @@ def test_study_room_day_session_seat_person_receipt(booking_kiosk):
 
 def test_refusal_is_shown_at_the_field_and_nothing_is_stored(booking_kiosk):
     k = booking_kiosk
-    k.tap_text("自习室预约")
-    tap_choice(k, "今天 11月27日 周五")
-    tap_choice(k, "下午 14:00–18:00", exact=False)
-    tap_choice(k, "1 号")
+    to_study_form(k, "下午 14:00–18:00", "1 号")
     type_into(k, k.screen.fields["phone"], "1381234")
     k.tap(k.find_text("确认预约"))
     assert k.screen.fields["name"].error == "请填写姓名"
