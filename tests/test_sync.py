@@ -16,47 +16,11 @@ from kiosk.store import Store
 from kiosk.wishes import Wishes
 from sync.client import SyncClient, SyncError
 from sync.server.storage import ServerStore
+from tests.sync_server import Server
 
 CENTER = load_center(CENTER_FILE)
 DAY = date(2026, 11, 27)
 NOW = lambda: datetime(2026, 11, 27, 7, 0)  # noqa: E731
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, tmp_path):
-        self.db = tmp_path / "server.db"
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = None
-        store = ServerStore(self.db)
-        store.add_center("liujiaying", "柳家营社区党群服务中心")
-        self.tokens = {k: store.add_kiosk(k, "liujiaying") for k in ("lobby-1", "lobby-2")}
-        self.store = store
-
-    def start(self):
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sync.server.cli", "--db", str(self.db), "serve",
-             "--port", str(self.port)],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        for _ in range(100):
-            try:
-                if requests.get(self.url + "/api/v1/health", timeout=0.5).ok:
-                    return
-            except requests.RequestException:
-                time.sleep(0.1)
-        raise RuntimeError("server did not start")
-
-    def stop(self):
-        if self.proc:
-            self.proc.terminate()
-            self.output = self.proc.communicate(timeout=10)[0].decode(errors="replace")
-            self.proc = None
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import time
 from kiosk.store import Store
 from kiosk.wishes import Wishes
 from sync.worker import MAX_DELAY, SyncWorker, next_delay
-from tests.test_sync import Server
+from tests.sync_server import Server
 
 
 def wait_for(predicate, seconds=10.0, step=None):

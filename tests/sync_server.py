@@ -1,0 +1,50 @@
+"""The real central server as a child process on loopback (random port,
+temporary database) for the sync tests."""
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import requests
+
+from kiosk.paths import ROOT
+from sync.server.storage import ServerStore
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, tmp_path):
+        self.db = tmp_path / "server.db"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = None
+        store = ServerStore(self.db)
+        store.add_center("liujiaying", "柳家营社区党群服务中心")
+        self.tokens = {k: store.add_kiosk(k, "liujiaying") for k in ("lobby-1", "lobby-2")}
+        self.store = store
+
+    def start(self, env: dict | None = None):
+        """env: extra environment for the server process (fault hooks)."""
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sync.server.cli", "--db", str(self.db), "serve",
+             "--port", str(self.port)],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+        for _ in range(100):
+            try:
+                if requests.get(self.url + "/api/v1/health", timeout=0.5).ok:
+                    return
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def stop(self):
+        if self.proc:
+            self.proc.terminate()
+            self.output = self.proc.communicate(timeout=10)[0].decode(errors="replace")
+            self.proc = None
