@@ -17,7 +17,7 @@ from kivy.core.window import Window
 from kivy.properties import (
     AliasProperty, ListProperty, NumericProperty, ObjectProperty, OptionProperty, StringProperty)
 
-from kiosk.center import WEEKDAYS, Center
+from kiosk.center import PUBLISHED_KEY, WEEKDAYS, Center, effective_center
 from kiosk.config import KioskConfig
 from kiosk.idle import IdleEvent, IdleState, IdleWatchdog
 from kiosk.store import Store
@@ -251,6 +251,14 @@ class KioskApp(App):
         self.pending = status["pending"]
         if status["last_sync"] is not None:
             self.last_sync = f"{status['last_sync']:%H:%M}"
+        if "center" in status.get("changed", ()):
+            self.reload_center()
+
+    def reload_center(self) -> None:
+        """The office published new schedules or closures: bookings follow
+        them from the next screen a visitor opens."""
+        self.center = effective_center(self.center, self.store.get_meta(PUBLISHED_KEY))
+        self.__dict__.pop("bookings", None)  # the cached service was built on the old center
 
     def _release_no_shows(self, _dt) -> None:
         try:

@@ -19,7 +19,7 @@ from kiosk.center import Center
 from kiosk.errors import ServiceError
 from kiosk.store import Store
 from kiosk.validation import (
-    FieldError, normalise_phone, validate_age, validate_all, validate_name, validate_note)
+    FieldError, FormError, normalise_phone, validate_age, validate_all, validate_name, validate_note)
 
 ACTIVE = ("booked", "checked_in")
 WEEKDAY_WORDS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
@@ -29,6 +29,35 @@ PAUSE_KEY = "bookings_paused"
 
 class BookingError(ServiceError):
     """A booking that cannot be made or changed."""
+
+
+def validate_booking(kind: str, center: Center, fields: dict) -> dict:
+    """What a booking of each kind may hold (all field errors at once). The
+    kiosk's forms and the server's push both use this one function."""
+    checks = {}
+    if kind == "books":
+        checks.update(
+            child_name=lambda: validate_name(fields.get("child_name"), "child_name"),
+            child_age=lambda: validate_age(fields.get("child_age"), center.book_min_age,
+                                           center.book_max_age, "child_age"))
+    elif kind == "counseling":
+        def check_topic():
+            if fields.get("topic") not in center.counseling_topics:
+                raise FieldError("topic", "请选择一个咨询类别")
+            return fields["topic"]
+        checks["topic"] = check_topic
+    elif kind != "study":
+        raise FormError({"kind": "没有这种预约"})
+    checks.update(name=lambda: validate_name(fields.get("name")),
+                  phone=lambda: normalise_phone(fields.get("phone")))
+    if kind == "counseling":
+        def check_consent():
+            if not fields.get("consent"):
+                raise FieldError("consent", "请先阅读并同意个人信息的使用说明")
+            return True
+        checks.update(note=lambda: validate_note(fields.get("note") or "", limit=NOTE_LIMIT),
+                      consent=check_consent)
+    return validate_all(**checks)
 
 
 @dataclass(frozen=True)
@@ -82,9 +111,12 @@ class Bookings:
                 and d not in self.rules.holidays]
 
     def _taken(self, kind: str, day: date, session: str) -> int:
+        # places held here plus those other kiosks of the center reported through sync
         return self.db.execute(
-            "SELECT count(*) FROM bookings WHERE kind = ? AND day = ? AND session = ? "
-            "AND status IN ('booked', 'checked_in')", [kind, day.isoformat(), session]).fetchone()[0]
+            "SELECT (SELECT count(*) FROM bookings WHERE kind = :k AND day = :d AND session = :s "
+            "AND status IN ('booked', 'checked_in')) + (SELECT count(*) FROM remote_bookings "
+            "WHERE kind = :k AND day = :d AND session = :s AND status IN ('booked', 'checked_in'))",
+            {"k": kind, "d": day.isoformat(), "s": session}).fetchone()[0]
 
     def study_sessions(self, day: date) -> list[Slot]:
         now = self.now()
@@ -99,10 +131,15 @@ class Bookings:
         return slots
 
     def seat_map(self, day: date, session: str) -> dict[int, bool]:
-        taken = {r[0] for r in self.db.execute(
-            "SELECT seat FROM bookings WHERE kind = 'study' AND day = ? AND session = ? "
-            "AND status IN ('booked', 'checked_in')", [day.isoformat(), session])}
+        taken = self._seats_taken(day, session)
         return {seat: seat in taken for seat in range(1, self.center.study_seats + 1)}
+
+    def _seats_taken(self, day: date, session: str) -> set[int]:
+        return {r[0] for r in self.db.execute(
+            "SELECT seat FROM bookings WHERE kind = 'study' AND day = :d AND session = :s "
+            "AND status IN ('booked', 'checked_in') UNION SELECT seat FROM remote_bookings "
+            "WHERE kind = 'study' AND day = :d AND session = :s AND status IN ('booked', 'checked_in')",
+            {"d": day.isoformat(), "s": session})}
 
     def _upcoming(self, weekly, prefix: str):
         """(day, session id, entry, start) for each weekly entry still ahead in the window."""
@@ -170,7 +207,7 @@ class Bookings:
                 "note": None, "status": status, "created_at": stamp, "updated_at": stamp}
 
     def book_study(self, day: date, session: str, seat: int, name: str, phone: str) -> dict:
-        v = validate_all(name=lambda: validate_name(name), phone=lambda: normalise_phone(phone))
+        v = validate_booking("study", self.center, {"name": name, "phone": phone})
         name, phone = v["name"], v["phone"]
         self._check_open(phone, "study")
         self._check_day(day)
@@ -179,6 +216,8 @@ class Bookings:
             raise BookingError("closed", "这个场次已结束或不存在")
         if not 1 <= seat <= self.center.study_seats:
             raise BookingError("no_seat", "没有这个座位")
+        if seat in self._seats_taken(day, session):  # e.g. taken at another kiosk
+            raise BookingError("seat_taken", f"{seat} 号座位已经被别人约走了，请换一个座位")
         same_day = self.db.execute(
             "SELECT count(*) FROM bookings WHERE kind = 'study' AND phone = ? AND day = ? "
             "AND status IN ('booked', 'checked_in')", [phone, day.isoformat()]).fetchone()[0]
@@ -194,10 +233,8 @@ class Bookings:
 
     def book_picture(self, day: date, session: str, child_name: str, child_age, guardian: str,
                      phone: str) -> dict:
-        low, high = self.center.book_min_age, self.center.book_max_age
-        v = validate_all(child_name=lambda: validate_name(child_name, "child_name"),
-                         child_age=lambda: validate_age(child_age, low, high, "child_age"),
-                         name=lambda: validate_name(guardian), phone=lambda: normalise_phone(phone))
+        v = validate_booking("books", self.center, {"child_name": child_name, "child_age": child_age,
+                                                    "name": guardian, "phone": phone})
         child_name, age, guardian, phone = v["child_name"], v["child_age"], v["name"], v["phone"]
         self._check_open(phone, "books")
         slot = next((s for s in self.book_sessions() if s.day == day and s.session == session), None)
@@ -215,18 +252,8 @@ class Bookings:
 
     def request_counseling(self, topic: str, slot: Slot | None, name: str, phone: str, note: str,
                            consent: bool) -> dict:
-        def check_topic():
-            if topic not in self.center.counseling_topics:
-                raise FieldError("topic", "请选择一个咨询类别")
-            return topic
-
-        def check_consent():
-            if not consent:
-                raise FieldError("consent", "请先阅读并同意个人信息的使用说明")
-            return True
-        v = validate_all(topic=check_topic, name=lambda: validate_name(name),
-                         phone=lambda: normalise_phone(phone),
-                         note=lambda: validate_note(note, limit=NOTE_LIMIT), consent=check_consent)
+        v = validate_booking("counseling", self.center, {"topic": topic, "name": name, "phone": phone,
+                                                         "note": note, "consent": consent})
         name, phone, note = v["name"], v["phone"], v["note"]
         self._check_open(phone, "counseling")
         if slot is not None and slot not in self.counseling_slots():

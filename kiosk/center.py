@@ -5,6 +5,8 @@ with a message that names the entry, so a typo never reaches the screen.
 """
 from __future__ import annotations
 
+import json
+
 from dataclasses import dataclass
 from datetime import date, time
 from pathlib import Path
@@ -217,3 +219,17 @@ def _rules(t: dict) -> BookingRules:
 
 def load_center(path: Path) -> Center:
     return parse_center(read_toml(path, "center file", CenterDataError))
+
+
+PUBLISHED_KEY = "center_document"  # meta key: the office's latest published document
+
+
+def effective_center(default: Center, published: str | None) -> Center:
+    """The document the office published (pulled by sync) wins over the
+    file that ships with the kiosk; a damaged one is ignored, not fatal."""
+    if not published:
+        return default
+    try:
+        return parse_center(json.loads(published))
+    except (ValueError, TypeError, CenterDataError):
+        return default

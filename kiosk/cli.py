@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from kiosk import kivy_env
-from kiosk.center import CenterDataError, load_center
+from kiosk.center import PUBLISHED_KEY, CenterDataError, effective_center, load_center
 from kiosk.config import ConfigError, load_config, parse_size
 from kiosk.store import Store, StoreError
 
@@ -69,6 +69,7 @@ def main(argv=None) -> int:
         store = Store(settings.db_path)
     except StoreError as exc:
         return fail(str(exc))
+    center = effective_center(center, store.get_meta(PUBLISHED_KEY))
     if args.demo_data or args.screenshots is not None:
         from kiosk.demo import load_demo
         try:

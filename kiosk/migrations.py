@@ -186,3 +186,27 @@ def m006_sync_rejections(db):
     # staff to see; it is never dropped.
     db.execute("ALTER TABLE bookings ADD COLUMN rejected_reason TEXT")
     db.execute("ALTER TABLE wishes ADD COLUMN rejected_reason TEXT")
+
+
+@migrations()
+def m007_replica(db):
+    # What the kiosk learns from the server's pull feed.
+    db.executescript(
+        """
+        -- ledger entries carry a uid so an entry made here and echoed back by
+        -- the server (or pulled twice) is stored once
+        ALTER TABLE ledger ADD COLUMN uid TEXT;
+        CREATE UNIQUE INDEX ledger_uid ON ledger (uid);
+        -- places held by bookings made at other kiosks of the center: no
+        -- names or phones, only what a seat map and a free-places count need
+        CREATE TABLE remote_bookings (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            day TEXT,
+            session TEXT,
+            seat INTEGER,
+            status TEXT NOT NULL
+        );
+        CREATE INDEX remote_bookings_by_session ON remote_bookings (kind, day, session, status);
+        """
+    )

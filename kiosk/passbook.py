@@ -82,7 +82,9 @@ class Passbook:
             raise FieldError("pin", "密码是 6 位数字")
         with self.store.transaction():
             self.db["volunteers"].update(volunteer_id, {"pin_hash": hash_pin(pin), "failures": 0})
-            self.store.enqueue("volunteer.pin", {"id": volunteer_id})
+            # the hash (never the PIN) goes to the roster on the server and the other kiosks
+            pin_hash = self.db["volunteers"].get(volunteer_id)["pin_hash"]
+            self.store.enqueue("volunteer.pin", {"id": volunteer_id, "pin_hash": pin_hash})
 
     def sign_in(self, phone: str, pin: str) -> dict:
         try:
@@ -153,7 +155,8 @@ class Passbook:
     def add_service(self, volunteer_id: str, activity: str, hours: float, points: int,
                     staff_id: str) -> None:
         with self.store.transaction():
-            entry = {"volunteer_id": volunteer_id, "at": self.now().isoformat(timespec="seconds"),
+            entry = {"uid": str(uuid.uuid4()), "volunteer_id": volunteer_id,
+                     "at": self.now().isoformat(timespec="seconds"),
                      "activity": activity, "hours": hours, "points": points, "staff_id": staff_id}
             self.db["ledger"].insert(entry)
             self.store.enqueue("ledger.add", entry)
@@ -163,11 +166,12 @@ class Passbook:
             raise FieldError("reason", "请写明更正的原因")
         with self.store.transaction():
             entry = self.db["ledger"].get(entry_id)
-            fix = {"volunteer_id": entry["volunteer_id"], "at": self.now().isoformat(timespec="seconds"),
+            fix = {"uid": str(uuid.uuid4()), "volunteer_id": entry["volunteer_id"],
+                   "at": self.now().isoformat(timespec="seconds"),
                    "activity": f"更正：{entry['activity']}", "hours": -entry["hours"],
                    "points": -entry["points"], "reason": reason, "staff_id": staff_id, "reverses": entry_id}
             self.db["ledger"].insert(fix)
-            self.store.enqueue("ledger.reverse", fix)
+            self.store.enqueue("ledger.reverse", dict(fix, reverses_uid=entry["uid"]))
 
     def hand_over(self, hold_id: str, staff_id: str) -> None:
         """Staff gave the item: the held points become a ledger entry."""
@@ -179,7 +183,9 @@ class Passbook:
             stamp = self.now().isoformat(timespec="seconds")
             self.db["holds"].update(hold_id, {"status": "handed_over", "closed_at": stamp})
             self.db["catalogue"].update(item["id"], {"stock": item["stock"] - 1})
-            self.db["ledger"].insert({"volunteer_id": hold["volunteer_id"], "at": stamp,
-                                      "activity": f"积分兑换：{item['item']}", "hours": 0,
-                                      "points": -hold["points"], "staff_id": staff_id})
-            self.store.enqueue("redemption.handover", {"hold": hold_id, "staff_id": staff_id})
+            entry = {"uid": str(uuid.uuid4()), "volunteer_id": hold["volunteer_id"], "at": stamp,
+                     "activity": f"积分兑换：{item['item']}", "hours": 0,
+                     "points": -hold["points"], "staff_id": staff_id}
+            self.db["ledger"].insert(entry)
+            self.store.enqueue("redemption.handover", {"hold": hold_id, "staff_id": staff_id,
+                                                       "entry": entry})

@@ -44,6 +44,28 @@ def anonymise(name: str) -> str:
     return name[0] + "*" * max(1, len(name) - 1) if name else "**"
 
 
+def validate_wish(name, phone, category, text, consent) -> dict:
+    """What a wish card may hold. The kiosk's form and the server's push
+    both use this one function, so they cannot drift apart."""
+    def check_category():
+        if category not in CATEGORIES:
+            raise FieldError("category", "请选择心愿的类别")
+        return category
+
+    def check_text():
+        wish = validate_note(text, "text", limit=WISH_MAX)
+        if not wish:
+            raise FieldError("text", "请写下您的心愿")
+        return wish
+
+    def check_consent():
+        if not consent:
+            raise FieldError("consent", "请同意在心愿墙上展示（不显示您的全名）")
+        return True
+    return validate_all(name=lambda: validate_name(name), phone=lambda: normalise_phone(phone),
+                        category=check_category, text=check_text, consent=check_consent)
+
+
 class Wishes:
     def __init__(self, store: Store, now: Callable[[], datetime] = datetime.now):
         self.store = store
@@ -54,23 +76,7 @@ class Wishes:
         return self.now().isoformat(timespec="seconds")
 
     def submit(self, name: str, phone: str, category: str, text: str, consent: bool) -> dict:
-        def check_category():
-            if category not in CATEGORIES:
-                raise FieldError("category", "请选择心愿的类别")
-            return category
-
-        def check_text():
-            wish = validate_note(text, "text", limit=WISH_MAX)
-            if not wish:
-                raise FieldError("text", "请写下您的心愿")
-            return wish
-
-        def check_consent():
-            if not consent:
-                raise FieldError("consent", "请同意在心愿墙上展示（不显示您的全名）")
-            return True
-        v = validate_all(name=lambda: validate_name(name), phone=lambda: normalise_phone(phone),
-                         category=check_category, text=check_text, consent=check_consent)
+        v = validate_wish(name=name, phone=phone, category=category, text=text, consent=consent)
         record = {"id": str(uuid.uuid4()), "name": v["name"], "phone": v["phone"],
                   "category": v["category"], "text": v["text"], "consent": 1, "status": "submitted",
                   "reason": None, "fulfilled_note": None, "created_at": self._stamp(),

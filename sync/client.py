@@ -7,12 +7,13 @@ a page twice changes nothing. Every request has a timeout.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import requests
 
 from kiosk.store import Store
 from sync.protocol import MAX_BATCH, REJECTED, outbox_to_mutation, push_body
+from sync.replica import apply_change
 
 CURSOR_KEY = "sync_cursor"
 RECORD_TABLES = {"booking.create": ("bookings", "booking"), "wish.create": ("wishes", "wish")}
@@ -31,6 +32,7 @@ class SyncClient:
     token: str
     timeout: float = 10.0
     session: requests.Session | None = None
+    changed: set[str] = field(default_factory=set)
 
     def __post_init__(self):
         self.session = self.session or requests.Session()
@@ -82,15 +84,18 @@ class SyncClient:
         page = self._call("GET", "/api/v1/pull", params={"cursor": cursor, "limit": limit})
         with self.store.transaction() as db:
             for change in page.get("changes", []):
-                if change["kind"] == "wish.status":
-                    db.execute("UPDATE wishes SET status = ? WHERE id = ?",
-                               [change["data"]["status"], change["data"]["id"]])
+                kind = apply_change(db.conn, change)
+                if kind:
+                    self.changed.add(kind)
             db["meta"].upsert({"key": CURSOR_KEY, "value": str(page["next_cursor"])}, pk="key")
         return bool(page.get("more"))
 
-    def cycle(self) -> None:
-        """Push everything waiting, then pull until up to date."""
+    def cycle(self) -> set[str]:
+        """Push everything waiting, then pull until up to date; returns the
+        kinds of server changes applied (the app reloads what they touch)."""
+        self.changed = set()
         while self.push_once():
             pass
         while self.pull_once():
             pass
+        return self.changed

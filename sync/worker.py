@@ -4,6 +4,7 @@ reached, honours Retry-After, and reports its state through a callback (the
 app hands it to Kivy's Clock; nothing here touches the UI)."""
 from __future__ import annotations
 
+import logging
 import random
 import threading
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from pathlib import Path
 from kiosk.store import Store
 from sync.client import SyncClient, SyncError
 
+log = logging.getLogger("sync")
 MAX_DELAY = 300.0  # s: even a long outage is retried every few minutes
 
 
@@ -55,14 +57,18 @@ class SyncWorker(threading.Thread):
                 self._wake.clear()
                 if self._halt.is_set():
                     break
+                changed = set()
                 try:
-                    client.cycle()
+                    changed = client.cycle()
                     failures, retry, last_sync = 0, None, datetime.now()
                     state = "online"
                 except SyncError as exc:
                     failures, retry, state = failures + 1, exc.retry_after, "offline"
+                except Exception as exc:  # never let the sync thread die; the kiosk keeps working
+                    log.error("sync cycle failed: %s", type(exc).__name__)  # no data: it may be personal
+                    failures, retry, state = failures + 1, None, "offline"
                 self.on_status({"state": state, "pending": store.pending_count(),
-                                "last_sync": last_sync})
+                                "last_sync": last_sync, "changed": changed})
                 delay = next_delay(failures, self.interval, retry)
         finally:
             store.close()

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from sync.protocol import MAX_BATCH, MAX_BODY, MAX_PULL, MUTATION_TYPES, PROBLEM_BASE, VERSION
+from sync.server import faults
 from sync.server.storage import PayloadMismatch, ServerStore
 
 RATE = 20.0  # requests per second per kiosk, sustained
@@ -132,14 +133,15 @@ def create_app(db_path: Path | str) -> FastAPI:
             raise Problem(422, "unknown-type", "未知的变更类型")
         try:
             results = store.push(who["id"], [m.model_dump() for m in body.mutations], body.queue_depth)
+            faults.after_commit()  # test fault hook; does nothing unless its variable is set
         except PayloadMismatch:
             raise Problem(422, "id-reused", "同一个变更编号带来了不同的内容") from None
         return {"results": results}
 
     @app.get("/api/v1/pull", response_model=PullOut, responses={401: {}, 422: {}, 429: {}})
     def pull(cursor: int = Query(0, ge=0, le=2**62), limit: int = Query(100, ge=1, le=MAX_PULL),
-             _who: dict = Depends(kiosk)) -> dict:
-        return store.pull(cursor, limit)
+             who: dict = Depends(kiosk)) -> dict:
+        return store.pull(who["id"], cursor, limit)
 
     @app.get("/api/v1/health")
     def health() -> dict:

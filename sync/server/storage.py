@@ -9,12 +9,16 @@ import secrets
 import sqlite3
 import threading
 import time
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlite_utils import Database, Migrations
 
-from sync.protocol import APPLIED, DUPLICATE, REJECTED, payload_digest
+from kiosk.center import Center, load_center, parse_center
+from kiosk.paths import CENTER_FILE
+from sync.protocol import APPLIED, REJECTED, payload_digest
+from sync.server.apply import APPLIERS, Context, add_ledger, booking_status, set_wish
 
 migrations = Migrations("server")
 
@@ -41,6 +45,54 @@ def m001_core(db):
                              data TEXT NOT NULL);
         CREATE TABLE changes (cursor INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL,
                               data TEXT NOT NULL, at TEXT NOT NULL);
+        """
+    )
+
+
+@migrations()
+def m002_center_ledgers(db):
+    # Every change belongs to one center's feed; seats are unique per center;
+    # the office's ledgers (roster, points, catalogue, holds) and the
+    # published center document live here.
+    db.executescript(
+        """
+        ALTER TABLE changes ADD COLUMN center_id TEXT;
+        CREATE INDEX changes_by_center ON changes (center_id, cursor);
+        ALTER TABLE bookings ADD COLUMN center_id TEXT;
+        DROP INDEX bookings_one_seat;
+        CREATE UNIQUE INDEX bookings_one_seat_in_center ON bookings (center_id, day, session, seat)
+            WHERE kind = 'study' AND status IN ('booked', 'checked_in');
+        CREATE UNIQUE INDEX bookings_one_counseling_slot ON bookings (center_id, day, session)
+            WHERE kind = 'counseling' AND session IS NOT NULL AND status IN ('booked', 'checked_in');
+        ALTER TABLE wishes ADD COLUMN center_id TEXT;
+        ALTER TABLE wishes ADD COLUMN claimant TEXT;
+        ALTER TABLE wishes ADD COLUMN claimant_kind TEXT;
+        ALTER TABLE wishes ADD COLUMN reason TEXT;
+        ALTER TABLE wishes ADD COLUMN fulfilled_note TEXT;
+        CREATE TABLE center_documents (
+            center_id TEXT PRIMARY KEY REFERENCES centers (id), document TEXT NOT NULL,
+            published_at TEXT NOT NULL);
+        CREATE TABLE volunteers (
+            id TEXT PRIMARY KEY, center_id TEXT NOT NULL REFERENCES centers (id),
+            number TEXT NOT NULL, name TEXT NOT NULL, phone TEXT NOT NULL, pin_hash TEXT);
+        CREATE TABLE ledger (
+            uid TEXT PRIMARY KEY, center_id TEXT NOT NULL, volunteer_id TEXT NOT NULL
+                REFERENCES volunteers (id),
+            at TEXT, activity TEXT NOT NULL, hours REAL NOT NULL DEFAULT 0, points INTEGER NOT NULL,
+            reason TEXT, staff_id TEXT, reverses_uid TEXT);
+        CREATE INDEX ledger_by_volunteer ON ledger (volunteer_id);
+        CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
+            BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+        CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger
+            BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+        CREATE TABLE catalogue (
+            id TEXT PRIMARY KEY, center_id TEXT NOT NULL, item TEXT NOT NULL,
+            points INTEGER NOT NULL CHECK (points > 0), stock INTEGER NOT NULL CHECK (stock >= 0));
+        CREATE TABLE holds (
+            id TEXT PRIMARY KEY, center_id TEXT NOT NULL, volunteer_id TEXT NOT NULL,
+            item_id TEXT NOT NULL, points INTEGER NOT NULL, status TEXT NOT NULL,
+            created_at TEXT, closed_at TEXT);
+        CREATE INDEX holds_by_volunteer ON holds (volunteer_id, status);
         """
     )
 
@@ -74,6 +126,7 @@ class ServerStore:
     def __init__(self, path: Path | str):
         self._lock = threading.RLock()
         self._seen: dict[str, float] = {}
+        self._center_cache: tuple = (None, None)
         conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
         self.db = Database(conn, execute_plugins=False)
         conn.execute("PRAGMA journal_mode=WAL")
@@ -113,13 +166,20 @@ class ServerStore:
         return row
 
     # -- push ----------------------------------------------------------------------
+    def _context(self, kiosk_id: str) -> Context:
+        center_id = self.db.execute("SELECT center_id FROM kiosks WHERE id = ?", [kiosk_id]).fetchone()[0]
+        return Context(self.db.conn, kiosk_id, center_id, self._center(center_id),
+                       lambda kind, data: self._change(center_id, kind, data))
+
     @serialised
     def push(self, kiosk_id: str, mutations: list[dict], queue_depth: int) -> list[dict]:
         results = []
+        conn = self.db.conn
+        ctx = self._context(kiosk_id)
         with self.db.atomic():
             for m in mutations:
                 digest = payload_digest(m)
-                first = self.db.execute(
+                first = conn.execute(
                     "SELECT digest, result FROM mutations WHERE kiosk_id = ? AND id = ?",
                     [kiosk_id, m["id"]]).fetchone()
                 if first:
@@ -127,61 +187,107 @@ class ServerStore:
                         raise PayloadMismatch(m["id"])
                     results.append(json.loads(first[1]))  # a replay: the first answer again
                     continue
-                result = self._apply(kiosk_id, m)
+                # each mutation in a savepoint: a rejection leaves nothing half-applied
+                conn.execute("SAVEPOINT mutation")
+                reason = APPLIERS[m["type"]](ctx, m["data"] or {})
+                if reason:
+                    conn.execute("ROLLBACK TO mutation")
+                conn.execute("RELEASE mutation")
+                result = {"id": m["id"], "status": REJECTED, "reason": reason} if reason else \
+                    {"id": m["id"], "status": APPLIED}
                 # plain SQL on this hot path: sqlite-utils' insert re-reads the schema each call
-                self.db.conn.execute(
+                conn.execute(
                     "INSERT INTO mutations (kiosk_id, id, type, digest, result, received_at) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
                     [kiosk_id, m["id"], m["type"], digest, json.dumps(result), now()])
                 results.append(result)
-            self.db["kiosks"].update(kiosk_id, {"last_push": now(), "queue_depth": queue_depth})
+            conn.execute("UPDATE kiosks SET last_push = ?, queue_depth = ? WHERE id = ?",
+                         [now(), queue_depth, kiosk_id])
         return results
 
-    def _change(self, kind: str, data: dict) -> None:
-        self.db.conn.execute("INSERT INTO changes (kind, data, at) VALUES (?, ?, ?)",
-                             [kind, json.dumps(data, ensure_ascii=False), now()])
+    def _change(self, center_id: str, kind: str, data: dict) -> None:
+        self.db.conn.execute("INSERT INTO changes (center_id, kind, data, at) VALUES (?, ?, ?, ?)",
+                             [center_id, kind, json.dumps(data, ensure_ascii=False), now()])
 
-    def _apply(self, kiosk_id: str, m: dict) -> dict:
-        data = m["data"] or {}
-        kind = m["type"]
-        if kind == "booking.create":
-            booking = data.get("booking") or {}
-            try:
-                self.db.conn.execute(
-                    "INSERT INTO bookings (id, kiosk_id, kind, day, session, seat, status, data) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [booking["id"], kiosk_id, booking["kind"], booking.get("day"), booking.get("session"),
-                     booking.get("seat"), booking["status"], json.dumps(booking, ensure_ascii=False)])
-            except sqlite3.IntegrityError as exc:
-                if "bookings.id" in str(exc):
-                    return {"id": m["id"], "status": DUPLICATE}
-                return {"id": m["id"], "status": REJECTED, "reason": "seat_taken"}
-            except (KeyError, TypeError):
-                return {"id": m["id"], "status": REJECTED, "reason": "invalid"}
-            self._change("booking", {key: booking.get(key) for key in
-                                     ("id", "kind", "day", "session", "seat", "status")})
-        elif kind == "wish.create":
-            wish = data.get("wish") or {}
-            if "id" not in wish:
-                return {"id": m["id"], "status": REJECTED, "reason": "invalid"}
-            self.db.conn.execute(
-                "INSERT OR IGNORE INTO wishes (id, kiosk_id, status, data) VALUES (?, ?, ?, ?)",
-                [wish["id"], kiosk_id, wish.get("status", ""), json.dumps(wish, ensure_ascii=False)])
-        return {"id": m["id"], "status": APPLIED}
+    def _center(self, center_id: str) -> Center:
+        """The center's published document, or the default description."""
+        row = self.db.execute("SELECT document FROM center_documents WHERE center_id = ?",
+                              [center_id]).fetchone()
+        key = (center_id, row[0] if row else None)
+        if self._center_cache[0] != key:
+            self._center_cache = (key, parse_center(json.loads(row[0])) if row else load_center(CENTER_FILE))
+        return self._center_cache[1]
 
-    # -- staff changes (the console will call these) ----------------------------------
+    # -- the office's changes (the staff console calls these) ------------------------------
+    def _staff(self, center_id: str) -> Context:
+        return Context(self.db.conn, "", center_id, self._center(center_id),
+                       lambda kind, data: self._change(center_id, kind, data))
+
     @serialised
-    def set_wish_status(self, wish_id: str, status: str) -> None:
+    def publish_center(self, center_id: str, document: dict) -> None:
+        """Schedules, closures and the center's description, checked by the
+        same parser the kiosk uses before any kiosk receives them."""
+        parse_center(document)  # raises CenterDataError with the key at fault
         with self.db.atomic():
-            self.db["wishes"].update(wish_id, {"status": status})
-            self._change("wish.status", {"id": wish_id, "status": status})
+            self.db["center_documents"].upsert(
+                {"center_id": center_id, "document": json.dumps(document, ensure_ascii=False),
+                 "published_at": now()}, pk="center_id")
+            self._change(center_id, "center", {"document": document})
+
+    @serialised
+    def pause_bookings(self, center_id: str, message: str | None) -> None:
+        """A closure at short notice; None resumes."""
+        with self.db.atomic():
+            self._change(center_id, "bookings.pause", {"message": message})
+
+    @serialised
+    def put_volunteer(self, center_id: str, volunteer: dict) -> None:
+        row = {k: volunteer.get(k) for k in ("id", "number", "name", "phone", "pin_hash")}
+        with self.db.atomic():
+            self.db["volunteers"].upsert(dict(row, center_id=center_id), pk="id")
+            self._change(center_id, "volunteer", row)
+
+    @serialised
+    def add_ledger(self, center_id: str, entry: dict) -> str:
+        entry = dict(entry, uid=entry.get("uid") or str(uuid.uuid4()), at=entry.get("at") or now())
+        with self.db.atomic():
+            reason = add_ledger(self._staff(center_id), entry)
+            if reason:
+                raise ValueError(reason)
+        return entry["uid"]
+
+    @serialised
+    def put_catalogue_item(self, center_id: str, item: dict) -> None:
+        row = {k: item[k] for k in ("id", "item", "points", "stock")}
+        with self.db.atomic():
+            self.db["catalogue"].upsert(dict(row, center_id=center_id), pk="id")
+            self._change(center_id, "catalogue", row)
+
+    @serialised
+    def set_wish_status(self, wish_id: str, status: str, **extra) -> None:
+        center_id = self.db.execute("SELECT center_id FROM wishes WHERE id = ?", [wish_id]).fetchone()[0]
+        with self.db.atomic():
+            reason = set_wish(self._staff(center_id), wish_id, status, **extra)
+            if reason:
+                raise ValueError(reason)
+
+    @serialised
+    def set_booking_status(self, booking_id: str, status: str) -> None:
+        center_id = self.db.execute("SELECT center_id FROM bookings WHERE id = ?",
+                                    [booking_id]).fetchone()[0]
+        with self.db.atomic():
+            reason = booking_status(self._staff(center_id), {"id": booking_id, "status": status})
+            if reason:
+                raise ValueError(reason)
 
     # -- pull ------------------------------------------------------------------------
     @serialised
-    def pull(self, cursor: int, limit: int) -> dict:
+    def pull(self, kiosk_id: str, cursor: int, limit: int) -> dict:
+        """The kiosk's center's changes after ``cursor``, oldest first."""
         rows = self.db.execute(
-            "SELECT cursor, kind, data FROM changes WHERE cursor > ? ORDER BY cursor LIMIT ?",
-            [cursor, limit + 1]).fetchall()
+            "SELECT cursor, kind, data FROM changes WHERE center_id = "
+            "(SELECT center_id FROM kiosks WHERE id = ?) AND cursor > ? ORDER BY cursor LIMIT ?",
+            [kiosk_id, cursor, limit + 1]).fetchall()
         more = len(rows) > limit
         rows = rows[:limit]
         return {"changes": [{"cursor": c, "kind": k, "data": json.loads(d)} for c, k, d in rows],

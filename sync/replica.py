@@ -1,0 +1,125 @@
+"""Applies the server's pull feed to the kiosk's local copy (no Kivy).
+
+Every change carries absolute values (a status, a stock, a whole roster
+row) or a unique id (ledger uid), so applying a page twice changes nothing.
+A record that still has an unsent local change is left alone: the kiosk's
+newer state reaches the server first and comes back in a later page.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+
+from kiosk.bookings import PAUSE_KEY
+from kiosk.center import PUBLISHED_KEY
+
+WALL_STATES = ("approved", "claimed", "fulfilled")
+
+
+def _unsent(db: sqlite3.Connection, record_id: str, *paths: str) -> bool:
+    """Whether a pending outbox row still refers to this record."""
+    clauses = " OR ".join(f"json_extract(payload, '{p}') = :id" for p in paths)
+    return db.execute(f"SELECT 1 FROM outbox WHERE state = 'pending' AND ({clauses}) LIMIT 1",
+                      {"id": record_id}).fetchone() is not None
+
+
+def _set_meta(db: sqlite3.Connection, key: str, value: str | None) -> None:
+    if value is None:
+        db.execute("DELETE FROM meta WHERE key = ?", [key])
+    else:
+        db.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                   "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, value])
+
+
+def booking(db: sqlite3.Connection, d: dict) -> None:
+    if db.execute("SELECT 1 FROM bookings WHERE id = ?", [d["id"]]).fetchone():
+        if not _unsent(db, d["id"], "$.id", "$.booking.id"):
+            try:  # e.g. the office cancelled it
+                db.execute("UPDATE bookings SET status = ? WHERE id = ? AND status != ?",
+                           [d["status"], d["id"], d["status"]])
+            except sqlite3.IntegrityError:
+                pass  # this kiosk's place was given to another booking here; staff sort it out
+        return
+    db.execute("INSERT INTO remote_bookings (id, kind, day, session, seat, status) "
+               "VALUES (:id, :kind, :day, :session, :seat, :status) "
+               "ON CONFLICT (id) DO UPDATE SET status = excluded.status", d)
+
+
+def wish_status(db: sqlite3.Connection, d: dict) -> None:
+    exists = db.execute("SELECT 1 FROM wishes WHERE id = ?", [d["id"]]).fetchone()
+    if exists and _unsent(db, d["id"], "$.id", "$.wish.id"):
+        return
+    if not exists:
+        if d["status"] not in WALL_STATES:
+            return  # only the wall's wishes are copied to other kiosks, without name or phone
+        db.execute(
+            "INSERT OR IGNORE INTO wishes (id, code, name, phone, category, text, consent, status, "
+            "created_at, updated_at) VALUES (:id, :code, :display_name, '', :category, :text, 1, "
+            ":status, :created_at, :created_at)", d)
+    db.execute("UPDATE wishes SET status = :status, reason = :reason, fulfilled_note = :fulfilled_note "
+               "WHERE id = :id", d)
+    live = db.execute("SELECT claimant FROM wish_claims WHERE wish_id = ? AND live = 1",
+                      [d["id"]]).fetchone()
+    if live and (d["status"] not in ("claimed", "fulfilled") or live[0] != d.get("claimant")):
+        db.execute("UPDATE wish_claims SET live = 0, withdrawn_at = datetime('now') "
+                   "WHERE wish_id = ? AND live = 1", [d["id"]])
+        live = None
+    if not live and d["status"] in ("claimed", "fulfilled") and d.get("claimant"):
+        db.execute("INSERT INTO wish_claims (wish_id, claimant, claimant_kind, live, claimed_at) "
+                   "VALUES (?, ?, ?, 1, datetime('now'))",
+                   [d["id"], d["claimant"], d.get("claimant_kind") or "party_member"])
+
+
+def volunteer(db: sqlite3.Connection, d: dict) -> None:
+    # sign-in failures and lockouts are this kiosk's own; the roster fields are the office's
+    db.execute("INSERT INTO volunteers (id, number, name, phone, pin_hash) "
+               "VALUES (:id, :number, :name, :phone, :pin_hash) ON CONFLICT (id) DO UPDATE SET "
+               "number = excluded.number, name = excluded.name, phone = excluded.phone, "
+               "pin_hash = excluded.pin_hash", d)
+
+
+def ledger(db: sqlite3.Connection, d: dict) -> None:
+    reverses = None
+    if d.get("reverses_uid"):
+        row = db.execute("SELECT id FROM ledger WHERE uid = ?", [d["reverses_uid"]]).fetchone()
+        reverses = row[0] if row else None
+    db.execute("INSERT INTO ledger (uid, volunteer_id, at, activity, hours, points, reason, "
+               "staff_id, reverses) VALUES (:uid, :volunteer_id, :at, :activity, :hours, :points, "
+               ":reason, :staff_id, :reverses) ON CONFLICT (uid) DO NOTHING", dict(d, reverses=reverses))
+
+
+def catalogue(db: sqlite3.Connection, d: dict) -> None:
+    db.execute("INSERT INTO catalogue (id, item, points, stock) VALUES (:id, :item, :points, :stock) "
+               "ON CONFLICT (id) DO UPDATE SET item = excluded.item, points = excluded.points, "
+               "stock = excluded.stock", d)
+
+
+def hold(db: sqlite3.Connection, d: dict) -> None:
+    db.execute("INSERT INTO holds (id, volunteer_id, item_id, points, status, created_at, closed_at) "
+               "VALUES (:id, :volunteer_id, :item_id, :points, :status, :created_at, :closed_at) "
+               "ON CONFLICT (id) DO UPDATE SET status = excluded.status, closed_at = excluded.closed_at", d)
+
+
+def center(db: sqlite3.Connection, d: dict) -> None:
+    _set_meta(db, PUBLISHED_KEY, json.dumps(d["document"], ensure_ascii=False))
+
+
+def bookings_pause(db: sqlite3.Connection, d: dict) -> None:
+    _set_meta(db, PAUSE_KEY, d.get("message"))
+
+
+APPLY: dict[str, Callable[[sqlite3.Connection, dict], None]] = {
+    "booking": booking, "wish.status": wish_status, "volunteer": volunteer, "ledger": ledger,
+    "catalogue": catalogue, "hold": hold, "center": center, "bookings.pause": bookings_pause,
+}
+
+
+def apply_change(db: sqlite3.Connection, change: dict) -> str | None:
+    """Apply one change; returns its kind, or None for a kind this version
+    does not know (a newer server: skipped, not fatal)."""
+    handler = APPLY.get(change.get("kind"))
+    if handler is None:
+        return None
+    handler(db, change["data"])
+    return change["kind"]

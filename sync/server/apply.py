@@ -1,0 +1,275 @@
+"""How the SQLite store applies each kind of kiosk mutation (no Kivy).
+
+Each function gets the connection, the pushing kiosk's context and the
+mutation's data; it returns None when applied or a stable rejection reason,
+and records what other kiosks must learn through ``ctx.change``. Field rules
+come from the kiosk's own services (shared code), so a record refused at the
+kiosk's form is refused here too.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kiosk.bookings import validate_booking
+from kiosk.center import Center
+from kiosk.validation import FieldError, FormError
+from kiosk.wishes import anonymise, validate_wish
+
+BOOKING_STATES = {"booked", "waiting", "cancelled", "checked_in", "no_show"}
+WISH_STATES = {"submitted", "approved", "claimed", "fulfilled", "declined"}
+WALL_STATES = {"approved", "claimed", "fulfilled"}
+INVALID = "invalid"
+
+
+@dataclass
+class Context:
+    conn: sqlite3.Connection
+    kiosk_id: str
+    center_id: str
+    center: Center
+    change: Callable[[str, dict], None]  # (kind, data): appended to the center's pull feed
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def public_booking(row: dict) -> dict:
+    """What other kiosks learn of a booking: the place it holds, no person."""
+    return {key: row.get(key) for key in ("id", "kind", "day", "session", "seat", "status")}
+
+
+def public_wish(conn: sqlite3.Connection, wish_id: str) -> dict | None:
+    """A wish as the wall shows it: no full name, no phone."""
+    row = conn.execute("SELECT data, status, claimant, claimant_kind, reason, fulfilled_note "
+                       "FROM wishes WHERE id = ?", [wish_id]).fetchone()
+    if row is None:
+        return None
+    data = json.loads(row[0])
+    return {"id": wish_id, "code": data.get("code"), "display_name": anonymise(data.get("name", "")),
+            "category": data.get("category"), "text": data.get("text"),
+            "created_at": data.get("created_at"), "status": row[1], "claimant": row[2],
+            "claimant_kind": row[3], "reason": row[4], "fulfilled_note": row[5]}
+
+
+# -- bookings -------------------------------------------------------------------------
+def booking_create(ctx: Context, data: dict) -> str | None:
+    b = data.get("booking")
+    if not isinstance(b, dict) or not isinstance(b.get("id"), str) or b.get("status") not in (
+            "booked", "waiting"):
+        return INVALID
+    try:
+        validate_booking(b.get("kind"), ctx.center, dict(b, consent=True))
+    except (FormError, FieldError, TypeError, ValueError):
+        return INVALID
+    if b["kind"] == "study" and not (isinstance(b.get("seat"), int)
+                                     and 1 <= b["seat"] <= ctx.center.study_seats):
+        return INVALID
+    try:
+        ctx.conn.execute(
+            "INSERT INTO bookings (id, kiosk_id, center_id, kind, day, session, seat, status, data) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [b["id"], ctx.kiosk_id, ctx.center_id, b["kind"], b.get("day"), b.get("session"),
+             b.get("seat"), b["status"], _json(b)])
+    except sqlite3.IntegrityError as exc:
+        if "bookings.id" in str(exc):
+            return "duplicate_booking"
+        return "seat_taken" if b["kind"] == "study" else "slot_taken"
+    ctx.change("booking", public_booking(b))
+    return None
+
+
+def booking_status(ctx: Context, data: dict) -> str | None:
+    """Cancel, check-in, no-show, promotion: the booking's new state."""
+    if not isinstance(data.get("id"), str) or data.get("status") not in BOOKING_STATES:
+        return INVALID
+    try:
+        updated = ctx.conn.execute(
+            "UPDATE bookings SET status = ? WHERE id = ? AND center_id = ?",
+            [data["status"], data["id"], ctx.center_id]).rowcount
+    except sqlite3.IntegrityError:
+        return "seat_taken"
+    if not updated:
+        return "unknown_booking"  # e.g. its creation was refused
+    row = ctx.conn.execute("SELECT kind, day, session, seat, status FROM bookings WHERE id = ?",
+                           [data["id"]]).fetchone()
+    ctx.change("booking", public_booking(dict(zip(("kind", "day", "session", "seat", "status"), row),
+                                              id=data["id"])))
+    return None
+
+
+def noted(_ctx: Context, data: dict) -> str | None:
+    """Recorded in the mutation log only (e.g. staff lifted a no-show block)."""
+    return None if isinstance(data, dict) else INVALID
+
+
+# -- wishes -----------------------------------------------------------------------------
+def wish_create(ctx: Context, data: dict) -> str | None:
+    w = data.get("wish")
+    if not isinstance(w, dict) or not isinstance(w.get("id"), str) or w.get("status") != "submitted":
+        return INVALID
+    try:
+        validate_wish(w.get("name"), w.get("phone"), w.get("category"), w.get("text"), w.get("consent"))
+    except (FormError, FieldError, TypeError, ValueError):
+        return INVALID
+    inserted = ctx.conn.execute(
+        "INSERT OR IGNORE INTO wishes (id, kiosk_id, center_id, status, data) VALUES (?, ?, ?, ?, ?)",
+        [w["id"], ctx.kiosk_id, ctx.center_id, "submitted", _json(w)]).rowcount
+    return None if inserted else "duplicate_wish"
+
+
+def set_wish(ctx: Context, wish_id: str, status: str, claimant: str | None = None,
+             claimant_kind: str | None = None, reason: str | None = None,
+             fulfilled_note: str | None = None) -> str | None:
+    if status not in WISH_STATES:
+        return INVALID
+    if status == "approved":
+        claimant = claimant_kind = None  # a withdrawn claim
+    updated = ctx.conn.execute(
+        "UPDATE wishes SET status = ?, claimant = coalesce(?, CASE WHEN ? = 'approved' THEN NULL "
+        "ELSE claimant END), claimant_kind = coalesce(?, CASE WHEN ? = 'approved' THEN NULL "
+        "ELSE claimant_kind END), reason = coalesce(?, reason), "
+        "fulfilled_note = coalesce(?, fulfilled_note) WHERE id = ? AND center_id = ?",
+        [status, claimant, status, claimant_kind, status, reason, fulfilled_note, wish_id,
+         ctx.center_id]).rowcount
+    if not updated:
+        return "unknown_wish"
+    ctx.change("wish.status", public_wish(ctx.conn, wish_id))
+    return None
+
+
+def wish_status(ctx: Context, data: dict) -> str | None:
+    if not isinstance(data.get("id"), str):
+        return INVALID
+    return set_wish(ctx, data["id"], data.get("status"), data.get("claimant"), data.get("claimant_kind"),
+                    data.get("reason"), data.get("fulfilled_note"))
+
+
+# -- volunteers, points, redemptions ---------------------------------------------------------
+def volunteer_row(conn: sqlite3.Connection, volunteer_id: str) -> dict | None:
+    row = conn.execute("SELECT id, number, name, phone, pin_hash FROM volunteers WHERE id = ?",
+                       [volunteer_id]).fetchone()
+    return dict(zip(("id", "number", "name", "phone", "pin_hash"), row)) if row else None
+
+
+def volunteer_pin(ctx: Context, data: dict) -> str | None:
+    pin_hash = data.get("pin_hash")
+    if not isinstance(pin_hash, str) or not pin_hash.startswith("pbkdf2_sha256$"):
+        return INVALID
+    updated = ctx.conn.execute("UPDATE volunteers SET pin_hash = ? WHERE id = ? AND center_id = ?",
+                               [pin_hash, data.get("id"), ctx.center_id]).rowcount
+    if not updated:
+        return "unknown_volunteer"
+    ctx.change("volunteer", volunteer_row(ctx.conn, data["id"]))
+    return None
+
+
+LEDGER_FIELDS = ("uid", "volunteer_id", "at", "activity", "hours", "points", "reason", "staff_id",
+                 "reverses_uid")
+
+
+def add_ledger(ctx: Context, entry: dict) -> str | None:
+    """Append one entry (the ledger is append-only here too); its uid makes
+    a second arrival of the same entry a no-op."""
+    if not (isinstance(entry, dict) and isinstance(entry.get("uid"), str)
+            and isinstance(entry.get("points"), int) and isinstance(entry.get("activity"), str)
+            and isinstance(entry.get("at"), str)
+            and isinstance(entry.get("hours", 0), int | float)):
+        return INVALID
+    known = ctx.conn.execute("SELECT 1 FROM volunteers WHERE id = ? AND center_id = ?",
+                             [entry.get("volunteer_id"), ctx.center_id]).fetchone()
+    if not known:
+        return "unknown_volunteer"
+    row = {key: entry.get(key) for key in LEDGER_FIELDS}
+    row["hours"] = row["hours"] or 0
+    inserted = ctx.conn.execute(
+        f"INSERT OR IGNORE INTO ledger (center_id, {', '.join(LEDGER_FIELDS)}) "
+        f"VALUES (?, {', '.join('?' * len(LEDGER_FIELDS))})",
+        [ctx.center_id, *row.values()]).rowcount
+    if inserted:
+        ctx.change("ledger", row)
+    return None
+
+
+def ledger_add(ctx: Context, data: dict) -> str | None:
+    return add_ledger(ctx, data)
+
+
+def balance(conn: sqlite3.Connection, volunteer_id: str) -> int:
+    return conn.execute(
+        "SELECT (SELECT coalesce(sum(points), 0) FROM ledger WHERE volunteer_id = :v) - "
+        "(SELECT coalesce(sum(points), 0) FROM holds WHERE volunteer_id = :v AND status = 'held')",
+        {"v": volunteer_id}).fetchone()[0]
+
+
+def catalogue_row(conn: sqlite3.Connection, item_id: str) -> dict | None:
+    row = conn.execute("SELECT id, item, points, stock FROM catalogue WHERE id = ?", [item_id]).fetchone()
+    return dict(zip(("id", "item", "points", "stock"), row)) if row else None
+
+
+def hold_row(conn: sqlite3.Connection, hold_id: str) -> dict:
+    row = conn.execute("SELECT id, volunteer_id, item_id, points, status, created_at, closed_at "
+                       "FROM holds WHERE id = ?", [hold_id]).fetchone()
+    return dict(zip(("id", "volunteer_id", "item_id", "points", "status", "created_at", "closed_at"), row))
+
+
+def redemption_request(ctx: Context, data: dict) -> str | None:
+    """The server is where two kiosks' offline requests meet: it refuses a
+    request the volunteer's points or the stock cannot cover."""
+    hold = data.get("hold")
+    if not isinstance(hold, dict) or not isinstance(hold.get("id"), str):
+        return INVALID
+    item = catalogue_row(ctx.conn, hold.get("item_id"))
+    if item is None or not ctx.conn.execute("SELECT 1 FROM volunteers WHERE id = ? AND center_id = ?",
+                                            [hold.get("volunteer_id"), ctx.center_id]).fetchone():
+        return "unknown_item_or_volunteer"
+    if item["stock"] <= 0:
+        return "out_of_stock"
+    if balance(ctx.conn, hold["volunteer_id"]) < item["points"]:
+        return "insufficient_points"
+    ctx.conn.execute(
+        "INSERT INTO holds (id, center_id, volunteer_id, item_id, points, status, created_at) "
+        "VALUES (?, ?, ?, ?, ?, 'held', ?)",
+        [hold["id"], ctx.center_id, hold["volunteer_id"], item["id"], item["points"], hold.get("created_at")])
+    ctx.change("hold", hold_row(ctx.conn, hold["id"]))
+    return None
+
+
+def redemption_handover(ctx: Context, data: dict) -> str | None:
+    hold_id = data.get("hold")
+    row = ctx.conn.execute("SELECT status, item_id FROM holds WHERE id = ? AND center_id = ?",
+                           [hold_id, ctx.center_id]).fetchone()
+    if row is None:
+        return "unknown_hold"
+    if row[0] != "held":
+        return "already_closed"
+    entry = data.get("entry") or {}
+    ctx.conn.execute("UPDATE holds SET status = 'handed_over', closed_at = ? WHERE id = ?",
+                     [entry.get("at"), hold_id])
+    ctx.conn.execute("UPDATE catalogue SET stock = max(stock - 1, 0) WHERE id = ?", [row[1]])
+    reason = add_ledger(ctx, entry)
+    if reason:
+        return reason
+    ctx.change("hold", hold_row(ctx.conn, hold_id))
+    ctx.change("catalogue", catalogue_row(ctx.conn, row[1]))
+    return None
+
+
+APPLIERS: dict[str, Callable[[Context, dict], str | None]] = {
+    "booking.create": booking_create,
+    "booking.cancel": booking_status,
+    "checkin.create": booking_status,
+    "booking.no_show": booking_status,
+    "booking.promote": booking_status,
+    "booking.lift_block": noted,
+    "wish.create": wish_create,
+    "wish.status": wish_status,
+    "volunteer.pin": volunteer_pin,
+    "ledger.add": ledger_add,
+    "ledger.reverse": ledger_add,
+    "redemption.request": redemption_request,
+    "redemption.handover": redemption_handover,
+}

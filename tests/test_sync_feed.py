@@ -1,0 +1,216 @@
+"""What the office publishes reaches every kiosk of the center through pull,
+and what kiosks push is checked by the server with the kiosk's own rules
+(against the real server process on loopback)."""
+import sqlite3
+import tomllib
+from datetime import date, datetime, timedelta
+
+import pytest
+import requests
+
+from kiosk.bookings import Bookings, BookingError
+from kiosk.center import PUBLISHED_KEY, effective_center, load_center
+from kiosk.passbook import Passbook, hash_pin
+from kiosk.paths import CENTER_FILE
+from kiosk.store import Store
+from kiosk.wishes import Wishes
+from sync.client import CURSOR_KEY, SyncClient
+from sync.protocol import push_body
+from tests.sync_server import Server
+
+CENTER = load_center(CENTER_FILE)
+DAY = date(2026, 11, 27)
+NOW = lambda: datetime(2026, 11, 27, 7, 0)  # noqa: E731
+
+
+@pytest.fixture
+def server(tmp_path):
+    s = Server(tmp_path)
+    s.start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def kiosks(server, tmp_path):
+    """Two lobby kiosks of one center, each with its store and client."""
+    made = []
+    for name in ("lobby-1", "lobby-2"):
+        store = Store(tmp_path / f"{name}.db")
+        made.append((store, SyncClient(store, server.url, server.tokens[name], timeout=5)))
+    yield made
+    for store, _ in made:
+        store.close()
+
+
+def dump(store: Store) -> dict:
+    tables = ("bookings", "remote_bookings", "wishes", "wish_claims", "volunteers", "ledger",
+              "catalogue", "holds", "meta")
+    return {t: sorted(map(tuple, store.db.execute(f"SELECT * FROM {t}").fetchall()), key=repr)
+            for t in tables}
+
+
+def test_roster_points_and_catalogue_reach_the_kiosk_and_a_second_pull_changes_nothing(server, kiosks):
+    (store, client), _ = kiosks
+    staff = server.store
+    staff.put_volunteer("liujiaying", {"id": "v1", "number": "LJY-0001", "name": "王芳",
+                                       "phone": "13812345678", "pin_hash": hash_pin("246810")})
+    staff.add_ledger("liujiaying", {"volunteer_id": "v1", "at": "2026-11-20T09:00:00",
+                                    "activity": "敬老院陪伴", "hours": 3, "points": 15})
+    staff.add_ledger("liujiaying", {"volunteer_id": "v1", "at": "2026-11-21T09:00:00",
+                                    "activity": "社区环境清洁", "hours": 2, "points": 40})
+    staff.put_catalogue_item("liujiaying", {"id": "rice", "item": "大米 5 斤", "points": 50, "stock": 3})
+    assert client.cycle() >= {"volunteer", "ledger", "catalogue"}
+
+    book = Passbook(store, now=NOW)
+    volunteer = book.sign_in("13812345678", "246810")  # the PIN hash came with the roster
+    assert book.summary(volunteer["id"])["balance"] == 55
+    assert [i["stock"] for i in book.catalogue()] == [3]
+
+    before = dump(store)
+    store.set_meta(CURSOR_KEY, "0")  # the same pages applied a second time
+    client.cycle()
+    assert dump(store) == before
+
+
+def test_points_and_a_hand_over_made_at_a_kiosk_come_back_once(server, kiosks):
+    (store, client), (other, other_client) = kiosks
+    staff = server.store
+    staff.put_volunteer("liujiaying", {"id": "v1", "number": "LJY-0001", "name": "王芳",
+                                       "phone": "13812345678", "pin_hash": None})
+    staff.add_ledger("liujiaying", {"volunteer_id": "v1", "activity": "敬老院陪伴", "hours": 3,
+                                    "points": 60})
+    staff.put_catalogue_item("liujiaying", {"id": "rice", "item": "大米 5 斤", "points": 50, "stock": 3})
+    client.cycle()
+    book = Passbook(store, now=NOW)
+    book.add_service("v1", "共享自习室值守", 4, 20, staff_id="duty")
+    hold = book.request_redemption("v1", "rice")
+    book.hand_over(hold["id"], staff_id="duty")
+    client.cycle()
+    other_client.cycle()
+    for kiosk in (store, other):  # the same passbook everywhere, no entry twice
+        assert Passbook(kiosk).summary("v1")["balance"] == 60 + 20 - 50
+        assert kiosk.db["ledger"].count == 3
+        assert kiosk.db["catalogue"].get("rice")["stock"] == 2
+    assert server.store.db["ledger"].count == 3
+
+
+def test_two_kiosks_cannot_spend_the_same_points_twice_offline(server, kiosks):
+    (a, client_a), (b, client_b) = kiosks
+    server.store.put_volunteer("liujiaying", {"id": "v1", "number": "LJY-0001", "name": "王芳",
+                                              "phone": "13812345678", "pin_hash": None})
+    server.store.add_ledger("liujiaying", {"volunteer_id": "v1", "activity": "敬老院陪伴", "points": 60})
+    server.store.put_catalogue_item("liujiaying", {"id": "rice", "item": "大米 5 斤", "points": 50,
+                                                   "stock": 3})
+    client_a.cycle()
+    client_b.cycle()
+    Passbook(a).request_redemption("v1", "rice")  # both kiosks offline: each sees 60 points
+    Passbook(b).request_redemption("v1", "rice")
+    client_a.cycle()
+    client_b.cycle()
+    [row] = b.db["outbox"].rows_where("type = 'redemption.request'")
+    assert (row["state"], row["reason"]) == ("rejected", "insufficient_points")
+
+
+def test_a_seat_booked_at_one_kiosk_is_taken_at_the_other(server, kiosks):
+    (a, client_a), (b, client_b) = kiosks
+    Bookings(a, CENTER, now=NOW).book_study(DAY, "morning", 5, "张三", "13812345678")
+    client_a.cycle()
+    client_b.cycle()
+    at_b = Bookings(b, CENTER, now=NOW)
+    assert at_b.seat_map(DAY, "morning")[5] is True
+    morning = next(s for s in at_b.study_sessions(DAY) if s.session == "morning")
+    assert morning.taken == 1
+    with pytest.raises(BookingError) as refused:
+        at_b.book_study(DAY, "morning", 5, "李四", "13912345678")
+    assert refused.value.code == "seat_taken"
+    assert "13812345678" not in repr(dump(b))  # the other kiosk learns the place, not the person
+
+
+def test_the_office_cancelling_a_booking_reaches_the_kiosk_but_not_over_an_unsent_change(server, kiosks):
+    (store, client), _ = kiosks
+    bookings = Bookings(store, CENTER, now=NOW)
+    first = bookings.book_study(DAY, "morning", 1, "张三", "13812345678")
+    second = bookings.book_study(DAY, "afternoon", 2, "张三", "13812345678")
+    client.cycle()
+    server.store.set_booking_status(first["id"], "cancelled")
+    server.store.set_booking_status(second["id"], "no_show")
+    # the visitor cancels the second at the kiosk before the pull: the kiosk's newer state stays
+    bookings.cancel(second["ticket"], "5678")
+    client.pull_once()
+    assert store.db["bookings"].get(first["id"])["status"] == "cancelled"
+    assert store.db["bookings"].get(second["id"])["status"] == "cancelled"
+
+
+def test_published_schedules_closures_and_pauses_reach_the_kiosk(server, kiosks):
+    (store, client), _ = kiosks
+    document = tomllib.loads(CENTER_FILE.read_text(encoding="utf-8"))
+    holiday = DAY + timedelta(days=1)
+    document["bookings"]["holidays"] = [holiday.isoformat()]
+    document["study_room"]["seats"] = 12
+    server.store.publish_center("liujiaying", document)
+    server.store.pause_bookings("liujiaying", "今天下午停电检修，暂停预约")
+    assert {"center", "bookings.pause"} <= client.cycle()
+    center = effective_center(CENTER, store.get_meta(PUBLISHED_KEY))
+    bookings = Bookings(store, center, now=NOW)
+    assert holiday not in bookings.open_days() and DAY in bookings.open_days()
+    assert len(bookings.seat_map(DAY, "morning")) == 12
+    assert bookings.paused() == "今天下午停电检修，暂停预约"
+    server.store.pause_bookings("liujiaying", None)
+    client.cycle()
+    assert bookings.paused() is None
+
+
+def test_a_document_the_kiosk_could_not_read_is_refused_at_the_server(server):
+    document = tomllib.loads(CENTER_FILE.read_text(encoding="utf-8"))
+    document["bookings"]["holidays"] = ["明天"]
+    with pytest.raises(ValueError, match="holidays"):
+        server.store.publish_center("liujiaying", document)
+
+
+def test_an_approved_wish_reaches_the_other_kiosks_wall_without_name_or_phone(server, kiosks):
+    (a, client_a), (b, client_b) = kiosks
+    wish = Wishes(a).submit("张秀英", "13812345678", "环境设施", "楼道灯坏了", consent=True)
+    client_a.cycle()
+    server.store.set_wish_status(wish["id"], "approved")
+    server.store.set_wish_status(wish["id"], "claimed", claimant="社区党员", claimant_kind="party_member")
+    client_a.cycle()
+    client_b.cycle()
+    for kiosk in (a, b):
+        [card], _ = Wishes(kiosk).wall()
+        assert (card.who, card.status, card.claimant) == ("张**", "已认领", "社区党员")
+    assert "张秀英" not in repr(dump(b)) and "13812345678" not in repr(dump(b))
+    server.store.set_wish_status(wish["id"], "approved")  # the claim withdrawn at the office
+    client_b.cycle()
+    [card], _ = Wishes(b).wall()
+    assert (card.status, card.claimant) == ("待认领", "")
+
+
+def test_the_server_checks_records_with_the_kiosks_own_rules(server):
+    headers = {"Authorization": f"Bearer {server.tokens['lobby-1']}"}
+
+    def push(*mutations):
+        body = push_body(list(mutations), 0)
+        return requests.post(server.url + "/api/v1/push", json=body, headers=headers, timeout=5).json()
+
+    good = {"id": "b1", "kind": "study", "day": DAY.isoformat(), "session": "morning", "seat": 3,
+            "name": "张三", "phone": "13812345678", "status": "booked"}
+    stamp = "2026-11-27T07:00:00"
+    answer = push(
+        {"id": "m1", "type": "booking.create", "created_at": stamp, "data": {"booking": good}},
+        {"id": "m2", "type": "booking.create", "created_at": stamp,
+         "data": {"booking": dict(good, id="b2", seat=4, name="张三😀")}},
+        {"id": "m3", "type": "booking.create", "created_at": stamp,
+         "data": {"booking": dict(good, id="b3", seat=999)}},
+        {"id": "m4", "type": "wish.create", "created_at": stamp,
+         "data": {"wish": {"id": "w1", "name": "李四", "phone": "12345", "category": "其他",
+                           "text": "想参加书画交流", "consent": 1, "status": "submitted"}}},
+        {"id": "m5", "type": "booking.cancel", "created_at": stamp,
+         "data": {"id": "nobody", "status": "cancelled"}},
+    )
+    assert [(r["status"], r.get("reason")) for r in answer["results"]] == [
+        ("applied", None), ("rejected", "invalid"), ("rejected", "invalid"), ("rejected", "invalid"),
+        ("rejected", "unknown_booking")]
+    db = sqlite3.connect(server.db)
+    assert db.execute("SELECT id FROM bookings").fetchall() == [("b1",)]
+    assert db.execute("SELECT count(*) FROM wishes").fetchone()[0] == 0
