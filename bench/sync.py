@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kiosk.store import Store  # noqa: E402
 from sync.client import SyncClient, SyncError  # noqa: E402
-from tests.test_sync import Server  # noqa: E402  (the same real-process helper the tests use)
+from tests.sync_server import Server  # noqa: E402  (the same real-process helper the tests use)
 
 
 def raw_insert_rate(n: int, folder: Path) -> float:
@@ -60,9 +60,13 @@ def main() -> None:
     try:
         # 1. push
         store = Store(folder / "kiosk.db")
-        with store.transaction():
+        with store.transaction():  # valid wish cards, so the server does its full work on each
             for i in range(args.mutations):
-                store.enqueue("wish.create", {"wish": {"id": str(uuid.uuid4()), "status": "submitted"}})
+                store.enqueue("wish.create", {"wish": {
+                    "id": str(uuid.uuid4()), "code": f"W{i:06d}", "name": "张秀英", "phone": "13812345678",
+                    "category": "环境设施", "text": f"楼道的灯坏了，希望尽快维修（{i}）", "consent": 1,
+                    "status": "submitted", "reason": None, "fulfilled_note": None,
+                    "created_at": "2026-11-27T07:00:00", "updated_at": "2026-11-27T07:00:00"}})
         client = SyncClient(store, server.url, server.tokens["lobby-1"])
         start = time.perf_counter()
         while client.push_once():
@@ -74,8 +78,10 @@ def main() -> None:
         # 2. pull
         with server.store.db.atomic():
             server.store.db["changes"].insert_all(
-                ({"kind": "wish.status", "data": json.dumps({"id": "none", "status": "approved"}),
-                  "at": "2026-11-27T00:00:00"} for _ in range(args.changes)), batch_size=5000)
+                ({"center_id": "liujiaying", "kind": "booking",  # seats booked at other kiosks
+                  "data": json.dumps({"id": str(uuid.uuid4()), "kind": "study", "day": "2026-11-27",
+                                      "session": "morning", "seat": i % 40 + 1, "status": "booked"}),
+                  "at": "2026-11-27T00:00:00"} for i in range(args.changes)), batch_size=5000)
         store.set_meta("sync_cursor", "0")
         tracemalloc.start()
         start = time.perf_counter()

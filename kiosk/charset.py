@@ -3,6 +3,8 @@
 tools/build_font.py subsets the font to these blocks, and text a resident
 enters is checked against them, so nothing stored shows up as a box.
 """
+import re
+import unicodedata
 from bisect import bisect_right
 
 RANGES = (  # inclusive, sorted
@@ -29,3 +31,16 @@ def displayable(char: str) -> bool:
     code = ord(char)
     i = bisect_right(_STARTS, code) - 1
     return i >= 0 and code <= RANGES[i][1]
+
+
+def _unshowable_pattern() -> re.Pattern:
+    """Any character outside RANGES, or an invisible format/control one
+    inside them (zero-width space, soft hyphen, bidi marks): one regex, so
+    checking a text costs one search instead of a call per character."""
+    shown = "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in RANGES)
+    hidden = "".join(f"\\U{c:08x}" for lo, hi in RANGES if hi < 0x3000  # no Cc/Cf in CJK blocks
+                     for c in range(lo, hi + 1) if unicodedata.category(chr(c)) in ("Cc", "Cf"))
+    return re.compile(f"[^{shown}\n]|[{hidden}]")
+
+
+UNSHOWABLE = _unshowable_pattern()

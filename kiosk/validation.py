@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from kiosk.charset import displayable
+from kiosk.charset import UNSHOWABLE
 
 PHONE = re.compile(r"^1[3-9]\d{9}$")  # mainland mobile numbers
 NAME_MAX = 20
@@ -94,7 +94,7 @@ def validate_note(text: str, field: str = "note", limit: int = NOTE_MAX) -> str:
     note = _clean(text)
     if len(note) > limit:
         raise FieldError(field, f"最多 {limit} 个字，现在有 {len(note)} 个字")
-    if any(not displayable(c) or unicodedata.category(c) in ("Cc", "Cf") for c in note if c != "\n"):
+    if UNSHOWABLE.search(note):
         raise FieldError(field, "含有无法显示的字符（如表情符号），请删去")
     return note
 

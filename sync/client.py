@@ -63,14 +63,13 @@ class SyncClient:
         answer = self._call("POST", "/api/v1/push",
                             json=push_body([outbox_to_mutation(r) for r in rows], self.store.pending_count()))
         by_id = {r["mutation_id"]: r for r in rows}
+        answered = [(result, by_id[result.get("id")]) for result in answer.get("results", [])
+                    if result.get("id") in by_id]
         with self.store.transaction() as db:
-            for result in answer.get("results", []):
-                row = by_id.get(result.get("id"))
-                if row is None:
-                    continue
-                db.execute("UPDATE outbox SET state = ?, reason = ?, attempts = attempts + 1 "
-                           "WHERE mutation_id = ?",
-                           [result["status"], result.get("reason"), row["mutation_id"]])
+            db.conn.executemany(
+                "UPDATE outbox SET state = ?, reason = ?, attempts = attempts + 1 WHERE mutation_id = ?",
+                [(result["status"], result.get("reason"), row["mutation_id"]) for result, row in answered])
+            for result, row in answered:
                 if result["status"] == REJECTED and row["type"] in RECORD_TABLES:
                     table, key = RECORD_TABLES[row["type"]]
                     record_id = (row["payload"].get(key) or {}).get("id")

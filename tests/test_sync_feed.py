@@ -214,3 +214,25 @@ def test_the_server_checks_records_with_the_kiosks_own_rules(server):
     db = sqlite3.connect(server.db)
     assert db.execute("SELECT id FROM bookings").fetchall() == [("b1",)]
     assert db.execute("SELECT count(*) FROM wishes").fetchone()[0] == 0
+
+
+def test_a_refused_hand_over_leaves_the_hold_and_the_stock_as_they_were(server, kiosks):
+    (store, client), _ = kiosks
+    server.store.put_volunteer("liujiaying", {"id": "v1", "number": "LJY-0001", "name": "王芳",
+                                              "phone": "13812345678", "pin_hash": None})
+    server.store.add_ledger("liujiaying", {"volunteer_id": "v1", "activity": "敬老院陪伴", "points": 60})
+    server.store.put_catalogue_item("liujiaying", {"id": "rice", "item": "大米 5 斤", "points": 50,
+                                                   "stock": 3})
+    client.cycle()
+    hold = Passbook(store).request_redemption("v1", "rice")
+    client.cycle()
+    headers = {"Authorization": f"Bearer {server.tokens['lobby-1']}"}
+    bad = {"id": "m-bad", "type": "redemption.handover", "created_at": "2026-11-27T07:00:00",
+           "data": {"hold": hold["id"], "staff_id": "duty", "entry": {"uid": "e1", "points": "many"}}}
+    answer = requests.post(server.url + "/api/v1/push", json=push_body([bad], 0), headers=headers,
+                           timeout=5).json()
+    assert answer["results"][0] == {"id": "m-bad", "status": "rejected", "reason": "invalid"}
+    db = sqlite3.connect(server.db)
+    assert db.execute("SELECT status FROM holds").fetchall() == [("held",)]
+    assert db.execute("SELECT stock FROM catalogue").fetchall() == [(3,)]
+    assert db.execute("SELECT count(*) FROM ledger").fetchone()[0] == 1

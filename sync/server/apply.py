@@ -2,7 +2,9 @@
 
 Each function gets the connection, the pushing kiosk's context and the
 mutation's data; it returns None when applied or a stable rejection reason,
-and records what other kiosks must learn through ``ctx.change``. Field rules
+and records what other kiosks must learn through ``ctx.change``. A function
+checks everything before its first write, so a rejection leaves nothing
+behind (a savepoint per mutation would cost the push a third of its speed). Field rules
 come from the kiosk's own services (shared code), so a record refused at the
 kiosk's form is refused here too.
 """
@@ -171,9 +173,7 @@ LEDGER_FIELDS = ("uid", "volunteer_id", "at", "activity", "hours", "points", "re
                  "reverses_uid")
 
 
-def add_ledger(ctx: Context, entry: dict) -> str | None:
-    """Append one entry (the ledger is append-only here too); its uid makes
-    a second arrival of the same entry a no-op."""
+def ledger_problem(ctx: Context, entry: dict) -> str | None:
     if not (isinstance(entry, dict) and isinstance(entry.get("uid"), str)
             and isinstance(entry.get("points"), int) and isinstance(entry.get("activity"), str)
             and isinstance(entry.get("at"), str)
@@ -181,8 +181,15 @@ def add_ledger(ctx: Context, entry: dict) -> str | None:
         return INVALID
     known = ctx.conn.execute("SELECT 1 FROM volunteers WHERE id = ? AND center_id = ?",
                              [entry.get("volunteer_id"), ctx.center_id]).fetchone()
-    if not known:
-        return "unknown_volunteer"
+    return None if known else "unknown_volunteer"
+
+
+def add_ledger(ctx: Context, entry: dict) -> str | None:
+    """Append one entry (the ledger is append-only here too); its uid makes
+    a second arrival of the same entry a no-op."""
+    reason = ledger_problem(ctx, entry)
+    if reason:
+        return reason
     row = {key: entry.get(key) for key in LEDGER_FIELDS}
     row["hours"] = row["hours"] or 0
     inserted = ctx.conn.execute(
@@ -247,12 +254,13 @@ def redemption_handover(ctx: Context, data: dict) -> str | None:
     if row[0] != "held":
         return "already_closed"
     entry = data.get("entry") or {}
+    reason = ledger_problem(ctx, entry)
+    if reason:
+        return reason
     ctx.conn.execute("UPDATE holds SET status = 'handed_over', closed_at = ? WHERE id = ?",
                      [entry.get("at"), hold_id])
     ctx.conn.execute("UPDATE catalogue SET stock = max(stock - 1, 0) WHERE id = ?", [row[1]])
-    reason = add_ledger(ctx, entry)
-    if reason:
-        return reason
+    add_ledger(ctx, entry)
     ctx.change("hold", hold_row(ctx.conn, hold_id))
     ctx.change("catalogue", catalogue_row(ctx.conn, row[1]))
     return None

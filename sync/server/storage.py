@@ -173,36 +173,38 @@ class ServerStore:
 
     @serialised
     def push(self, kiosk_id: str, mutations: list[dict], queue_depth: int) -> list[dict]:
-        results = []
         conn = self.db.conn
         ctx = self._context(kiosk_id)
+        stamp = now()
+        ids = [m["id"] for m in mutations]
         with self.db.atomic():
+            # one query for the batch's earlier answers (a replay gets the first answer again)
+            seen = {row[0]: row[1:] for row in conn.execute(
+                f"SELECT id, digest, result FROM mutations WHERE kiosk_id = ? AND id IN "
+                f"({', '.join('?' * len(ids))})", [kiosk_id, *ids])} if ids else {}
+            results, log = [], []
             for m in mutations:
                 digest = payload_digest(m)
-                first = conn.execute(
-                    "SELECT digest, result FROM mutations WHERE kiosk_id = ? AND id = ?",
-                    [kiosk_id, m["id"]]).fetchone()
+                first = seen.get(m["id"])
                 if first:
                     if first[0] != digest:
                         raise PayloadMismatch(m["id"])
-                    results.append(json.loads(first[1]))  # a replay: the first answer again
+                    results.append(json.loads(first[1]))
                     continue
-                # each mutation in a savepoint: a rejection leaves nothing half-applied
-                conn.execute("SAVEPOINT mutation")
+                # appliers check before they write: a rejection leaves nothing behind, and
+                # an unexpected error rolls back the whole batch (the kiosk sends it again)
                 reason = APPLIERS[m["type"]](ctx, m["data"] or {})
-                if reason:
-                    conn.execute("ROLLBACK TO mutation")
-                conn.execute("RELEASE mutation")
                 result = {"id": m["id"], "status": REJECTED, "reason": reason} if reason else \
                     {"id": m["id"], "status": APPLIED}
-                # plain SQL on this hot path: sqlite-utils' insert re-reads the schema each call
-                conn.execute(
-                    "INSERT INTO mutations (kiosk_id, id, type, digest, result, received_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    [kiosk_id, m["id"], m["type"], digest, json.dumps(result), now()])
+                answer = json.dumps(result)
+                seen[m["id"]] = (digest, answer)  # the same id twice in one batch is a replay too
                 results.append(result)
+                log.append((kiosk_id, m["id"], m["type"], digest, answer, stamp))
+            # plain SQL on this hot path: sqlite-utils' insert re-reads the schema each call
+            conn.executemany("INSERT INTO mutations (kiosk_id, id, type, digest, result, received_at) "
+                             "VALUES (?, ?, ?, ?, ?, ?)", log)
             conn.execute("UPDATE kiosks SET last_push = ?, queue_depth = ? WHERE id = ?",
-                         [now(), queue_depth, kiosk_id])
+                         [stamp, queue_depth, kiosk_id])
         return results
 
     def _change(self, center_id: str, kind: str, data: dict) -> None:
