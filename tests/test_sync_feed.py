@@ -236,3 +236,18 @@ def test_a_refused_hand_over_leaves_the_hold_and_the_stock_as_they_were(server, 
     assert db.execute("SELECT status FROM holds").fetchall() == [("held",)]
     assert db.execute("SELECT stock FROM catalogue").fetchall() == [(3,)]
     assert db.execute("SELECT count(*) FROM ledger").fetchone()[0] == 1
+
+
+def test_a_record_sent_again_under_a_new_mutation_id_is_a_duplicate_not_a_second_record(server):
+    headers = {"Authorization": f"Bearer {server.tokens['lobby-1']}"}
+    wish = {"id": "w1", "name": "李四", "phone": "13912345678", "category": "其他",
+            "text": "想参加书画交流", "consent": 1, "status": "submitted"}
+
+    def push(mutation_id):
+        mutation = {"id": mutation_id, "type": "wish.create", "created_at": "2026-11-27T07:00:00",
+                    "data": {"wish": wish}}
+        return requests.post(server.url + "/api/v1/push", json=push_body([mutation], 0), headers=headers,
+                             timeout=5).json()["results"][0]["status"]
+
+    assert [push("m1"), push("m2"), push("m1")] == ["applied", "duplicate", "applied"]
+    assert sqlite3.connect(server.db).execute("SELECT count(*) FROM wishes").fetchone()[0] == 1

@@ -1,12 +1,13 @@
 """How the SQLite store applies each kind of kiosk mutation (no Kivy).
 
-Each function gets the connection, the pushing kiosk's context and the
-mutation's data; it returns None when applied or a stable rejection reason,
-and records what other kiosks must learn through ``ctx.change``. A function
-checks everything before its first write, so a rejection leaves nothing
-behind (a savepoint per mutation would cost the push a third of its speed). Field rules
-come from the kiosk's own services (shared code), so a record refused at the
-kiosk's form is refused here too.
+Each function gets the pushing kiosk's context and the mutation's data; it
+returns None when applied, DUPLICATE when its record is already here (sent
+again under another mutation id), or a stable rejection reason, and records
+what other kiosks must learn through ``ctx.change``. A function checks
+everything before its first write, so a rejection leaves nothing behind (a
+savepoint per mutation would cost the push a third of its speed). Field
+rules come from the kiosk's own services (shared code), so a record refused
+at the kiosk's form is refused here too.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from kiosk.bookings import validate_booking
 from kiosk.center import Center
 from kiosk.validation import FieldError, FormError
 from kiosk.wishes import anonymise, validate_wish
+from sync.protocol import DUPLICATE
 
 BOOKING_STATES = {"booked", "waiting", "cancelled", "checked_in", "no_show"}
 WISH_STATES = {"submitted", "approved", "claimed", "fulfilled", "declined"}
@@ -78,7 +80,7 @@ def booking_create(ctx: Context, data: dict) -> str | None:
              b.get("seat"), b["status"], _json(b)])
     except sqlite3.IntegrityError as exc:
         if "bookings.id" in str(exc):
-            return "duplicate_booking"
+            return DUPLICATE  # the same booking under another mutation id: already here
         return "seat_taken" if b["kind"] == "study" else "slot_taken"
     ctx.change("booking", public_booking(b))
     return None
@@ -120,7 +122,7 @@ def wish_create(ctx: Context, data: dict) -> str | None:
     inserted = ctx.conn.execute(
         "INSERT OR IGNORE INTO wishes (id, kiosk_id, center_id, status, data) VALUES (?, ?, ?, ?, ?)",
         [w["id"], ctx.kiosk_id, ctx.center_id, "submitted", _json(w)]).rowcount
-    return None if inserted else "duplicate_wish"
+    return None if inserted else DUPLICATE
 
 
 def set_wish(ctx: Context, wish_id: str, status: str, claimant: str | None = None,

@@ -18,7 +18,7 @@ from sqlite_utils import Database, Migrations
 from kiosk.center import Center, load_center, parse_center
 from kiosk.paths import CENTER_FILE
 from sync.protocol import APPLIED, REJECTED, payload_digest
-from sync.server.apply import APPLIERS, Context, add_ledger, booking_status, set_wish
+from sync.server.apply import APPLIERS, DUPLICATE, Context, add_ledger, booking_status, set_wish
 
 migrations = Migrations("server")
 
@@ -194,8 +194,10 @@ class ServerStore:
                 # appliers check before they write: a rejection leaves nothing behind, and
                 # an unexpected error rolls back the whole batch (the kiosk sends it again)
                 reason = APPLIERS[m["type"]](ctx, m["data"] or {})
-                result = {"id": m["id"], "status": REJECTED, "reason": reason} if reason else \
-                    {"id": m["id"], "status": APPLIED}
+                if reason is None or reason == DUPLICATE:
+                    result = {"id": m["id"], "status": reason or APPLIED}
+                else:
+                    result = {"id": m["id"], "status": REJECTED, "reason": reason}
                 answer = json.dumps(result)
                 seen[m["id"]] = (digest, answer)  # the same id twice in one batch is a replay too
                 results.append(result)
