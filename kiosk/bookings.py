@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 
 from kiosk.center import Center
 from kiosk.errors import ServiceError
+from kiosk.rejections import reason_words
 from kiosk.store import Store
 from kiosk.validation import (
     FieldError, FormError, normalise_phone, validate_age, validate_all, validate_name, validate_note)
@@ -311,6 +312,9 @@ class Bookings:
         booking = self.find(ticket)
         if booking is None:
             raise BookingError("not_found", "没有找到这个预约号，请核对后再试")
+        if booking.get("rejected_reason"):  # the server gave the place to an earlier booking
+            raise BookingError("rejected", f"这个预约未能确认：{reason_words(booking['rejected_reason'])}。"
+                                           "请找值班工作人员帮您重新安排")
         if booking["status"] == "checked_in":
             raise BookingError("done", "这个预约已经签到过了")
         if booking["status"] != "booked" or not booking["starts_at"]:
@@ -331,7 +335,9 @@ class Bookings:
         cutoff = self.now() - timedelta(minutes=self.rules.checkin_after_minutes)
         released = 0
         stale = list(self.db["bookings"].rows_where(
-            "status = 'booked' AND kind IN ('study', 'books') AND starts_at < ?",
+            # a booking the server refused never held a place: it is not the resident's no-show
+            "status = 'booked' AND kind IN ('study', 'books') AND starts_at < ? "
+            "AND rejected_reason IS NULL",
             [cutoff.isoformat(timespec="seconds")]))
         for booking in stale:
             with self.store.transaction():

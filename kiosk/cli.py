@@ -32,6 +32,8 @@ def parse_args(argv):
     p.add_argument("--elder", action="store_true", help="with --screenshots: in 长辈模式")
     p.add_argument("--demo-data", action="store_true",
                    help="fill an empty kiosk database with synthetic demo data (no real people)")
+    p.add_argument("--rejected", action="store_true",
+                   help="list what the central server refused (for staff) and exit")
     p.add_argument("--first-frame", action="store_true",
                    help="exit after the first frame (used by bench/startup.py)")
     return p.parse_args(argv)
@@ -57,7 +59,7 @@ def main(argv=None) -> int:
     except (ConfigError, CenterDataError) as exc:
         return fail(str(exc))
 
-    headless = args.screenshots is not None or args.first_frame
+    headless = args.screenshots is not None or args.first_frame or args.rejected
     if args.screenshots is not None:
         # Screenshots use throw-away data, never the lobby's database.
         settings = replace(settings, data_dir=Path(tempfile.mkdtemp(prefix="liulinhui-shots-")))
@@ -70,6 +72,13 @@ def main(argv=None) -> int:
     except StoreError as exc:
         return fail(str(exc))
     center = effective_center(center, store.get_meta(PUBLISHED_KEY))
+    if args.rejected:
+        from kiosk.rejections import rejected
+        rows = rejected(store)
+        for row in rows:
+            print(f"{row['at']}\t{row['what']}\t{row['reference']}\t{row['reason']}")
+        print(f"共 {len(rows)} 条未被服务器接受")
+        return 0
     if args.demo_data or args.screenshots is not None:
         from kiosk.demo import load_demo
         try:

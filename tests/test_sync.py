@@ -1,17 +1,17 @@
 """Sync against the real server process on loopback (random port, temp DB)."""
 import json
-import socket
+import os
 import subprocess
 import sys
-import time
 from datetime import date, datetime
 
 import pytest
 import requests
 
-from kiosk.bookings import Bookings
+from kiosk.bookings import BookingError, Bookings
 from kiosk.center import load_center
 from kiosk.paths import CENTER_FILE, ROOT
+from kiosk.rejections import rejected
 from kiosk.store import Store
 from kiosk.wishes import Wishes
 from sync.client import SyncClient, SyncError
@@ -138,3 +138,28 @@ def test_cli_adds_lists_and_revokes_kiosks(tmp_path):
     assert token not in json.dumps(ServerStore(db).kiosks())  # only its hash is kept
     run("revoke-kiosk", "lobby-1")
     assert "revoked" in run("list-kiosks")
+
+
+def test_a_refused_booking_is_explained_at_check_in_listed_for_staff_and_never_a_no_show(server, tmp_path):
+    server.start()
+    first, second = kiosk_store(tmp_path, "k1"), Store(tmp_path / "k2-data" / "kiosk.db")
+    at_8 = lambda: datetime(2026, 11, 27, 8, 20)  # noqa: E731  (check-in for 08:30 is open)
+    Bookings(first, CENTER, now=NOW).book_study(DAY, "morning", 7, "张三", "13812345678")
+    lost = Bookings(second, CENTER, now=NOW).book_study(DAY, "morning", 7, "李四", "13912345678")
+    SyncClient(first, server.url, server.tokens["lobby-1"]).cycle()
+    SyncClient(second, server.url, server.tokens["lobby-2"]).cycle()
+    with pytest.raises(BookingError) as refused:
+        Bookings(second, CENTER, now=at_8).check_in(lost["ticket"])
+    assert refused.value.code == "rejected" and "另一台终端" in refused.value.message
+    late = lambda: datetime(2026, 11, 27, 13, 0)  # noqa: E731
+    assert Bookings(second, CENTER, now=late).release_no_shows() == 0  # not the resident's fault
+    [row] = rejected(second)
+    assert row["what"] == "预约" and "139****5678" in row["reference"] and lost["ticket"] in row["reference"]
+    assert "13912345678" not in repr(row)
+    second.close()
+    out = subprocess.run([sys.executable, "main.py", "--rejected"], cwd=ROOT, capture_output=True,
+                         text=True, env={**os.environ, "LIULINHUI_DATA_DIR": str(tmp_path / "k2-data")})
+    assert out.returncode == 0, out.stderr
+    assert "共 1 条未被服务器接受" in out.stdout and lost["ticket"] in out.stdout
+    assert "13912345678" not in out.stdout and "李四" not in out.stdout
+    first.close()
