@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlite_utils
+from sqlite_utils import Migrations
 
 from kiosk.migrations import migrations
 
@@ -41,6 +42,18 @@ def _create_private(path: Path) -> None:
     os.chmod(path, 0o600)  # an older file, or a permissive umask at creation
 
 
+def apply_migrations(db: sqlite_utils.Database, pending: Migrations) -> None:
+    """sqlite-utils creates its migrations table and the table's unique index
+    in two commits; a power cut between them would leave the index missing
+    for good. Both are made in one transaction here (and an old file missing
+    the index is repaired) before the migrations run."""
+    with db.atomic():
+        pending.ensure_migrations_table(db)
+        db.execute("CREATE UNIQUE INDEX IF NOT EXISTS idx__sqlite_migrations_migration_set_name "
+                   "ON _sqlite_migrations (migration_set, name)")
+    pending.apply(db)
+
+
 class Store:
     """One connection to the kiosk database. Use one Store per thread."""
 
@@ -58,7 +71,7 @@ class Store:
             # hook into the kiosk's database (and scanning for them costs ~16 ms).
             self.db = sqlite_utils.Database(conn, execute_plugins=False)
             self._set_pragmas()
-            migrations.apply(self.db)
+            apply_migrations(self.db, migrations)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the kiosk database {self.path}: {exc}") from exc
 

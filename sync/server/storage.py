@@ -17,6 +17,7 @@ from sqlite_utils import Database, Migrations
 
 from kiosk.center import Center, load_center, parse_center
 from kiosk.paths import CENTER_FILE
+from kiosk.store import apply_migrations
 from sync.protocol import APPLIED, REJECTED, payload_digest
 from sync.server.apply import APPLIERS, DUPLICATE, Context, add_ledger, booking_status, set_wish
 
@@ -132,7 +133,7 @@ class ServerStore:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
-        migrations.apply(self.db)
+        apply_migrations(self.db, migrations)
 
     # -- centers and kiosks ------------------------------------------------------
     @serialised
