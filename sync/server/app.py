@@ -3,6 +3,9 @@
 Every error is application/problem+json (RFC 9457) with a stable type; a
 body over 1 MiB is refused before it is read; malformed JSON, however deeply
 nested, is a 400, never a 500. Tokens and personal data are never logged.
+The OpenAPI document (/openapi.json) describes the push body, the bearer
+token and the problem responses; tests/test_sync_schema.py fuzzes the server
+from it with schemathesis.
 """
 from __future__ import annotations
 
@@ -11,9 +14,12 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sync.protocol import MAX_BATCH, MAX_BODY, MAX_PULL, MUTATION_TYPES, PROBLEM_BASE, VERSION
 from sync.server import faults
@@ -39,14 +45,17 @@ def problem_response(p: Problem) -> JSONResponse:
 
 class MutationIn(BaseModel):
     id: str = Field(min_length=1, max_length=64)
-    type: str
+    # a plain str, so an unknown type is the 422 "unknown-type"; the document lists the known ones
+    type: str = Field(json_schema_extra={"enum": sorted(MUTATION_TYPES)})
     created_at: str = Field(max_length=40)
     data: dict
 
 
 class PushIn(BaseModel):
-    version: int
-    queue_depth: int = Field(ge=0)
+    version: int = Field(json_schema_extra={"enum": [VERSION]})  # any other is the 422 "version"
+    # stored in an SQLite INTEGER (at most 2**63 - 1); 2**53 - 1, the largest integer a JSON
+    # number carries exactly (RFC 7493), as the document gives pydantic's bounds as floats
+    queue_depth: int = Field(ge=0, le=2**53 - 1)
     mutations: list[MutationIn] = Field(max_length=MAX_BATCH)
 
 
@@ -72,14 +81,60 @@ class PullOut(BaseModel):
     more: bool
 
 
-def create_app(db_path: Path | str) -> FastAPI:
+class ProblemOut(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+
+
+def inline_schema(model: type[BaseModel]) -> dict:
+    """The model's JSON schema with its $defs inlined: openapi_extra is copied
+    into the document as is, where "#/$defs/..." would not resolve."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def inline(node):
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return inline(defs[node["$ref"].rsplit("/", 1)[-1]])
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(value) for value in node]
+        return node
+    return inline(schema)
+
+
+def problems(*statuses: int) -> dict:
+    """The documented error responses: application/problem+json."""
+    doc = {"content": {"application/problem+json": {"schema": inline_schema(ProblemOut)}}}
+    return {status: dict(doc) for status in statuses}
+
+
+# push reads its body itself (size first, then JSON that may be nested too deep), so
+# FastAPI does not see a body parameter: the document gets the request body from here
+PUSH_BODY = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": inline_schema(PushIn)}}}}
+
+
+def create_app(db_path: Path | str, rate: float = RATE, burst: float = BURST) -> FastAPI:
+    """rate and burst: each kiosk's token bucket (requests per second, sustained and at once)."""
     store = ServerStore(db_path)
     app = FastAPI(title="柳邻惠 central server", version=str(VERSION))
-    buckets: dict[str, tuple[float, float]] = defaultdict(lambda: (BURST, time.monotonic()))
+    buckets: dict[str, tuple[float, float]] = defaultdict(lambda: (burst, time.monotonic()))
+    bearer = HTTPBearer(auto_error=False)  # no token is our own 401, not FastAPI's
 
     @app.exception_handler(Problem)
     async def _problem(_request, exc: Problem):
         return problem_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request, _exc):  # a query parameter out of range; no echo of the input
+        return problem_response(Problem(422, "invalid", "请求格式不符合协议"))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request, exc: StarletteHTTPException):  # unknown path, wrong method
+        return problem_response(Problem(exc.status_code, "http", str(exc.detail), headers=exc.headers))
 
     @app.exception_handler(Exception)
     async def _unexpected(_request, _exc):  # never a stack trace (or a token) to the client
@@ -92,15 +147,15 @@ def create_app(db_path: Path | str) -> FastAPI:
             return problem_response(Problem(413, "too-large", "请求太大", f"最多 {MAX_BODY} 字节"))
         return await call_next(request)
 
-    def kiosk(authorization: str = Header(default="")) -> dict:
-        scheme, _, token = authorization.partition(" ")
-        found = store.kiosk_for_token(token) if scheme.lower() == "bearer" and token else None
+    def kiosk(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> dict:
+        token = credentials.credentials if credentials else ""
+        found = store.kiosk_for_token(token) if token else None
         if found is None:
             raise Problem(401, "unauthorized", "未知或已停用的终端令牌",
                           headers={"WWW-Authenticate": "Bearer"})
         tokens, last = buckets[found["id"]]
         now = time.monotonic()
-        tokens = min(BURST, tokens + (now - last) * RATE)
+        tokens = min(burst, tokens + (now - last) * rate)
         if tokens < 1:
             raise Problem(429, "slow-down", "请求太频繁", headers={"Retry-After": "1"})
         buckets[found["id"]] = (tokens - 1, now)
@@ -112,14 +167,18 @@ def create_app(db_path: Path | str) -> FastAPI:
             raise Problem(413, "too-large", "请求太大")
         try:
             value = json.loads(body)
+            if b"\\ud" in body or b"\\uD" in body:
+                # "\ud800" alone is valid JSON but no text (UTF-8 cannot encode it): refuse it
+                # here, not as a 500 where the payload is hashed or stored (a ValueError)
+                json.dumps(value, ensure_ascii=False).encode()
         except (ValueError, RecursionError):
             raise Problem(400, "malformed", "请求不是有效的 JSON") from None
         if not isinstance(value, dict):
             raise Problem(400, "malformed", "请求必须是 JSON 对象")
         return value
 
-    @app.post("/api/v1/push", response_model=PushOut,
-              responses={400: {}, 401: {}, 413: {}, 422: {}, 429: {}})
+    @app.post("/api/v1/push", response_model=PushOut, openapi_extra=PUSH_BODY,
+              responses=problems(400, 401, 413, 422, 429))
     async def push(request: Request, who: dict = Depends(kiosk)) -> dict:
         raw = await read_json(request)
         try:
@@ -138,7 +197,7 @@ def create_app(db_path: Path | str) -> FastAPI:
             raise Problem(422, "id-reused", "同一个变更编号带来了不同的内容") from None
         return {"results": results}
 
-    @app.get("/api/v1/pull", response_model=PullOut, responses={401: {}, 422: {}, 429: {}})
+    @app.get("/api/v1/pull", response_model=PullOut, responses=problems(401, 422, 429))
     def pull(cursor: int = Query(0, ge=0, le=2**62), limit: int = Query(100, ge=1, le=MAX_PULL),
              who: dict = Depends(kiosk)) -> dict:
         return store.pull(who["id"], cursor, limit)

@@ -1,7 +1,13 @@
-"""liulinhui-server: serve the API and manage centers and kiosks."""
+"""liulinhui-server: serve the API and manage centers and kiosks.
+
+serve reads LIULINHUI_SERVER_RATE, each kiosk's sustained requests per second
+(burst: twice that); unset, the server's default (20/s, burst 40). The schema
+fuzz test raises it so that its examples are not answered 429.
+"""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -28,10 +34,11 @@ def main(argv=None) -> int:
     if args.command == "serve":
         import uvicorn
 
-        from sync.server.app import create_app
+        from sync.server.app import RATE, create_app
+        rate = float(os.environ.get("LIULINHUI_SERVER_RATE") or RATE)
         # access_log off: request lines would carry nothing useful and must never carry tokens
-        uvicorn.run(create_app(args.db), host=args.host, port=args.port, access_log=False,
-                    log_level="warning")
+        uvicorn.run(create_app(args.db, rate=rate, burst=2 * rate), host=args.host, port=args.port,
+                    access_log=False, log_level="warning")
         return 0
     store = ServerStore(args.db)
     if args.command == "add-center":
