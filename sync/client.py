@@ -7,12 +7,13 @@ a page twice changes nothing. Every request has a timeout.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import requests
 
 from kiosk.store import Store
-from sync.protocol import MAX_BATCH, REJECTED, outbox_to_mutation, push_body
+from sync.protocol import MAX_BATCH, MAX_BODY, REJECTED, outbox_to_mutation, push_body
 from sync.replica import apply_change
 
 CURSOR_KEY = "sync_cursor"
@@ -60,8 +61,15 @@ class SyncClient:
         rows = self.store.pending(batch)
         if not rows:
             return 0
-        answer = self._call("POST", "/api/v1/push",
-                            json=push_body([outbox_to_mutation(r) for r in rows], self.store.pending_count()))
+        depth = self.store.pending_count()
+        while True:  # UTF-8, not \u escapes: Chinese text costs 3 bytes a character, not 6
+            body = json.dumps(push_body([outbox_to_mutation(r) for r in rows], depth),
+                              ensure_ascii=False).encode()
+            if len(body) <= MAX_BODY or len(rows) == 1:
+                break
+            rows = rows[:len(rows) // 2]  # long texts: fewer per push, never a 413 forever
+        answer = self._call("POST", "/api/v1/push", data=body,
+                            headers={"Content-Type": "application/json"})
         by_id = {r["mutation_id"]: r for r in rows}
         answered = [(result, by_id[result.get("id")]) for result in answer.get("results", [])
                     if result.get("id") in by_id]

@@ -163,3 +163,19 @@ def test_a_refused_booking_is_explained_at_check_in_listed_for_staff_and_never_a
     assert "共 1 条未被服务器接受" in out.stdout and lost["ticket"] in out.stdout
     assert "13912345678" not in out.stdout and "李四" not in out.stdout
     first.close()
+
+
+def test_a_batch_too_big_for_one_request_is_sent_in_smaller_pushes(server, tmp_path, monkeypatch):
+    server.start()
+    store = kiosk_store(tmp_path, "k1")
+    for i in range(12):
+        text = f"楼道的灯坏了，希望尽快维修，第{i}号楼" * 3
+        Wishes(store).submit("张秀英", "13812345678", "环境设施", text, consent=True)
+    monkeypatch.setattr("sync.client.MAX_BODY", 2500)  # three or four of these cards per request
+    client = SyncClient(store, server.url, server.tokens["lobby-1"])
+    sizes = []
+    while answered := client.push_once():
+        sizes.append(answered)
+    assert sum(sizes) == 12 and len(sizes) >= 3 and max(sizes) < 12
+    assert store.pending_count() == 0 and server.store.db["wishes"].count == 12
+    store.close()
