@@ -7,6 +7,8 @@ from screens.study import PRIVACY
 
 
 class BooksScreen(StepScreen):
+    pausable = True
+
     def first_step(self) -> None:
         today = self.bookings.now().date()
         options = []

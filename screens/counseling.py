@@ -12,6 +12,8 @@ CONSENT = "以上信息只用于安排这次恳谈，内容保密，不会显示
 
 
 class CounselingScreen(StepScreen):
+    pausable = True
+
     def first_step(self) -> None:
         self.topic = None
         self.consent = False

@@ -11,6 +11,8 @@ PRIVACY = "您的姓名和手机号只用于这次预约和签到，不会显示
 
 
 class StudyScreen(StepScreen):
+    pausable = True
+
     def first_step(self) -> None:
         today = self.bookings.now().date()
         self.show("第 1 步：选择日期",

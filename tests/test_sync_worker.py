@@ -77,3 +77,37 @@ def test_status_bar_shows_online_after_the_worker_syncs(tmp_path):
     finally:
         kiosk.stop()
         server.stop()
+
+
+def test_a_closure_and_a_pause_published_by_the_office_reach_the_running_kiosk(tmp_path):
+    import tomllib
+    from datetime import date, timedelta
+
+    from kiosk.paths import CENTER_FILE
+    from tests.harness import KioskDriver
+    server = Server(tmp_path)
+    server.start()
+    kiosk = KioskDriver.start(tmp_path / "kiosk", server_url=server.url,
+                              server_token=server.tokens["lobby-1"])
+    try:
+        document = tomllib.loads(CENTER_FILE.read_text(encoding="utf-8"))
+        tomorrow = date.today() + timedelta(days=1)
+        document["bookings"]["holidays"] = [tomorrow.isoformat()]
+        server.store.publish_center("liujiaying", document)
+        server.store.pause_bookings("liujiaying", "今天下午停电检修，暂停预约")
+        kiosk.app.sync_worker.nudge()
+        assert wait_for(lambda: tomorrow in kiosk.app.center.rules.holidays, step=lambda: kiosk.frames(1))
+        assert tomorrow not in kiosk.app.bookings.open_days()  # the service was rebuilt on the new center
+        kiosk.tap(kiosk.find_text("自习室预约", exact=False))
+        kiosk.frames(3)
+        assert kiosk.find_text("今天下午停电检修，暂停预约", exact=False)  # before the first step
+        kiosk.tap(kiosk.find_text("返回首页"))
+        server.store.pause_bookings("liujiaying", None)  # the office resumes
+        kiosk.app.sync_worker.nudge()
+        assert wait_for(lambda: kiosk.app.bookings.paused() is None, step=lambda: kiosk.frames(1))
+        kiosk.tap(kiosk.find_text("自习室预约", exact=False))
+        kiosk.frames(3)
+        assert kiosk.find_text("第 1 步：选择日期", exact=False)
+    finally:
+        kiosk.stop()
+        server.stop()

@@ -36,6 +36,8 @@ class StepScreen(KioskScreen):
     message = StringProperty()  # a refusal from the booking engine, in Chinese
     show_ticket_link = BooleanProperty(True)
     fields: dict[str, TextEntry]
+    pausable = False  # a booking screen: closed while the office has paused bookings
+    _showing_pause = False
 
     @property
     def bookings(self):
@@ -52,6 +54,17 @@ class StepScreen(KioskScreen):
     def reset(self) -> None:
         self.fields = {}
         self.first_step()
+
+    def on_pre_enter(self, *_args) -> None:
+        # The office can pause bookings at any moment (a closure at short notice, pulled
+        # by sync): say so before the visitor starts, not after the last step.
+        if self.pausable and (message := self.bookings.paused()):
+            self.show("暂停预约", self.text(message),
+                      self.choice("返回首页", App.get_running_app().go_home, kind="primary"))
+            self._showing_pause = True
+        elif self._showing_pause:
+            self._showing_pause = False
+            self.reset()
 
     def first_step(self) -> None:
         raise NotImplementedError
