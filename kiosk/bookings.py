@@ -241,7 +241,7 @@ class Bookings:
         slot = next((s for s in self.book_sessions() if s.day == day and s.session == session), None)
         if slot is None:
             raise BookingError("closed", "这场绘本活动不能报名了")
-        with self.store.transaction(immediate=True):  # count and insert under one write lock
+        with self.store.transaction():  # count and insert under one write lock
             full = self._taken("books", day, session) >= slot.capacity
             record = dict(self._base("books", day, session, guardian, phone, slot.starts_at,
                                      "waiting" if full else "booked"),

@@ -138,7 +138,7 @@ class Passbook:
         return list(self.db["catalogue"].rows_where(order_by="points"))
 
     def request_redemption(self, volunteer_id: str, item_id: str) -> dict:
-        with self.store.transaction(immediate=True):
+        with self.store.transaction():
             item = self.db["catalogue"].get(item_id)
             if item["stock"] <= 0:
                 raise PassbookError("stock", f"“{item['item']}”暂时没有库存")
@@ -175,7 +175,7 @@ class Passbook:
 
     def hand_over(self, hold_id: str, staff_id: str) -> None:
         """Staff gave the item: the held points become a ledger entry."""
-        with self.store.transaction(immediate=True):
+        with self.store.transaction():
             hold = self.db["holds"].get(hold_id)
             if hold["status"] != "held":
                 raise PassbookError("state", "这个兑换已经处理过了")

@@ -42,12 +42,34 @@ def _create_private(path: Path) -> None:
     os.chmod(path, 0o600)  # an older file, or a permissive umask at creation
 
 
+@contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """A transaction that takes the write lock at its start (BEGIN IMMEDIATE);
+    nested, a savepoint. In WAL mode a deferred transaction that reads and
+    then writes fails at once with "database is locked" if another
+    connection (the sync thread, the server's CLI) committed in between: the
+    busy timeout does not help there, so every write starts immediate. It
+    also makes read-then-write checks ("is there still a place?") race-free."""
+    conn = db.conn
+    if conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.rollback()
+        raise
+    conn.execute("COMMIT")
+
+
 def apply_migrations(db: sqlite_utils.Database, pending: Migrations) -> None:
     """sqlite-utils creates its migrations table and the table's unique index
     in two commits; a power cut between them would leave the index missing
     for good. Both are made in one transaction here (and an old file missing
     the index is repaired) before the migrations run."""
-    with db.atomic():
+    with write_transaction(db):
         pending.ensure_migrations_table(db)
         db.execute("CREATE UNIQUE INDEX IF NOT EXISTS idx__sqlite_migrations_migration_set_name "
                    "ON _sqlite_migrations (migration_set, name)")
@@ -98,23 +120,9 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
-    @contextmanager
-    def transaction(self, immediate: bool = False) -> Iterator[sqlite_utils.Database]:
-        """One atomic unit (nested calls become savepoints). ``immediate``
-        takes the write lock at the start, for read-then-write checks such
-        as "is there still a place?" that must not race another writer."""
-        conn = self.db.conn
-        if not immediate or conn.in_transaction:
-            with self.db.atomic():
-                yield self.db
-            return
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.rollback()
-            raise
-        conn.execute("COMMIT")
+    def transaction(self):
+        """One atomic unit (nested calls become savepoints); see write_transaction."""
+        return write_transaction(self.db)
 
     def enqueue(self, mutation_type: str, payload: dict) -> str:
         """Add one outbox mutation inside the caller's transaction; return its id."""
@@ -144,7 +152,7 @@ class Store:
         for _attempt in range(5):
             record = dict(record, **{column: make_code()})
             try:
-                with self.transaction(immediate=True) as db:
+                with self.transaction() as db:
                     db[table].insert(record)
                     write(record)
                 return record

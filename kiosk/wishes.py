@@ -109,7 +109,7 @@ class Wishes:
 
     def claim(self, wish_id: str, claimant: str, kind: str = "party_member") -> None:
         try:
-            with self.store.transaction(immediate=True) as db:
+            with self.store.transaction() as db:
                 db["wish_claims"].insert({"wish_id": wish_id, "claimant": claimant, "claimant_kind": kind,
                                           "live": 1, "claimed_at": self._stamp()})
                 self._set(wish_id, "claimed", ("approved",))

@@ -25,3 +25,18 @@ def kiosk(tmp_path):
     driver = KioskDriver.start(tmp_path)
     yield driver
     driver.stop()
+
+
+@pytest.fixture
+def server(tmp_path):
+    """The real central server process on loopback (tests/sync_server.py), not yet started."""
+    from tests.sync_server import Server
+    s = Server(tmp_path)
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def running_server(server):
+    server.start()
+    return server

@@ -6,10 +6,18 @@ import subprocess
 import sys
 import time
 
+from datetime import date, datetime
+
 import requests
 
-from kiosk.paths import ROOT
+from kiosk.center import load_center
+from kiosk.paths import CENTER_FILE, ROOT
 from sync.server.storage import ServerStore
+
+# the kiosks' side of the sync tests: the shipped center on a fixed morning
+CENTER = load_center(CENTER_FILE)
+DAY = date(2026, 11, 27)
+NOW = lambda: datetime(2026, 11, 27, 7, 0)  # noqa: E731
 
 
 def free_port() -> int:

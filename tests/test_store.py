@@ -117,3 +117,36 @@ def test_in_memory_store_for_scripts():
     assert s.pragmas()["foreign_keys"] == 1
     assert s.pending_count() == 0
     s.close()
+
+
+def test_a_read_then_write_racing_another_connection_waits_instead_of_failing(tmp_path):
+    # The UI thread and the sync thread each have a connection. In WAL mode a
+    # deferred transaction that read before the other committed could not
+    # write at all ("database is locked"); every transaction starts immediate.
+    import threading
+    import time
+    ui = Store(tmp_path / "k.db")
+    ready, go, errors = threading.Event(), threading.Event(), []
+
+    def sync_thread():
+        worker = Store(tmp_path / "k.db")
+        ready.set()
+        go.wait(10)
+        try:
+            worker.set_meta("sync_cursor", "7")
+        except Exception as exc:  # noqa: BLE001  (recorded, asserted below)
+            errors.append(exc)
+        worker.close()
+
+    racer = threading.Thread(target=sync_thread)
+    racer.start()
+    ready.wait(10)
+    with ui.transaction() as db:
+        db.execute("SELECT count(*) FROM meta").fetchone()
+        go.set()
+        time.sleep(0.3)  # the other connection tries to commit while this one holds its snapshot
+        db["meta"].upsert({"key": "kiosk_note", "value": "ui"}, pk="key")
+    racer.join(10)
+    assert errors == []
+    assert (ui.get_meta("kiosk_note"), ui.get_meta("sync_cursor")) == ("ui", "7")
+    ui.close()

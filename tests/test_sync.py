@@ -3,31 +3,22 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
 import requests
 
 from kiosk.bookings import BookingError, Bookings
-from kiosk.center import load_center
-from kiosk.paths import CENTER_FILE, ROOT
+from kiosk.paths import ROOT
 from kiosk.rejections import rejected
 from kiosk.store import Store
 from kiosk.wishes import Wishes
 from sync.client import SyncClient, SyncError
 from sync.server.storage import ServerStore
-from tests.sync_server import Server
-
-CENTER = load_center(CENTER_FILE)
-DAY = date(2026, 11, 27)
-NOW = lambda: datetime(2026, 11, 27, 7, 0)  # noqa: E731
+from tests.sync_server import CENTER, DAY, NOW
 
 
-@pytest.fixture
-def server(tmp_path):
-    s = Server(tmp_path)
-    yield s
-    s.stop()
+
 
 
 def kiosk_store(tmp_path, name):

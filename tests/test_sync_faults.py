@@ -4,22 +4,16 @@ the server did the work, delays traffic (also past the client's timeout) and
 cuts answers short. When the network heals, nothing is lost and nothing is
 applied twice."""
 from collections import Counter
-from datetime import date, datetime
 
 import pytest
 
 from kiosk.bookings import Bookings
-from kiosk.center import load_center
-from kiosk.paths import CENTER_FILE
 from kiosk.store import Store
 from kiosk.wishes import Wishes
 from sync.client import CURSOR_KEY, SyncClient, SyncError
 from tests.fault_proxy import FaultProxy
-from tests.sync_server import Server
+from tests.sync_server import CENTER, DAY, NOW
 
-CENTER = load_center(CENTER_FILE)
-DAY = date(2026, 11, 27)
-NOW = lambda: datetime(2026, 11, 27, 7, 0)  # noqa: E731
 
 TIMEOUT = 1.5  # the client's per-request timeout
 BATCH = 4  # small, so the outbox takes many pushes
@@ -31,11 +25,8 @@ ROUNDS = 3
 
 
 @pytest.fixture
-def server(tmp_path):
-    s = Server(tmp_path)
-    s.start()
-    yield s
-    s.stop()
+def server(running_server):
+    return running_server
 
 
 def sixty_writes(store: Store) -> None:

@@ -3,32 +3,26 @@ and what kiosks push is checked by the server with the kiosk's own rules
 (against the real server process on loopback)."""
 import sqlite3
 import tomllib
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import requests
 
 from kiosk.bookings import Bookings, BookingError
-from kiosk.center import PUBLISHED_KEY, effective_center, load_center
+from kiosk.center import PUBLISHED_KEY, effective_center
 from kiosk.passbook import Passbook, hash_pin
 from kiosk.paths import CENTER_FILE
 from kiosk.store import Store
 from kiosk.wishes import Wishes
 from sync.client import CURSOR_KEY, SyncClient
 from sync.protocol import push_body
-from tests.sync_server import Server
+from tests.sync_server import CENTER, DAY, NOW
 
-CENTER = load_center(CENTER_FILE)
-DAY = date(2026, 11, 27)
-NOW = lambda: datetime(2026, 11, 27, 7, 0)  # noqa: E731
 
 
 @pytest.fixture
-def server(tmp_path):
-    s = Server(tmp_path)
-    s.start()
-    yield s
-    s.stop()
+def server(running_server):
+    return running_server
 
 
 @pytest.fixture
@@ -41,6 +35,14 @@ def kiosks(server, tmp_path):
     yield made
     for store, _ in made:
         store.close()
+
+
+def office_sets_up_a_volunteer_with_60_points_and_rice(server) -> None:
+    server.store.put_volunteer("liujiaying", {"id": "v1", "number": "LJY-0001", "name": "王芳",
+                                              "phone": "13812345678", "pin_hash": None})
+    server.store.add_ledger("liujiaying", {"volunteer_id": "v1", "activity": "敬老院陪伴", "points": 60})
+    server.store.put_catalogue_item("liujiaying", {"id": "rice", "item": "大米 5 斤", "points": 50,
+                                                   "stock": 3})
 
 
 def dump(store: Store) -> dict:
@@ -75,12 +77,7 @@ def test_roster_points_and_catalogue_reach_the_kiosk_and_a_second_pull_changes_n
 
 def test_points_and_a_hand_over_made_at_a_kiosk_come_back_once(server, kiosks):
     (store, client), (other, other_client) = kiosks
-    staff = server.store
-    staff.put_volunteer("liujiaying", {"id": "v1", "number": "LJY-0001", "name": "王芳",
-                                       "phone": "13812345678", "pin_hash": None})
-    staff.add_ledger("liujiaying", {"volunteer_id": "v1", "activity": "敬老院陪伴", "hours": 3,
-                                    "points": 60})
-    staff.put_catalogue_item("liujiaying", {"id": "rice", "item": "大米 5 斤", "points": 50, "stock": 3})
+    office_sets_up_a_volunteer_with_60_points_and_rice(server)
     client.cycle()
     book = Passbook(store, now=NOW)
     book.add_service("v1", "共享自习室值守", 4, 20, staff_id="duty")
@@ -97,11 +94,7 @@ def test_points_and_a_hand_over_made_at_a_kiosk_come_back_once(server, kiosks):
 
 def test_two_kiosks_cannot_spend_the_same_points_twice_offline(server, kiosks):
     (a, client_a), (b, client_b) = kiosks
-    server.store.put_volunteer("liujiaying", {"id": "v1", "number": "LJY-0001", "name": "王芳",
-                                              "phone": "13812345678", "pin_hash": None})
-    server.store.add_ledger("liujiaying", {"volunteer_id": "v1", "activity": "敬老院陪伴", "points": 60})
-    server.store.put_catalogue_item("liujiaying", {"id": "rice", "item": "大米 5 斤", "points": 50,
-                                                   "stock": 3})
+    office_sets_up_a_volunteer_with_60_points_and_rice(server)
     client_a.cycle()
     client_b.cycle()
     Passbook(a).request_redemption("v1", "rice")  # both kiosks offline: each sees 60 points
@@ -218,11 +211,7 @@ def test_the_server_checks_records_with_the_kiosks_own_rules(server):
 
 def test_a_refused_hand_over_leaves_the_hold_and_the_stock_as_they_were(server, kiosks):
     (store, client), _ = kiosks
-    server.store.put_volunteer("liujiaying", {"id": "v1", "number": "LJY-0001", "name": "王芳",
-                                              "phone": "13812345678", "pin_hash": None})
-    server.store.add_ledger("liujiaying", {"volunteer_id": "v1", "activity": "敬老院陪伴", "points": 60})
-    server.store.put_catalogue_item("liujiaying", {"id": "rice", "item": "大米 5 斤", "points": 50,
-                                                   "stock": 3})
+    office_sets_up_a_volunteer_with_60_points_and_rice(server)
     client.cycle()
     hold = Passbook(store).request_redemption("v1", "rice")
     client.cycle()

@@ -16,8 +16,7 @@ from kiosk.store import Store
 from kiosk.wishes import Wishes
 from sync.client import CURSOR_KEY, SyncClient, SyncError
 from sync.server.faults import KILL_AFTER_COMMIT
-from tests.sync_server import Server
-from tests.test_sync import CENTER, DAY, NOW
+from tests.sync_server import CENTER, DAY, NOW, Server
 
 ROUNDS = 15
 BOOKINGS, WISHES = 4, 2  # new writes per round: 15 x 4 = 60 of the day's 72 study seats
@@ -26,12 +25,6 @@ SESSIONS = ("morning", "afternoon", "evening")
 SEATS = CENTER.study_seats
 
 
-@pytest.fixture
-def server(tmp_path):
-    s = Server(tmp_path)
-    yield s
-    if s.proc is not None and s.proc.poll() is None:
-        s.stop()
 
 
 def write_round(store: Store, n: int) -> None:

@@ -1,6 +1,12 @@
 """The sync worker thread, its back-off, and the status bar it feeds."""
 import random
 import time
+import tomllib
+from datetime import date, timedelta
+
+import pytest
+
+from kiosk.paths import CENTER_FILE
 
 from kiosk.store import Store
 from kiosk.wishes import Wishes
@@ -64,50 +70,40 @@ def test_worker_without_a_server_reports_offline_and_keeps_the_outbox(tmp_path):
     store.close()
 
 
-def test_status_bar_shows_online_after_the_worker_syncs(tmp_path):
+@pytest.fixture
+def synced_kiosk(running_server, tmp_path):
+    """The real app in the real window, its worker syncing with the real server."""
     from tests.harness import KioskDriver
-    server = Server(tmp_path)
-    server.start()
-    kiosk = KioskDriver.start(tmp_path / "kiosk", server_url=server.url,
-                              server_token=server.tokens["lobby-1"])
-    try:
-        sync = kiosk.find_id("sync")
-        assert wait_for(lambda: sync.text.startswith("已联网"), step=lambda: kiosk.frames(1))
-        assert "已同步" in sync.text
-    finally:
-        kiosk.stop()
-        server.stop()
+    kiosk = KioskDriver.start(tmp_path / "kiosk", server_url=running_server.url,
+                              server_token=running_server.tokens["lobby-1"])
+    yield kiosk, running_server
+    kiosk.stop()
 
 
-def test_a_closure_and_a_pause_published_by_the_office_reach_the_running_kiosk(tmp_path):
-    import tomllib
-    from datetime import date, timedelta
+def test_status_bar_shows_online_after_the_worker_syncs(synced_kiosk):
+    kiosk, _server = synced_kiosk
+    sync = kiosk.find_id("sync")
+    assert wait_for(lambda: sync.text.startswith("已联网"), step=lambda: kiosk.frames(1))
+    assert "已同步" in sync.text
 
-    from kiosk.paths import CENTER_FILE
-    from tests.harness import KioskDriver
-    server = Server(tmp_path)
-    server.start()
-    kiosk = KioskDriver.start(tmp_path / "kiosk", server_url=server.url,
-                              server_token=server.tokens["lobby-1"])
-    try:
-        document = tomllib.loads(CENTER_FILE.read_text(encoding="utf-8"))
-        tomorrow = date.today() + timedelta(days=1)
-        document["bookings"]["holidays"] = [tomorrow.isoformat()]
-        server.store.publish_center("liujiaying", document)
-        server.store.pause_bookings("liujiaying", "今天下午停电检修，暂停预约")
-        kiosk.app.sync_worker.nudge()
-        assert wait_for(lambda: tomorrow in kiosk.app.center.rules.holidays, step=lambda: kiosk.frames(1))
-        assert tomorrow not in kiosk.app.bookings.open_days()  # the service was rebuilt on the new center
-        kiosk.tap(kiosk.find_text("自习室预约", exact=False))
-        kiosk.frames(3)
-        assert kiosk.find_text("今天下午停电检修，暂停预约", exact=False)  # before the first step
-        kiosk.tap(kiosk.find_text("返回首页"))
-        server.store.pause_bookings("liujiaying", None)  # the office resumes
-        kiosk.app.sync_worker.nudge()
-        assert wait_for(lambda: kiosk.app.bookings.paused() is None, step=lambda: kiosk.frames(1))
-        kiosk.tap(kiosk.find_text("自习室预约", exact=False))
-        kiosk.frames(3)
-        assert kiosk.find_text("第 1 步：选择日期", exact=False)
-    finally:
-        kiosk.stop()
-        server.stop()
+
+def test_a_closure_and_a_pause_published_by_the_office_reach_the_running_kiosk(synced_kiosk):
+    kiosk, server = synced_kiosk
+    document = tomllib.loads(CENTER_FILE.read_text(encoding="utf-8"))
+    tomorrow = date.today() + timedelta(days=1)
+    document["bookings"]["holidays"] = [tomorrow.isoformat()]
+    server.store.publish_center("liujiaying", document)
+    server.store.pause_bookings("liujiaying", "今天下午停电检修，暂停预约")
+    kiosk.app.sync_worker.nudge()
+    assert wait_for(lambda: tomorrow in kiosk.app.center.rules.holidays, step=lambda: kiosk.frames(1))
+    assert tomorrow not in kiosk.app.bookings.open_days()  # the service was rebuilt on the new center
+    kiosk.tap(kiosk.find_text("自习室预约", exact=False))
+    kiosk.frames(3)
+    assert kiosk.find_text("今天下午停电检修，暂停预约", exact=False)  # before the first step
+    kiosk.tap(kiosk.find_text("返回首页"))
+    server.store.pause_bookings("liujiaying", None)  # the office resumes
+    kiosk.app.sync_worker.nudge()
+    assert wait_for(lambda: kiosk.app.bookings.paused() is None, step=lambda: kiosk.frames(1))
+    kiosk.tap(kiosk.find_text("自习室预约", exact=False))
+    kiosk.frames(3)
+    assert kiosk.find_text("第 1 步：选择日期", exact=False)

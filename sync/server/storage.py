@@ -17,7 +17,7 @@ from sqlite_utils import Database, Migrations
 
 from kiosk.center import Center, load_center, parse_center
 from kiosk.paths import CENTER_FILE
-from kiosk.store import apply_migrations
+from kiosk.store import apply_migrations, write_transaction
 from sync.protocol import APPLIED, REJECTED, payload_digest
 from sync.server.apply import APPLIERS, DUPLICATE, Context, add_ledger, booking_status, set_wish
 
@@ -178,7 +178,7 @@ class ServerStore:
         ctx = self._context(kiosk_id)
         stamp = now()
         ids = [m["id"] for m in mutations]
-        with self.db.atomic():
+        with write_transaction(self.db):
             # one query for the batch's earlier answers (a replay gets the first answer again)
             seen = {row[0]: row[1:] for row in conn.execute(
                 f"SELECT id, digest, result FROM mutations WHERE kiosk_id = ? AND id IN "
@@ -233,7 +233,7 @@ class ServerStore:
         """Schedules, closures and the center's description, checked by the
         same parser the kiosk uses before any kiosk receives them."""
         parse_center(document)  # raises CenterDataError with the key at fault
-        with self.db.atomic():
+        with write_transaction(self.db):
             self.db["center_documents"].upsert(
                 {"center_id": center_id, "document": json.dumps(document, ensure_ascii=False),
                  "published_at": now()}, pk="center_id")
@@ -242,20 +242,20 @@ class ServerStore:
     @serialised
     def pause_bookings(self, center_id: str, message: str | None) -> None:
         """A closure at short notice; None resumes."""
-        with self.db.atomic():
+        with write_transaction(self.db):
             self._change(center_id, "bookings.pause", {"message": message})
 
     @serialised
     def put_volunteer(self, center_id: str, volunteer: dict) -> None:
         row = {k: volunteer.get(k) for k in ("id", "number", "name", "phone", "pin_hash")}
-        with self.db.atomic():
+        with write_transaction(self.db):
             self.db["volunteers"].upsert(dict(row, center_id=center_id), pk="id")
             self._change(center_id, "volunteer", row)
 
     @serialised
     def add_ledger(self, center_id: str, entry: dict) -> str:
         entry = dict(entry, uid=entry.get("uid") or str(uuid.uuid4()), at=entry.get("at") or now())
-        with self.db.atomic():
+        with write_transaction(self.db):
             reason = add_ledger(self._staff(center_id), entry)
             if reason:
                 raise ValueError(reason)
@@ -264,14 +264,14 @@ class ServerStore:
     @serialised
     def put_catalogue_item(self, center_id: str, item: dict) -> None:
         row = {k: item[k] for k in ("id", "item", "points", "stock")}
-        with self.db.atomic():
+        with write_transaction(self.db):
             self.db["catalogue"].upsert(dict(row, center_id=center_id), pk="id")
             self._change(center_id, "catalogue", row)
 
     @serialised
     def set_wish_status(self, wish_id: str, status: str, **extra) -> None:
         center_id = self.db.execute("SELECT center_id FROM wishes WHERE id = ?", [wish_id]).fetchone()[0]
-        with self.db.atomic():
+        with write_transaction(self.db):
             reason = set_wish(self._staff(center_id), wish_id, status, **extra)
             if reason:
                 raise ValueError(reason)
@@ -280,7 +280,7 @@ class ServerStore:
     def set_booking_status(self, booking_id: str, status: str) -> None:
         center_id = self.db.execute("SELECT center_id FROM bookings WHERE id = ?",
                                     [booking_id]).fetchone()[0]
-        with self.db.atomic():
+        with write_transaction(self.db):
             reason = booking_status(self._staff(center_id), {"id": booking_id, "status": status})
             if reason:
                 raise ValueError(reason)
