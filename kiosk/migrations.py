@@ -210,3 +210,21 @@ def m007_replica(db):
         CREATE INDEX remote_bookings_by_session ON remote_bookings (kind, day, session, status);
         """
     )
+
+
+@migrations()
+def m008_sync_conflicts(db):
+    # A pulled change this kiosk could not apply is kept here for staff
+    # (liulinhui-kiosk --rejected) instead of stalling every later change.
+    db.execute(
+        """
+        CREATE TABLE sync_conflicts (
+            id INTEGER PRIMARY KEY,
+            cursor INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            data TEXT NOT NULL,
+            error TEXT NOT NULL,
+            at TEXT NOT NULL
+        )
+        """
+    )

@@ -23,6 +23,8 @@ REASON_WORDS = {
     "already_closed": "这个兑换已经处理过了",
     "insufficient_points": "积分不够（可能已在另一台终端用掉）",
     "out_of_stock": "兑换物品已没有库存",
+    "already_claimed": "这个心愿已被别人先认领",
+    "wish_state": "这个心愿的状态已经变了",
 }
 TYPE_WORDS = {
     "booking.create": "预约", "booking.cancel": "取消预约", "checkin.create": "签到",
@@ -37,18 +39,27 @@ def reason_words(reason: str | None) -> str:
     return REASON_WORDS.get(reason or "", f"服务器未接受（{reason or '原因未知'}）")
 
 
-def _reference(kind: str, payload: dict) -> str:
+def _reference(store: Store, payload: dict) -> str:
     """The ticket or wish code and a masked phone: enough for staff to call back."""
     record = payload.get("booking") or payload.get("wish") or payload
-    code = record.get("ticket") or record.get("code") or ""
+    code = record.get("ticket") or record.get("code")
+    if not code and isinstance(record.get("id"), str):  # a status change carries only the id
+        row = store.db.execute("SELECT code FROM wishes WHERE id = :id UNION ALL "
+                               "SELECT ticket FROM bookings WHERE id = :id", {"id": record["id"]}).fetchone()
+        code = row[0] if row else ""
     phone = record.get("phone")
-    return f"{code} {mask_phone(phone)}".strip() if phone else code
+    return f"{code or ''} {mask_phone(phone)}".strip() if phone else (code or "")
 
 
 def rejected(store: Store) -> list[dict]:
-    """Every refused mutation, newest first."""
+    """Every refused mutation and every server change this kiosk could not
+    apply, newest first."""
     rows = store.db.execute(
         "SELECT created_at, type, reason, payload FROM outbox WHERE state = 'rejected' "
         "ORDER BY seq DESC").fetchall()
-    return [{"at": at, "what": TYPE_WORDS.get(kind, kind), "reason": reason_words(reason),
-             "reference": _reference(kind, json.loads(payload))} for at, kind, reason, payload in rows]
+    refused = [{"at": at, "what": TYPE_WORDS.get(kind, kind), "reason": reason_words(reason),
+                "reference": _reference(store, json.loads(payload))} for at, kind, reason, payload in rows]
+    conflicts = store.db.execute(
+        "SELECT at, kind, cursor, error FROM sync_conflicts ORDER BY id DESC").fetchall()
+    return refused + [{"at": at, "what": f"服务器变更（{kind}）", "reason": f"本机无法应用：{error}",
+                       "reference": f"#{cursor}"} for at, kind, cursor, error in conflicts]

@@ -89,12 +89,14 @@ class Wishes:
         raise WishError("busy", "系统繁忙，请再试一次")
 
     # -- staff changes (the office console and kiosk staff mode call these) ----
-    def _set(self, wish_id: str, status: str, expect: tuple[str, ...], **extra) -> None:
+    def _set(self, wish_id: str, status: str, expect: tuple[str, ...], sent: dict | None = None,
+             **extra) -> None:
+        """``extra``: columns of the wish; ``sent``: more the server needs (the claimant)."""
         wish = self.db["wishes"].get(wish_id)
         if wish["status"] not in expect:
             raise WishError("state", f"这个心愿现在是“{STATUS_WORDS[wish['status']]}”，不能这样改")
         self.db["wishes"].update(wish_id, dict(status=status, updated_at=self._stamp(), **extra))
-        self.store.enqueue("wish.status", {"id": wish_id, "status": status, **extra})
+        self.store.enqueue("wish.status", {"id": wish_id, "status": status, **extra, **(sent or {})})
 
     def approve(self, wish_id: str) -> None:
         with self.store.transaction():
@@ -112,7 +114,8 @@ class Wishes:
             with self.store.transaction() as db:
                 db["wish_claims"].insert({"wish_id": wish_id, "claimant": claimant, "claimant_kind": kind,
                                           "live": 1, "claimed_at": self._stamp()})
-                self._set(wish_id, "claimed", ("approved",))
+                self._set(wish_id, "claimed", ("approved",),
+                          sent={"claimant": claimant, "claimant_kind": kind})
         except sqlite3.IntegrityError:
             raise WishError("claimed", "这个心愿已经有人认领了") from None
 

@@ -14,10 +14,9 @@ import requests
 
 from kiosk.store import Store
 from sync.protocol import MAX_BATCH, MAX_BODY, REJECTED, outbox_to_mutation, push_body
-from sync.replica import apply_change
+from sync.replica import apply_change, refused
 
 CURSOR_KEY = "sync_cursor"
-RECORD_TABLES = {"booking.create": ("bookings", "booking"), "wish.create": ("wishes", "wish")}
 
 
 class SyncError(Exception):
@@ -78,11 +77,8 @@ class SyncClient:
                 "UPDATE outbox SET state = ?, reason = ?, attempts = attempts + 1 WHERE mutation_id = ?",
                 [(result["status"], result.get("reason"), row["mutation_id"]) for result, row in answered])
             for result, row in answered:
-                if result["status"] == REJECTED and row["type"] in RECORD_TABLES:
-                    table, key = RECORD_TABLES[row["type"]]
-                    record_id = (row["payload"].get(key) or {}).get("id")
-                    db.execute(f"UPDATE {table} SET rejected_reason = ? WHERE id = ?",
-                               [result.get("reason") or "rejected", record_id])
+                if result["status"] == REJECTED:
+                    refused(db.conn, row["type"], row["payload"], result.get("reason") or "rejected")
         return len(answer.get("results", []))
 
     def pull_once(self, limit: int = 200) -> bool:

@@ -53,10 +53,13 @@ def wish_status(db: sqlite3.Connection, d: dict) -> None:
     if not exists:
         if d["status"] not in WALL_STATES:
             return  # only the wall's wishes are copied to other kiosks, without name or phone
+        code = d["code"]
+        if db.execute("SELECT 1 FROM wishes WHERE code = ?", [code]).fetchone():
+            code = f"{code}-{d['id'][:4]}"  # codes are drawn per kiosk; two kiosks can draw one
         db.execute(
-            "INSERT OR IGNORE INTO wishes (id, code, name, phone, category, text, consent, status, "
+            "INSERT INTO wishes (id, code, name, phone, category, text, consent, status, "
             "created_at, updated_at) VALUES (:id, :code, :display_name, '', :category, :text, 1, "
-            ":status, :created_at, :created_at)", d)
+            ":status, :created_at, :created_at)", dict(d, code=code))
     db.execute("UPDATE wishes SET status = :status, reason = :reason, fulfilled_note = :fulfilled_note "
                "WHERE id = :id", d)
     live = db.execute("SELECT claimant FROM wish_claims WHERE wish_id = ? AND live = 1",
@@ -72,7 +75,15 @@ def wish_status(db: sqlite3.Connection, d: dict) -> None:
 
 
 def volunteer(db: sqlite3.Connection, d: dict) -> None:
-    # sign-in failures and lockouts are this kiosk's own; the roster fields are the office's
+    # sign-in failures and lockouts are this kiosk's own; the roster fields are the office's.
+    # A phone or number the office moved to this volunteer is first let go by its old holder
+    # (whose own change follows): the kiosk's UNIQUE columns must not stop the feed.
+    for column in ("phone", "number"):
+        db.execute(f"UPDATE volunteers SET {column} = '-' || id WHERE {column} = ? AND id != ?",
+                   [d[column], d["id"]])
+    if _unsent(db, d["id"], "$.id"):  # a PIN set here and not yet sent stays
+        d = dict(d, pin_hash=db.execute("SELECT pin_hash FROM volunteers WHERE id = ?",
+                                        [d["id"]]).fetchone()[0])
     db.execute("INSERT INTO volunteers (id, number, name, phone, pin_hash) "
                "VALUES (:id, :number, :name, :phone, :pin_hash) ON CONFLICT (id) DO UPDATE SET "
                "number = excluded.number, name = excluded.name, phone = excluded.phone, "
@@ -109,6 +120,22 @@ def bookings_pause(db: sqlite3.Connection, d: dict) -> None:
     _set_meta(db, PAUSE_KEY, d.get("message"))
 
 
+def refused(db: sqlite3.Connection, mutation_type: str, payload: dict, reason: str) -> None:
+    """The server refused what this kiosk did: the local record keeps the
+    reason, and stops holding what the server never granted (a seat, a
+    counseling request, points on hold)."""
+    if mutation_type == "booking.create":
+        db.execute("UPDATE bookings SET rejected_reason = ?, status = 'cancelled' WHERE id = ?",
+                   [reason, payload["booking"]["id"]])
+    elif mutation_type == "wish.create":
+        db.execute("UPDATE wishes SET rejected_reason = ? WHERE id = ?", [reason, payload["wish"]["id"]])
+    elif mutation_type == "redemption.request":
+        db.execute("UPDATE holds SET status = 'released', closed_at = datetime('now') WHERE id = ? "
+                   "AND status = 'held'", [payload["hold"]["id"]])
+    # staff-made ledger entries and hand-overs stay as they are: staff see the refusal
+    # (liulinhui-kiosk --rejected) and correct the entry with a reversal
+
+
 APPLY: dict[str, Callable[[sqlite3.Connection, dict], None]] = {
     "booking": booking, "wish.status": wish_status, "volunteer": volunteer, "ledger": ledger,
     "catalogue": catalogue, "hold": hold, "center": center, "bookings.pause": bookings_pause,
@@ -117,9 +144,23 @@ APPLY: dict[str, Callable[[sqlite3.Connection, dict], None]] = {
 
 def apply_change(db: sqlite3.Connection, change: dict) -> str | None:
     """Apply one change; returns its kind, or None for a kind this version
-    does not know (a newer server: skipped, not fatal)."""
+    does not know (a newer server: skipped, not fatal). A change this kiosk
+    cannot apply is kept in sync_conflicts for staff and skipped: one bad
+    change must not stop every later one from arriving."""
     handler = APPLY.get(change.get("kind"))
     if handler is None:
         return None
-    handler(db, change["data"])
+    db.execute("SAVEPOINT change")
+    try:
+        handler(db, change["data"])
+    except (sqlite3.Error, KeyError, TypeError, ValueError) as exc:
+        db.execute("ROLLBACK TO change")
+        db.execute("INSERT INTO sync_conflicts (cursor, kind, data, error, at) "
+                   "VALUES (?, ?, ?, ?, datetime('now'))",
+                   [change.get("cursor", 0), change["kind"],
+                    json.dumps(change.get("data"), ensure_ascii=False),
+                    type(exc).__name__ + ": " + str(exc)[:200]])
+        db.execute("RELEASE change")
+        return None
+    db.execute("RELEASE change")
     return change["kind"]

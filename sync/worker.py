@@ -63,6 +63,7 @@ class SyncWorker(threading.Thread):
                     failures, retry, last_sync = 0, None, datetime.now()
                     state = "online"
                 except SyncError as exc:
+                    changed = client.changed  # pages applied before the failure still count
                     failures, retry, state = failures + 1, exc.retry_after, "offline"
                 except Exception as exc:  # never let the sync thread die; the kiosk keeps working
                     log.error("sync cycle failed: %s", type(exc).__name__)  # no data: it may be personal

@@ -12,11 +12,14 @@ from kiosk.bookings import Bookings, BookingError
 from kiosk.center import PUBLISHED_KEY, effective_center
 from kiosk.passbook import Passbook, hash_pin
 from kiosk.paths import CENTER_FILE
+from kiosk.rejections import rejected
 from kiosk.store import Store
 from kiosk.wishes import Wishes
 from sync.client import CURSOR_KEY, SyncClient
 from sync.protocol import push_body
 from tests.sync_server import CENTER, DAY, NOW
+
+RICE = {"id": "rice", "item": "大米 5 斤", "points": 50, "stock": 3}
 
 
 
@@ -229,8 +232,9 @@ def test_a_refused_hand_over_leaves_the_hold_and_the_stock_as_they_were(server, 
 
 def test_a_record_sent_again_under_a_new_mutation_id_is_a_duplicate_not_a_second_record(server):
     headers = {"Authorization": f"Bearer {server.tokens['lobby-1']}"}
-    wish = {"id": "w1", "name": "李四", "phone": "13912345678", "category": "其他",
-            "text": "想参加书画交流", "consent": 1, "status": "submitted"}
+    wish = {"id": "w1", "code": "W000001", "name": "李四", "phone": "13912345678", "category": "其他",
+            "text": "想参加书画交流", "consent": 1, "status": "submitted",
+            "created_at": "2026-11-27T07:00:00"}
 
     def push(mutation_id):
         mutation = {"id": mutation_id, "type": "wish.create", "created_at": "2026-11-27T07:00:00",
@@ -240,3 +244,134 @@ def test_a_record_sent_again_under_a_new_mutation_id_is_a_duplicate_not_a_second
 
     assert [push("m1"), push("m2"), push("m1")] == ["applied", "duplicate", "applied"]
     assert sqlite3.connect(server.db).execute("SELECT count(*) FROM wishes").fetchone()[0] == 1
+
+
+# -- found in review: the feed never stalls, centers stay apart, refusals undo what they held --
+def test_phones_swapped_at_the_office_do_not_stall_the_feed(server, kiosks):
+    (store, client), _ = kiosks
+    server.store.put_volunteer("liujiaying", {"id": "v1", "number": "LJY-0001", "name": "王芳",
+                                              "phone": "13812345678", "pin_hash": None})
+    server.store.put_volunteer("liujiaying", {"id": "v2", "number": "LJY-0002", "name": "李强",
+                                              "phone": "13912345678", "pin_hash": None})
+    client.cycle()
+    server.store.put_volunteer("liujiaying", {"id": "v1", "number": "LJY-0002", "name": "王芳",
+                                              "phone": "13912345678"})  # typed the wrong way round
+    server.store.put_volunteer("liujiaying", {"id": "v2", "number": "LJY-0001", "name": "李强",
+                                              "phone": "13812345678"})
+    server.store.put_catalogue_item("liujiaying", RICE)
+    client.cycle()
+    phones = {r["id"]: (r["phone"], r["number"]) for r in store.db["volunteers"].rows}
+    assert phones == {"v1": ("13912345678", "LJY-0002"), "v2": ("13812345678", "LJY-0001")}
+    assert store.db["catalogue"].count == 1 and store.db["sync_conflicts"].count == 0
+
+
+def test_a_change_the_kiosk_cannot_apply_is_kept_for_staff_and_the_rest_still_arrives(server, kiosks):
+    (store, client), _ = kiosks
+    db = sqlite3.connect(server.db)
+    with db:  # a change naming a volunteer this kiosk has never heard of
+        db.execute("INSERT INTO changes (center_id, kind, data, at) VALUES ('liujiaying', 'ledger', ?, '')",
+                   ['{"uid": "e1", "volunteer_id": "ghost", "at": "2026-11-27T07:00:00", "activity": "x", '
+                    '"hours": 0, "points": 5}'])
+    server.store.put_catalogue_item("liujiaying", RICE)
+    client.cycle()
+    assert store.db["catalogue"].count == 1  # not stuck behind the bad change
+    [row] = [r for r in rejected(store) if r["what"].startswith("服务器变更")]
+    assert "ledger" in row["what"] and "本机无法应用" in row["reason"]
+
+
+def test_a_wish_claimed_at_a_kiosk_keeps_its_claimant_and_a_second_claim_is_refused(server, kiosks):
+    (a, client_a), (b, client_b) = kiosks
+    wish = Wishes(a).submit("张秀英", "13812345678", "环境设施", "楼道灯坏了", consent=True)
+    client_a.cycle()
+    server.store.set_wish_status(wish["id"], "approved")
+    client_a.cycle()
+    client_b.cycle()
+    Wishes(a).claim(wish["id"], "李四党员")  # both kiosks offline, both claim
+    Wishes(b).claim(wish["id"], "王五党员")
+    client_a.cycle()
+    client_b.cycle()
+    client_a.cycle()
+    for kiosk in (a, b):
+        [card], _ = Wishes(kiosk).wall()
+        assert (card.status, card.claimant) == ("已认领", "李四党员")
+    [row] = b.db["outbox"].rows_where("type = 'wish.status'")
+    assert (row["state"], row["reason"]) == ("rejected", "already_claimed")
+
+
+def test_wish_codes_drawn_twice_by_two_kiosks_both_reach_the_wall(server, kiosks):
+    (a, client_a), (b, client_b) = kiosks
+    mine = Wishes(b).submit("李四", "13912345678", "其他", "想参加书画交流", consent=True)
+    theirs = Wishes(a).submit("张秀英", "13812345678", "环境设施", "楼道灯坏了", consent=True)
+    with a.transaction() as db:  # the same six digits drawn at both kiosks
+        db.execute("UPDATE wishes SET code = ? WHERE id = ?", [mine["code"], theirs["id"]])
+        db.execute("UPDATE outbox SET payload = json_set(payload, '$.wish.code', ?)", [mine["code"]])
+    client_a.cycle()
+    client_b.cycle()
+    for wish in (mine, theirs):
+        server.store.set_wish_status(wish["id"], "approved")
+    server.store.set_wish_status(theirs["id"], "claimed", claimant="社区党员", claimant_kind="party_member")
+    client_b.cycle()
+    cards, _ = Wishes(b).wall()
+    assert sorted(c.text for c in cards) == ["想参加书画交流", "楼道灯坏了"]
+    assert b.db["sync_conflicts"].count == 0
+
+
+def test_a_refused_redemption_gives_the_points_back_on_the_kiosk(server, kiosks):
+    (a, client_a), (b, client_b) = kiosks
+    office_sets_up_a_volunteer_with_60_points_and_rice(server)
+    client_a.cycle()
+    client_b.cycle()
+    Passbook(a).request_redemption("v1", "rice")
+    Passbook(b).request_redemption("v1", "rice")
+    client_a.cycle()
+    client_b.cycle()
+    assert Passbook(b).summary("v1")["held"] == 50  # a's hold came through the feed
+    assert b.db["holds"].get(next(r["id"] for r in b.db["holds"].rows
+                                  if r["status"] != "held"))["status"] == "released"
+
+
+def test_a_hold_sent_again_under_a_new_id_and_wrongly_typed_fields_are_answered_never_a_500(server, kiosks):
+    (store, client), _ = kiosks
+    office_sets_up_a_volunteer_with_60_points_and_rice(server)
+    client.cycle()
+    hold = Passbook(store).request_redemption("v1", "rice")
+    client.cycle()
+    headers = {"Authorization": f"Bearer {server.tokens['lobby-1']}"}
+    stamp = "2026-11-27T07:00:00"
+    good_wish = {"id": "w9", "code": "W000009", "name": "李四", "phone": "13912345678", "category": "其他",
+                 "text": "想参加书画交流", "consent": 1, "status": "submitted", "created_at": stamp}
+    mutations = [
+        {"id": "again", "type": "redemption.request", "created_at": stamp, "data": {"hold": hold}},
+        {"id": "typed", "type": "ledger.add", "created_at": stamp,
+         "data": {"uid": "u1", "volunteer_id": ["v1"], "at": stamp, "activity": "x", "points": 5}},
+        {"id": "typed2", "type": "booking.cancel", "created_at": stamp, "data": {"id": {"x": 1},
+                                                                                "status": "cancelled"}},
+        {"id": "typed3", "type": "wish.status", "created_at": stamp,
+         "data": {"id": "w9", "status": "approved", "reason": ["x"]}},
+        {"id": "fine", "type": "wish.create", "created_at": stamp, "data": {"wish": good_wish}},
+    ]
+    response = requests.post(server.url + "/api/v1/push", json=push_body(mutations, 0), headers=headers,
+                             timeout=5)
+    assert response.status_code == 200, response.text
+    assert [(r["status"], r.get("reason")) for r in response.json()["results"]] == [
+        ("duplicate", None), ("rejected", "invalid"), ("rejected", "invalid"), ("rejected", "invalid"),
+        ("applied", None)]
+
+
+def test_ids_stay_in_their_center(server):
+    staff = server.store
+    staff.add_center("xigu", "西固某社区服务中心")
+    staff.put_volunteer("liujiaying", {"id": "v1", "number": "LJY-0001", "name": "王芳",
+                                       "phone": "13812345678", "pin_hash": None})
+    with pytest.raises(ValueError, match="another center"):
+        staff.put_volunteer("xigu", {"id": "v1", "number": "XG-0001", "name": "赵六", "phone": "13712345678"})
+    staff.put_catalogue_item("xigu", {"id": "oil", "item": "食用油", "points": 10, "stock": 5})
+    headers = {"Authorization": f"Bearer {server.tokens['lobby-1']}"}
+    hold = {"id": "h1", "volunteer_id": "v1", "item_id": "oil", "points": 10, "status": "held",
+            "created_at": "2026-11-27T07:00:00"}
+    body = push_body([{"id": "m1", "type": "redemption.request", "created_at": "2026-11-27T07:00:00",
+                       "data": {"hold": hold}}], 0)
+    answer = requests.post(server.url + "/api/v1/push", json=body, headers=headers, timeout=5).json()
+    [result] = answer["results"]
+    assert result["reason"] == "unknown_item_or_volunteer"  # another center's item
+    assert sqlite3.connect(server.db).execute("SELECT stock FROM catalogue").fetchone()[0] == 5

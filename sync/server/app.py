@@ -10,6 +10,7 @@ from it with schemathesis.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -123,6 +124,7 @@ def create_app(db_path: Path | str, rate: float = RATE, burst: float = BURST) ->
     store = ServerStore(db_path)
     app = FastAPI(title="柳邻惠 central server", version=str(VERSION))
     buckets: dict[str, tuple[float, float]] = defaultdict(lambda: (burst, time.monotonic()))
+    bucket_lock = threading.Lock()
     bearer = HTTPBearer(auto_error=False)  # no token is our own 401, not FastAPI's
 
     @app.exception_handler(Problem)
@@ -154,12 +156,13 @@ def create_app(db_path: Path | str, rate: float = RATE, burst: float = BURST) ->
         if found is None:
             raise Problem(401, "unauthorized", "未知或已停用的终端令牌",
                           headers={"WWW-Authenticate": "Bearer"})
-        tokens, last = buckets[found["id"]]
-        now = time.monotonic()
-        tokens = min(burst, tokens + (now - last) * rate)
-        if tokens < 1:
-            raise Problem(429, "slow-down", "请求太频繁", headers={"Retry-After": "1"})
-        buckets[found["id"]] = (tokens - 1, now)
+        with bucket_lock:  # this dependency runs in FastAPI's thread pool
+            tokens, last = buckets[found["id"]]
+            now = time.monotonic()
+            tokens = min(burst, tokens + (now - last) * rate)
+            if tokens < 1:
+                raise Problem(429, "slow-down", "请求太频繁", headers={"Retry-After": "1"})
+            buckets[found["id"]] = (tokens - 1, now)
         return found
 
     async def read_json(request: Request) -> dict:

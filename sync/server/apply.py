@@ -25,6 +25,9 @@ from sync.protocol import DUPLICATE
 BOOKING_STATES = {"booked", "waiting", "cancelled", "checked_in", "no_show"}
 WISH_STATES = {"submitted", "approved", "claimed", "fulfilled", "declined"}
 WALL_STATES = {"approved", "claimed", "fulfilled"}
+NEXT_WISH_STATES = {  # the lifecycle of kiosk/wishes.py, checked where kiosks meet
+    "submitted": {"approved", "declined"}, "approved": {"claimed"},
+    "claimed": {"approved", "fulfilled"}, "fulfilled": set(), "declined": set()}
 INVALID = "invalid"
 
 
@@ -35,6 +38,12 @@ class Context:
     center_id: str
     center: Center
     change: Callable[[str, dict], None]  # (kind, data): appended to the center's pull feed
+
+
+def texts(*values) -> bool:
+    """Whether every value is a string: what the database columns hold (a list
+    or dict would make SQLite raise instead of answering invalid)."""
+    return all(isinstance(v, str) for v in values)
 
 
 def _json(value) -> str:
@@ -72,6 +81,8 @@ def booking_create(ctx: Context, data: dict) -> str | None:
     if b["kind"] == "study" and not (isinstance(b.get("seat"), int)
                                      and 1 <= b["seat"] <= ctx.center.study_seats):
         return INVALID
+    if not all(v is None or isinstance(v, str) for v in (b.get("day"), b.get("session"))):
+        return INVALID
     try:
         ctx.conn.execute(
             "INSERT INTO bookings (id, kiosk_id, center_id, kind, day, session, seat, status, data) "
@@ -90,14 +101,14 @@ def booking_status(ctx: Context, data: dict) -> str | None:
     """Cancel, check-in, no-show, promotion: the booking's new state."""
     if not isinstance(data.get("id"), str) or data.get("status") not in BOOKING_STATES:
         return INVALID
-    try:
-        updated = ctx.conn.execute(
-            "UPDATE bookings SET status = ? WHERE id = ? AND center_id = ?",
-            [data["status"], data["id"], ctx.center_id]).rowcount
-    except sqlite3.IntegrityError:
-        return "seat_taken"
-    if not updated:
+    found = ctx.conn.execute("SELECT kind FROM bookings WHERE id = ? AND center_id = ?",
+                             [data["id"], ctx.center_id]).fetchone()
+    if found is None:
         return "unknown_booking"  # e.g. its creation was refused
+    try:
+        ctx.conn.execute("UPDATE bookings SET status = ? WHERE id = ?", [data["status"], data["id"]])
+    except sqlite3.IntegrityError:
+        return "seat_taken" if found[0] == "study" else "slot_taken"
     row = ctx.conn.execute("SELECT kind, day, session, seat, status FROM bookings WHERE id = ?",
                            [data["id"]]).fetchone()
     ctx.change("booking", public_booking(dict(zip(("kind", "day", "session", "seat", "status"), row),
@@ -113,7 +124,8 @@ def noted(_ctx: Context, data: dict) -> str | None:
 # -- wishes -----------------------------------------------------------------------------
 def wish_create(ctx: Context, data: dict) -> str | None:
     w = data.get("wish")
-    if not isinstance(w, dict) or not isinstance(w.get("id"), str) or w.get("status") != "submitted":
+    if not isinstance(w, dict) or not texts(w.get("id"), w.get("code"), w.get("created_at")) \
+            or w.get("status") != "submitted":
         return INVALID
     try:
         validate_wish(w.get("name"), w.get("phone"), w.get("category"), w.get("text"), w.get("consent"))
@@ -128,8 +140,16 @@ def wish_create(ctx: Context, data: dict) -> str | None:
 def set_wish(ctx: Context, wish_id: str, status: str, claimant: str | None = None,
              claimant_kind: str | None = None, reason: str | None = None,
              fulfilled_note: str | None = None) -> str | None:
-    if status not in WISH_STATES:
+    if status not in WISH_STATES or not all(v is None or isinstance(v, str) for v in (
+            claimant, claimant_kind, reason, fulfilled_note)):
         return INVALID
+    current = ctx.conn.execute("SELECT status FROM wishes WHERE id = ? AND center_id = ?",
+                               [wish_id, ctx.center_id]).fetchone()
+    if current is None:
+        return "unknown_wish"
+    if status not in NEXT_WISH_STATES[current[0]]:
+        # e.g. two kiosks claimed one wish offline: the first to arrive keeps it
+        return "already_claimed" if status == "claimed" else "wish_state"
     if status == "approved":
         claimant = claimant_kind = None  # a withdrawn claim
     updated = ctx.conn.execute(
@@ -146,7 +166,7 @@ def set_wish(ctx: Context, wish_id: str, status: str, claimant: str | None = Non
 
 
 def wish_status(ctx: Context, data: dict) -> str | None:
-    if not isinstance(data.get("id"), str):
+    if not texts(data.get("id")):
         return INVALID
     return set_wish(ctx, data["id"], data.get("status"), data.get("claimant"), data.get("claimant_kind"),
                     data.get("reason"), data.get("fulfilled_note"))
@@ -161,7 +181,7 @@ def volunteer_row(conn: sqlite3.Connection, volunteer_id: str) -> dict | None:
 
 def volunteer_pin(ctx: Context, data: dict) -> str | None:
     pin_hash = data.get("pin_hash")
-    if not isinstance(pin_hash, str) or not pin_hash.startswith("pbkdf2_sha256$"):
+    if not texts(pin_hash, data.get("id")) or not pin_hash.startswith("pbkdf2_sha256$"):
         return INVALID
     updated = ctx.conn.execute("UPDATE volunteers SET pin_hash = ? WHERE id = ? AND center_id = ?",
                                [pin_hash, data.get("id"), ctx.center_id]).rowcount
@@ -176,10 +196,11 @@ LEDGER_FIELDS = ("uid", "volunteer_id", "at", "activity", "hours", "points", "re
 
 
 def ledger_problem(ctx: Context, entry: dict) -> str | None:
-    if not (isinstance(entry, dict) and isinstance(entry.get("uid"), str)
-            and isinstance(entry.get("points"), int) and isinstance(entry.get("activity"), str)
-            and isinstance(entry.get("at"), str)
-            and isinstance(entry.get("hours", 0), int | float)):
+    if not (isinstance(entry, dict) and texts(entry.get("uid"), entry.get("volunteer_id"),
+                                              entry.get("activity"), entry.get("at"))
+            and isinstance(entry.get("points"), int) and isinstance(entry.get("hours") or 0, int | float)
+            and all(entry.get(k) is None or isinstance(entry[k], str)
+                    for k in ("reason", "staff_id", "reverses_uid"))):
         return INVALID
     known = ctx.conn.execute("SELECT 1 FROM volunteers WHERE id = ? AND center_id = ?",
                              [entry.get("volunteer_id"), ctx.center_id]).fetchone()
@@ -204,7 +225,9 @@ def add_ledger(ctx: Context, entry: dict) -> str | None:
 
 
 def ledger_add(ctx: Context, data: dict) -> str | None:
-    return add_ledger(ctx, data)
+    known = ctx.conn.execute("SELECT 1 FROM ledger WHERE uid = ?", [data.get("uid")]).fetchone() \
+        if texts(data.get("uid")) else None
+    return DUPLICATE if known else add_ledger(ctx, data)
 
 
 def balance(conn: sqlite3.Connection, volunteer_id: str) -> int:
@@ -214,8 +237,9 @@ def balance(conn: sqlite3.Connection, volunteer_id: str) -> int:
         {"v": volunteer_id}).fetchone()[0]
 
 
-def catalogue_row(conn: sqlite3.Connection, item_id: str) -> dict | None:
-    row = conn.execute("SELECT id, item, points, stock FROM catalogue WHERE id = ?", [item_id]).fetchone()
+def catalogue_row(conn: sqlite3.Connection, item_id: str, center_id: str) -> dict | None:
+    row = conn.execute("SELECT id, item, points, stock FROM catalogue WHERE id = ? AND center_id = ?",
+                       [item_id, center_id]).fetchone()
     return dict(zip(("id", "item", "points", "stock"), row)) if row else None
 
 
@@ -229,9 +253,12 @@ def redemption_request(ctx: Context, data: dict) -> str | None:
     """The server is where two kiosks' offline requests meet: it refuses a
     request the volunteer's points or the stock cannot cover."""
     hold = data.get("hold")
-    if not isinstance(hold, dict) or not isinstance(hold.get("id"), str):
+    if not isinstance(hold, dict) or not texts(hold.get("id"), hold.get("item_id"), hold.get("volunteer_id"),
+                                                hold.get("created_at")):
         return INVALID
-    item = catalogue_row(ctx.conn, hold.get("item_id"))
+    if ctx.conn.execute("SELECT 1 FROM holds WHERE id = ?", [hold["id"]]).fetchone():
+        return DUPLICATE  # sent again under another mutation id
+    item = catalogue_row(ctx.conn, hold["item_id"], ctx.center_id)
     if item is None or not ctx.conn.execute("SELECT 1 FROM volunteers WHERE id = ? AND center_id = ?",
                                             [hold.get("volunteer_id"), ctx.center_id]).fetchone():
         return "unknown_item_or_volunteer"
@@ -249,6 +276,8 @@ def redemption_request(ctx: Context, data: dict) -> str | None:
 
 def redemption_handover(ctx: Context, data: dict) -> str | None:
     hold_id = data.get("hold")
+    if not texts(hold_id):
+        return INVALID
     row = ctx.conn.execute("SELECT status, item_id FROM holds WHERE id = ? AND center_id = ?",
                            [hold_id, ctx.center_id]).fetchone()
     if row is None:
@@ -261,10 +290,11 @@ def redemption_handover(ctx: Context, data: dict) -> str | None:
         return reason
     ctx.conn.execute("UPDATE holds SET status = 'handed_over', closed_at = ? WHERE id = ?",
                      [entry.get("at"), hold_id])
-    ctx.conn.execute("UPDATE catalogue SET stock = max(stock - 1, 0) WHERE id = ?", [row[1]])
+    ctx.conn.execute("UPDATE catalogue SET stock = max(stock - 1, 0) WHERE id = ? AND center_id = ?",
+                     [row[1], ctx.center_id])
     add_ledger(ctx, entry)
     ctx.change("hold", hold_row(ctx.conn, hold_id))
-    ctx.change("catalogue", catalogue_row(ctx.conn, row[1]))
+    ctx.change("catalogue", catalogue_row(ctx.conn, row[1], ctx.center_id))
     return None
 
 
