@@ -375,3 +375,28 @@ def test_ids_stay_in_their_center(server):
     [result] = answer["results"]
     assert result["reason"] == "unknown_item_or_volunteer"  # another center's item
     assert sqlite3.connect(server.db).execute("SELECT stock FROM catalogue").fetchone()[0] == 5
+
+
+def test_a_mutation_no_applier_foresaw_is_refused_alone_and_the_rest_of_its_batch_applies(tmp_path,
+                                                                                          monkeypatch):
+    from sync.server import apply
+    from sync.server.storage import ServerStore
+
+    def broken(_ctx, _data):
+        raise RuntimeError("an applier's own bug")
+    monkeypatch.setitem(apply.APPLIERS, "booking.lift_block", broken)
+    store = ServerStore(tmp_path / "s.db")
+    store.add_center("liujiaying", "柳家营社区党群服务中心")
+    store.add_kiosk("lobby-1", "liujiaying")
+    stamp = "2026-11-27T07:00:00"
+
+    def wish(n):
+        return {"id": f"m{n}", "type": "wish.create", "created_at": stamp, "data": {"wish": {
+            "id": f"w{n}", "code": f"W00000{n}", "name": "李四", "phone": "13912345678", "category": "其他",
+            "text": "想参加书画交流", "consent": 1, "status": "submitted", "created_at": stamp}}}
+    lift = {"id": "m-lift", "type": "booking.lift_block", "created_at": stamp, "data": {"phone": "1"}}
+    results = store.push("lobby-1", [wish(1), lift, wish(2)], 0)
+    assert [(r["status"], r.get("reason")) for r in results] == [
+        ("applied", None), ("rejected", "invalid"), ("applied", None)]
+    assert store.db["wishes"].count == 2 and store.db["mutations"].count == 3
+    assert store.push("lobby-1", [lift], 0) == [results[1]]  # and the answer is kept like any other
