@@ -170,3 +170,24 @@ def test_a_batch_too_big_for_one_request_is_sent_in_smaller_pushes(server, tmp_p
     assert sum(sizes) == 12 and len(sizes) >= 3 and max(sizes) < 12
     assert store.pending_count() == 0 and server.store.db["wishes"].count == 12
     store.close()
+
+
+def test_a_kiosk_sending_too_fast_gets_429_with_retry_after_and_the_client_passes_it_on(server, tmp_path):
+    server.start(env={"LIULINHUI_SERVER_RATE": "2"})  # burst 4
+    headers = {"Authorization": f"Bearer {server.tokens['lobby-1']}"}
+    answers = [requests.get(server.url + "/api/v1/pull", headers=headers, timeout=5) for _ in range(8)]
+    slowed = [a for a in answers if a.status_code == 429]
+    assert slowed and all(a.status_code in (200, 429) for a in answers)
+    assert slowed[0].headers["Retry-After"] == "1"
+    assert slowed[0].headers["content-type"].startswith("application/problem+json")
+    assert slowed[0].json()["type"].endswith("slow-down")
+    other = requests.get(server.url + "/api/v1/pull", timeout=5,
+                         headers={"Authorization": f"Bearer {server.tokens['lobby-2']}"})
+    assert other.status_code == 200  # each kiosk has its own bucket
+    store = kiosk_store(tmp_path, "k1")
+    client = SyncClient(store, server.url, server.tokens["lobby-1"])
+    with pytest.raises(SyncError) as refused:
+        for _ in range(20):  # however slow this machine, the bucket empties again
+            client.pull_once()
+    assert refused.value.retry_after == 1.0  # the worker waits that long (next_delay)
+    store.close()
