@@ -212,13 +212,19 @@ def test_the_server_checks_records_with_the_kiosks_own_rules(server):
     assert db.execute("SELECT count(*) FROM wishes").fetchone()[0] == 0
 
 
-def test_a_refused_hand_over_leaves_the_hold_and_the_stock_as_they_were(server, kiosks):
+@pytest.fixture
+def held(server, kiosks):
+    """A volunteer's redemption request made at lobby-1 and synced; lobby-1's push headers."""
     (store, client), _ = kiosks
     office_sets_up_a_volunteer_with_60_points_and_rice(server)
     client.cycle()
     hold = Passbook(store).request_redemption("v1", "rice")
     client.cycle()
-    headers = {"Authorization": f"Bearer {server.tokens['lobby-1']}"}
+    return hold, {"Authorization": f"Bearer {server.tokens['lobby-1']}"}
+
+
+def test_a_refused_hand_over_leaves_the_hold_and_the_stock_as_they_were(server, held):
+    hold, headers = held
     bad = {"id": "m-bad", "type": "redemption.handover", "created_at": "2026-11-27T07:00:00",
            "data": {"hold": hold["id"], "staff_id": "duty", "entry": {"uid": "e1", "points": "many"}}}
     answer = requests.post(server.url + "/api/v1/push", json=push_body([bad], 0), headers=headers,
@@ -330,13 +336,8 @@ def test_a_refused_redemption_gives_the_points_back_on_the_kiosk(server, kiosks)
                                   if r["status"] != "held"))["status"] == "released"
 
 
-def test_a_hold_sent_again_under_a_new_id_and_wrongly_typed_fields_are_answered_never_a_500(server, kiosks):
-    (store, client), _ = kiosks
-    office_sets_up_a_volunteer_with_60_points_and_rice(server)
-    client.cycle()
-    hold = Passbook(store).request_redemption("v1", "rice")
-    client.cycle()
-    headers = {"Authorization": f"Bearer {server.tokens['lobby-1']}"}
+def test_a_hold_sent_again_under_a_new_id_and_wrongly_typed_fields_are_answered_never_a_500(server, held):
+    hold, headers = held
     stamp = "2026-11-27T07:00:00"
     good_wish = {"id": "w9", "code": "W000009", "name": "李四", "phone": "13912345678", "category": "其他",
                  "text": "想参加书画交流", "consent": 1, "status": "submitted", "created_at": stamp}
