@@ -113,11 +113,8 @@ class Bookings:
 
     def _taken(self, kind: str, day: date, session: str) -> int:
         # places held here plus those other kiosks of the center reported through sync
-        return self.db.execute(
-            "SELECT (SELECT count(*) FROM bookings WHERE kind = :k AND day = :d AND session = :s "
-            "AND status IN ('booked', 'checked_in')) + (SELECT count(*) FROM remote_bookings "
-            "WHERE kind = :k AND day = :d AND session = :s AND status IN ('booked', 'checked_in'))",
-            {"k": kind, "d": day.isoformat(), "s": session}).fetchone()[0]
+        return self.db.execute("SELECT count(*) FROM places_held WHERE kind = ? AND day = ? AND session = ?",
+                               [kind, day.isoformat(), session]).fetchone()[0]
 
     def study_sessions(self, day: date) -> list[Slot]:
         now = self.now()
@@ -137,10 +134,8 @@ class Bookings:
 
     def _seats_taken(self, day: date, session: str) -> set[int]:
         return {r[0] for r in self.db.execute(
-            "SELECT seat FROM bookings WHERE kind = 'study' AND day = :d AND session = :s "
-            "AND status IN ('booked', 'checked_in') UNION SELECT seat FROM remote_bookings "
-            "WHERE kind = 'study' AND day = :d AND session = :s AND status IN ('booked', 'checked_in')",
-            {"d": day.isoformat(), "s": session})}
+            "SELECT seat FROM places_held WHERE kind = 'study' AND day = ? AND session = ?",
+            [day.isoformat(), session])}
 
     def _upcoming(self, weekly, prefix: str):
         """(day, session id, entry, start) for each weekly entry still ahead in the window."""

@@ -228,3 +228,18 @@ def m008_sync_conflicts(db):
         )
         """
     )
+
+
+@migrations()
+def m009_places_held(db):
+    # The one definition of a place that is held, here or at another kiosk of
+    # the center: free-place counts and the seat map both read it.
+    db.execute(
+        """
+        CREATE VIEW places_held AS
+            SELECT kind, day, session, seat FROM bookings WHERE status IN ('booked', 'checked_in')
+            UNION ALL
+            SELECT kind, day, session, seat FROM remote_bookings
+                WHERE status IN ('booked', 'checked_in')
+        """
+    )

@@ -69,7 +69,7 @@ class PointsScreen(StepScreen):
         try:
             self.passbook.request_redemption(self.volunteer["id"], item["id"])
         except PassbookError as exc:
-            self.message = exc.message
+            self.show_errors(exc)
             return
         App.get_running_app().refresh_pending()
         self.show("已提交兑换申请", self.text(f"“{item['item']}”已为您预留，{item['points']} 分已冻结。"

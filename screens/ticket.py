@@ -34,7 +34,7 @@ class TicketScreen(StepScreen):
         try:
             booking = self.bookings.cancel(self.fields["ticket"].text, self.fields["last4"].text)
         except BookingError as exc:
-            self.message = exc.message
+            self.show_errors(exc)
             return
         self.result = f"预约号 {booking['ticket']} 已取消。"
         self._done("已取消预约")

@@ -74,7 +74,7 @@ class WishWallScreen(StepScreen):
         try:
             found = self.wishes.lookup(self.fields["code"].text, self.fields["last4"].text)
         except WishError as exc:
-            self.message = exc.message
+            self.show_errors(exc)
             return
         App.get_running_app().keyboard.close()
         lines = [f"心愿编号：{found['code']}", f"状态：{found['status']}", f"心愿：{found['text']}"]

@@ -61,12 +61,13 @@ class SyncClient:
         if not rows:
             return 0
         depth = self.store.pending_count()
+        mutations = [outbox_to_mutation(r) for r in rows]
         while True:  # UTF-8, not \u escapes: Chinese text costs 3 bytes a character, not 6
-            body = json.dumps(push_body([outbox_to_mutation(r) for r in rows], depth),
-                              ensure_ascii=False).encode()
-            if len(body) <= MAX_BODY or len(rows) == 1:
+            body = json.dumps(push_body(mutations, depth), ensure_ascii=False).encode()
+            if len(body) <= MAX_BODY or len(mutations) == 1:
                 break
-            rows = rows[:len(rows) // 2]  # long texts: fewer per push, never a 413 forever
+            mutations = mutations[:len(mutations) // 2]  # long texts: fewer per push, never a 413 forever
+            rows = rows[:len(mutations)]
         answer = self._call("POST", "/api/v1/push", data=body,
                             headers={"Content-Type": "application/json"})
         by_id = {r["mutation_id"]: r for r in rows}

@@ -46,6 +46,17 @@ def texts(*values) -> bool:
     return all(isinstance(v, str) for v in values)
 
 
+def optional_texts(*values) -> bool:
+    return all(v is None or isinstance(v, str) for v in values)
+
+
+def one(conn: sqlite3.Connection, sql: str, args) -> dict | None:
+    """The first row as a dict of its columns, or None."""
+    cursor = conn.execute(sql, args)
+    row = cursor.fetchone()
+    return dict(zip((c[0] for c in cursor.description), row)) if row else None
+
+
 def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
@@ -57,15 +68,13 @@ def public_booking(row: dict) -> dict:
 
 def public_wish(conn: sqlite3.Connection, wish_id: str) -> dict | None:
     """A wish as the wall shows it: no full name, no phone."""
-    row = conn.execute("SELECT data, status, claimant, claimant_kind, reason, fulfilled_note "
-                       "FROM wishes WHERE id = ?", [wish_id]).fetchone()
+    row = one(conn, "SELECT id, data, status, claimant, claimant_kind, reason, fulfilled_note "
+                    "FROM wishes WHERE id = ?", [wish_id])
     if row is None:
         return None
-    data = json.loads(row[0])
-    return {"id": wish_id, "code": data.get("code"), "display_name": anonymise(data.get("name", "")),
-            "category": data.get("category"), "text": data.get("text"),
-            "created_at": data.get("created_at"), "status": row[1], "claimant": row[2],
-            "claimant_kind": row[3], "reason": row[4], "fulfilled_note": row[5]}
+    card = json.loads(row.pop("data"))
+    return dict(row, code=card.get("code"), display_name=anonymise(card.get("name", "")),
+                category=card.get("category"), text=card.get("text"), created_at=card.get("created_at"))
 
 
 # -- bookings -------------------------------------------------------------------------
@@ -81,7 +90,7 @@ def booking_create(ctx: Context, data: dict) -> str | None:
     if b["kind"] == "study" and not (isinstance(b.get("seat"), int)
                                      and 1 <= b["seat"] <= ctx.center.study_seats):
         return INVALID
-    if not all(v is None or isinstance(v, str) for v in (b.get("day"), b.get("session"))):
+    if not optional_texts(b.get("day"), b.get("session")):
         return INVALID
     try:
         ctx.conn.execute(
@@ -101,18 +110,15 @@ def booking_status(ctx: Context, data: dict) -> str | None:
     """Cancel, check-in, no-show, promotion: the booking's new state."""
     if not isinstance(data.get("id"), str) or data.get("status") not in BOOKING_STATES:
         return INVALID
-    found = ctx.conn.execute("SELECT kind FROM bookings WHERE id = ? AND center_id = ?",
-                             [data["id"], ctx.center_id]).fetchone()
+    found = one(ctx.conn, "SELECT id, kind, day, session, seat FROM bookings WHERE id = ? AND center_id = ?",
+                [data["id"], ctx.center_id])
     if found is None:
         return "unknown_booking"  # e.g. its creation was refused
     try:
         ctx.conn.execute("UPDATE bookings SET status = ? WHERE id = ?", [data["status"], data["id"]])
     except sqlite3.IntegrityError:
-        return "seat_taken" if found[0] == "study" else "slot_taken"
-    row = ctx.conn.execute("SELECT kind, day, session, seat, status FROM bookings WHERE id = ?",
-                           [data["id"]]).fetchone()
-    ctx.change("booking", public_booking(dict(zip(("kind", "day", "session", "seat", "status"), row),
-                                              id=data["id"])))
+        return "seat_taken" if found["kind"] == "study" else "slot_taken"
+    ctx.change("booking", public_booking(dict(found, status=data["status"])))
     return None
 
 
@@ -140,8 +146,7 @@ def wish_create(ctx: Context, data: dict) -> str | None:
 def set_wish(ctx: Context, wish_id: str, status: str, claimant: str | None = None,
              claimant_kind: str | None = None, reason: str | None = None,
              fulfilled_note: str | None = None) -> str | None:
-    if status not in WISH_STATES or not all(v is None or isinstance(v, str) for v in (
-            claimant, claimant_kind, reason, fulfilled_note)):
+    if status not in WISH_STATES or not optional_texts(claimant, claimant_kind, reason, fulfilled_note):
         return INVALID
     current = ctx.conn.execute("SELECT status FROM wishes WHERE id = ? AND center_id = ?",
                                [wish_id, ctx.center_id]).fetchone()
@@ -150,17 +155,16 @@ def set_wish(ctx: Context, wish_id: str, status: str, claimant: str | None = Non
     if status not in NEXT_WISH_STATES[current[0]]:
         # e.g. two kiosks claimed one wish offline: the first to arrive keeps it
         return "already_claimed" if status == "claimed" else "wish_state"
-    if status == "approved":
-        claimant = claimant_kind = None  # a withdrawn claim
-    updated = ctx.conn.execute(
-        "UPDATE wishes SET status = ?, claimant = coalesce(?, CASE WHEN ? = 'approved' THEN NULL "
-        "ELSE claimant END), claimant_kind = coalesce(?, CASE WHEN ? = 'approved' THEN NULL "
-        "ELSE claimant_kind END), reason = coalesce(?, reason), "
-        "fulfilled_note = coalesce(?, fulfilled_note) WHERE id = ? AND center_id = ?",
-        [status, claimant, status, claimant_kind, status, reason, fulfilled_note, wish_id,
-         ctx.center_id]).rowcount
-    if not updated:
-        return "unknown_wish"
+    # back to approved is a withdrawn claim; otherwise what is not sent stays as it was
+    ctx.conn.execute(
+        "UPDATE wishes SET status = :status, "
+        "claimant = CASE WHEN :status = 'approved' THEN NULL ELSE coalesce(:claimant, claimant) END, "
+        "claimant_kind = CASE WHEN :status = 'approved' THEN NULL "
+        "ELSE coalesce(:claimant_kind, claimant_kind) END, "
+        "reason = coalesce(:reason, reason), fulfilled_note = coalesce(:note, fulfilled_note) "
+        "WHERE id = :id",
+        {"status": status, "claimant": claimant, "claimant_kind": claimant_kind, "reason": reason,
+         "note": fulfilled_note, "id": wish_id})
     ctx.change("wish.status", public_wish(ctx.conn, wish_id))
     return None
 
@@ -174,9 +178,7 @@ def wish_status(ctx: Context, data: dict) -> str | None:
 
 # -- volunteers, points, redemptions ---------------------------------------------------------
 def volunteer_row(conn: sqlite3.Connection, volunteer_id: str) -> dict | None:
-    row = conn.execute("SELECT id, number, name, phone, pin_hash FROM volunteers WHERE id = ?",
-                       [volunteer_id]).fetchone()
-    return dict(zip(("id", "number", "name", "phone", "pin_hash"), row)) if row else None
+    return one(conn, "SELECT id, number, name, phone, pin_hash FROM volunteers WHERE id = ?", [volunteer_id])
 
 
 def volunteer_pin(ctx: Context, data: dict) -> str | None:
@@ -199,8 +201,7 @@ def ledger_problem(ctx: Context, entry: dict) -> str | None:
     if not (isinstance(entry, dict) and texts(entry.get("uid"), entry.get("volunteer_id"),
                                               entry.get("activity"), entry.get("at"))
             and isinstance(entry.get("points"), int) and isinstance(entry.get("hours") or 0, int | float)
-            and all(entry.get(k) is None or isinstance(entry[k], str)
-                    for k in ("reason", "staff_id", "reverses_uid"))):
+            and optional_texts(entry.get("reason"), entry.get("staff_id"), entry.get("reverses_uid"))):
         return INVALID
     known = ctx.conn.execute("SELECT 1 FROM volunteers WHERE id = ? AND center_id = ?",
                              [entry.get("volunteer_id"), ctx.center_id]).fetchone()
@@ -238,15 +239,13 @@ def balance(conn: sqlite3.Connection, volunteer_id: str) -> int:
 
 
 def catalogue_row(conn: sqlite3.Connection, item_id: str, center_id: str) -> dict | None:
-    row = conn.execute("SELECT id, item, points, stock FROM catalogue WHERE id = ? AND center_id = ?",
-                       [item_id, center_id]).fetchone()
-    return dict(zip(("id", "item", "points", "stock"), row)) if row else None
+    return one(conn, "SELECT id, item, points, stock FROM catalogue WHERE id = ? AND center_id = ?",
+               [item_id, center_id])
 
 
 def hold_row(conn: sqlite3.Connection, hold_id: str) -> dict:
-    row = conn.execute("SELECT id, volunteer_id, item_id, points, status, created_at, closed_at "
-                       "FROM holds WHERE id = ?", [hold_id]).fetchone()
-    return dict(zip(("id", "volunteer_id", "item_id", "points", "status", "created_at", "closed_at"), row))
+    return one(conn, "SELECT id, volunteer_id, item_id, points, status, created_at, closed_at "
+                     "FROM holds WHERE id = ?", [hold_id])
 
 
 def redemption_request(ctx: Context, data: dict) -> str | None:

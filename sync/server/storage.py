@@ -20,7 +20,8 @@ from kiosk.center import Center, load_center, parse_center
 from kiosk.paths import CENTER_FILE
 from kiosk.store import apply_migrations, write_transaction
 from sync.protocol import APPLIED, DUPLICATE, REJECTED, payload_digest
-from sync.server.apply import APPLIERS, INVALID, Context, add_ledger, booking_status, set_wish
+from sync.server import apply
+from sync.server.apply import APPLIERS, INVALID, Context
 
 migrations = Migrations("server")
 log = logging.getLogger("liulinhui.server")
@@ -129,7 +130,7 @@ class ServerStore:
     def __init__(self, path: Path | str):
         self._lock = threading.RLock()
         self._seen: dict[str, float] = {}
-        self._center_cache: tuple = (None, None)
+        self._centers: dict[str, tuple[str | None, Center]] = {}  # id -> (published_at, parsed)
         conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
         self.db = Database(conn, execute_plugins=False)
         conn.execute("PRAGMA journal_mode=WAL")
@@ -169,8 +170,8 @@ class ServerStore:
         return row
 
     # -- push ----------------------------------------------------------------------
-    def _context(self, kiosk_id: str) -> Context:
-        center_id = self.db.execute("SELECT center_id FROM kiosks WHERE id = ?", [kiosk_id]).fetchone()[0]
+    def _context(self, center_id: str, kiosk_id: str = "") -> Context:
+        """What an applier works with; no kiosk_id: the office's own change."""
         return Context(self.db.conn, kiosk_id, center_id, self._center(center_id),
                        lambda kind, data: self._change(center_id, kind, data))
 
@@ -201,7 +202,8 @@ class ServerStore:
 
     def _push(self, kiosk_id: str, mutations: list[dict], queue_depth: int, careful: bool) -> list[dict]:
         conn = self.db.conn
-        ctx = self._context(kiosk_id)
+        center_id = conn.execute("SELECT center_id FROM kiosks WHERE id = ?", [kiosk_id]).fetchone()[0]
+        ctx = self._context(center_id, kiosk_id)
         stamp = now()
         ids = [m["id"] for m in mutations]
         with write_transaction(self.db):
@@ -244,18 +246,26 @@ class ServerStore:
                              [center_id, kind, json.dumps(data, ensure_ascii=False), now()])
 
     def _center(self, center_id: str) -> Center:
-        """The center's published document, or the default description."""
-        row = self.db.execute("SELECT document FROM center_documents WHERE center_id = ?",
+        """The center's published document, or the default description; parsed
+        again only when a newer one was published (by any process)."""
+        row = self.db.execute("SELECT published_at FROM center_documents WHERE center_id = ?",
                               [center_id]).fetchone()
-        key = (center_id, row[0] if row else None)
-        if self._center_cache[0] != key:
-            self._center_cache = (key, parse_center(json.loads(row[0])) if row else load_center(CENTER_FILE))
-        return self._center_cache[1]
+        published = row[0] if row else None
+        cached = self._centers.get(center_id)
+        if cached is None or cached[0] != published:
+            document = self.db.execute("SELECT document FROM center_documents WHERE center_id = ?",
+                                       [center_id]).fetchone() if row else None
+            center = parse_center(json.loads(document[0])) if document else load_center(CENTER_FILE)
+            self._centers[center_id] = cached = (published, center)
+        return cached[1]
 
     # -- the office's changes (the staff console calls these) ------------------------------
-    def _staff(self, center_id: str) -> Context:
-        return Context(self.db.conn, "", center_id, self._center(center_id),
-                       lambda kind, data: self._change(center_id, kind, data))
+    def _as_office(self, center_id: str, change, *args) -> None:
+        """One office change through the appliers kiosks use; a refusal raises."""
+        with write_transaction(self.db):
+            reason = change(self._context(center_id), *args)
+            if reason:
+                raise ValueError(reason)
 
     @serialised
     def publish_center(self, center_id: str, document: dict) -> None:
@@ -265,7 +275,8 @@ class ServerStore:
         with write_transaction(self.db):
             self.db["center_documents"].upsert(
                 {"center_id": center_id, "document": json.dumps(document, ensure_ascii=False),
-                 "published_at": now()}, pk="center_id")
+                 # to the microsecond: it tells every process's cache that this is a new one
+                 "published_at": datetime.now(timezone.utc).isoformat()}, pk="center_id")
             self._change(center_id, "center", {"document": document})
 
     @serialised
@@ -295,10 +306,7 @@ class ServerStore:
     @serialised
     def add_ledger(self, center_id: str, entry: dict) -> str:
         entry = dict(entry, uid=entry.get("uid") or str(uuid.uuid4()), at=entry.get("at") or now())
-        with write_transaction(self.db):
-            reason = add_ledger(self._staff(center_id), entry)
-            if reason:
-                raise ValueError(reason)
+        self._as_office(center_id, apply.add_ledger, entry)
         return entry["uid"]
 
     @serialised
@@ -312,19 +320,13 @@ class ServerStore:
     @serialised
     def set_wish_status(self, wish_id: str, status: str, **extra) -> None:
         center_id = self.db.execute("SELECT center_id FROM wishes WHERE id = ?", [wish_id]).fetchone()[0]
-        with write_transaction(self.db):
-            reason = set_wish(self._staff(center_id), wish_id, status, **extra)
-            if reason:
-                raise ValueError(reason)
+        self._as_office(center_id, lambda ctx: apply.set_wish(ctx, wish_id, status, **extra))
 
     @serialised
     def set_booking_status(self, booking_id: str, status: str) -> None:
         center_id = self.db.execute("SELECT center_id FROM bookings WHERE id = ?",
                                     [booking_id]).fetchone()[0]
-        with write_transaction(self.db):
-            reason = booking_status(self._staff(center_id), {"id": booking_id, "status": status})
-            if reason:
-                raise ValueError(reason)
+        self._as_office(center_id, apply.booking_status, {"id": booking_id, "status": status})
 
     # -- pull ------------------------------------------------------------------------
     @serialised
