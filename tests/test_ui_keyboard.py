@@ -150,3 +150,16 @@ def test_hostile_input_is_filtered_not_crashing(kiosk):
     wish = form.ids.wish
     wish.insert("好" * 10_000)
     assert len(wish.text) == 100 and "最多 100 个字" in wish.error
+
+
+def test_a_field_shows_text_set_without_typing_and_masks_a_pin(kiosk):
+    # a receipt scanner, or a screen filling a field, sets the text directly
+    kiosk.app.go("ticket")
+    kiosk.frames(2)
+    field = kiosk.app.screens.current_screen.fields["ticket"]
+    field.text = "480213"
+    kiosk.frames(2)
+    assert kiosk.find_text("480213").get_root_window() is not None
+    field.kind = "pin"
+    kiosk.frames(2)
+    assert kiosk.find_text("●●●●●●")

@@ -16,7 +16,8 @@ from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.lang import Builder
 from kivy.properties import (
-    BooleanProperty, ListProperty, NumericProperty, ObjectProperty, OptionProperty, StringProperty)
+    AliasProperty, BooleanProperty, ListProperty, NumericProperty, ObjectProperty, OptionProperty,
+    StringProperty)
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.scrollview import ScrollView
 
@@ -50,9 +51,11 @@ class TextEntry(Surface):
     focused = BooleanProperty(False)
     learn = BooleanProperty(False)  # personal fields (the default) teach the IME nothing
 
-    @property
-    def shown(self) -> str:
+    def _get_shown(self) -> str:
         return "●" * len(self.text) if self.kind == "pin" else self.text
+
+    # a Kivy property, so the field redraws whenever its text changes, typed or set
+    shown = AliasProperty(_get_shown, bind=["text", "kind"], cache=True)
 
     def on_touch_down(self, touch):
         if self.collide_point(*touch.pos):

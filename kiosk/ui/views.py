@@ -66,6 +66,29 @@ def _points(catalogue: bool):
     return show
 
 
+def _paused(app):
+    # as a visitor meets a pause the office published; resumed at once, so the
+    # notice stays on screen and no later view is paused
+    app.bookings.pause("今天下午停电检修，暂停预约。明天上午恢复，给您带来不便，敬请谅解。")
+    app.go("study")
+    app.bookings.resume()
+
+
+def _ticket_refused(app):
+    # a booking the server gave to another kiosk, met at 签到
+    from sync.replica import refused
+    b = app.bookings
+    day = b.open_days()[-1]
+    slot = b.study_sessions(day)[-1]
+    booking = b.book_study(day, slot.session, 1, "张伟", "13812345678")
+    with app.store.transaction() as db:
+        refused(db.conn, "booking.create", {"booking": booking}, "seat_taken")
+    app.go("ticket")
+    screen = app.screens.current_screen
+    screen.fields["ticket"].text = booking["ticket"]
+    screen.check_in()
+
+
 VIEWS = {
     "study_sessions": _study(1),
     "study_seats": _study(2),
@@ -79,4 +102,6 @@ VIEWS = {
     "keyboard": _keyboard("wish", "xinlizix"),
     "keyboard_name": _keyboard("name", "zhangwei"),
     "keypad": _keyboard("phone"),
+    "bookings_paused": _paused,
+    "ticket_refused": _ticket_refused,
 }
