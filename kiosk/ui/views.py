@@ -15,10 +15,10 @@ def _study(depth: int):
     def show(app):
         app.go("study")
         screen = app.screens.current_screen
-        day = app.bookings.open_days()[0]
-        screen.pick_day(day)
+        # the first day with a session still to come: late in the evening, today has none
+        slot = next(s for d in app.bookings.open_days() for s in app.bookings.study_sessions(d) if s.left)
+        screen.pick_day(slot.day)
         if depth >= 2:
-            slot = next(s for s in app.bookings.study_sessions(day) if s.left)
             screen.pick_session(slot)
         if depth >= 3:
             screen.pick_seat(next(n for n, taken in screen.bookings.seat_map(slot.day, slot.session).items()
