@@ -17,12 +17,12 @@ from datetime import date, datetime, time, timedelta
 
 from kiosk.center import Center
 from kiosk.errors import ServiceError
+from kiosk.lifecycle import BOOKING_MOVES, CANCELLED, can_move
 from kiosk.rejections import reason_words
 from kiosk.store import Store
 from kiosk.validation import (
     FieldError, FormError, normalise_phone, validate_age, validate_all, validate_name, validate_note)
 
-ACTIVE = ("booked", "checked_in")
 WEEKDAY_WORDS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 NOTE_LIMIT = 100
 PAUSE_KEY = "bookings_paused"
@@ -59,6 +59,34 @@ def validate_booking(kind: str, center: Center, fields: dict) -> dict:
         checks.update(note=lambda: validate_note(fields.get("note") or "", limit=NOTE_LIMIT),
                       consent=check_consent)
     return validate_all(**checks)
+
+
+def is_open_day(center: Center, day: date) -> bool:
+    return day.isoweekday() not in center.rules.closed_weekdays and day not in center.rules.holidays
+
+
+def weekly_entry(center: Center, kind: str, session: str | None):
+    """The center's study session, picture-book session or counseling slot
+    behind a session id (morning, pb0, c1), or None."""
+    if kind == "study":
+        return next((s for s in center.study_sessions if s.id == session), None)
+    weekly, prefix = {"books": (center.book_sessions, "pb"),
+                      "counseling": (center.counseling_slots, "c")}.get(kind, ((), "-"))
+    number = (session or "").removeprefix(prefix)
+    if not (session or "").startswith(prefix) or not number.isdigit() or int(number) >= len(weekly):
+        return None
+    return weekly[int(number)]
+
+
+def session_start(center: Center, kind: str, day: date, session: str | None) -> datetime | None:
+    """When that session starts on that day; None if the center holds no such
+    session that day (closed, a holiday, another weekday). The kiosk offers
+    only these, and the server accepts only these."""
+    entry = weekly_entry(center, kind, session)
+    if entry is None or not is_open_day(center, day) or getattr(entry, "weekday", day.isoweekday()) \
+            != day.isoweekday():
+        return None
+    return datetime.combine(day, entry.start)
 
 
 @dataclass(frozen=True)
@@ -108,8 +136,7 @@ class Bookings:
     def open_days(self) -> list[date]:
         today = self.now().date()
         days = (today + timedelta(days=i) for i in range(self.rules.window_days + 1))
-        return [d for d in days if d.isoweekday() not in self.rules.closed_weekdays
-                and d not in self.rules.holidays]
+        return [d for d in days if is_open_day(self.center, d)]
 
     def _taken(self, kind: str, day: date, session: str) -> int:
         # places held here plus those other kiosks of the center reported through sync
@@ -238,6 +265,8 @@ class Bookings:
             raise BookingError("closed", "这场绘本活动不能报名了")
         with self.store.transaction():  # count and insert under one write lock
             full = self._taken("books", day, session) >= slot.capacity
+            if full and self._waiting(day, session) >= self.rules.waitlist:
+                raise BookingError("waitlist_full", "这一场的名额和候补都已满，请选择其他场次")
             record = dict(self._base("books", day, session, guardian, phone, slot.starts_at,
                                      "waiting" if full else "booked"),
                           child_name=child_name, child_age=age)
@@ -271,21 +300,23 @@ class Bookings:
         rows = list(self.db["bookings"].rows_where("ticket = ?", [ticket], limit=1))
         return rows[0] if rows else None
 
-    def _update(self, booking: dict, status: str, mutation: str) -> dict:
+    def _update(self, booking: dict, status: str, mutation: str, **sent) -> dict:
+        """``sent``: what else the server needs to allow the change (the phone's last four)."""
         booking = dict(booking, status=status, updated_at=self.now().isoformat(timespec="seconds"))
         self.db["bookings"].update(booking["id"], {"status": status, "updated_at": booking["updated_at"]})
         self._event(booking["id"], status)
-        self.store.enqueue(mutation, {"id": booking["id"], "ticket": booking["ticket"], "status": status})
+        self.store.enqueue(mutation, {"id": booking["id"], "ticket": booking["ticket"], "status": status,
+                                      **sent})
         return booking
 
     def cancel(self, ticket: str, last4: str) -> dict:
         booking = self.find(ticket)
         if booking is None or not last4 or booking["phone"][-4:] != last4.strip():
             raise BookingError("not_found", "没有找到这个预约：请核对预约号和手机号后四位")
-        if booking["status"] not in ("booked", "waiting"):
+        if not can_move(BOOKING_MOVES, booking["status"], CANCELLED):
             raise BookingError("not_open", "这个预约已签到、已取消或已过期，不能取消")
         with self.store.transaction():
-            cancelled = self._update(booking, "cancelled", "booking.cancel")
+            cancelled = self._update(booking, "cancelled", "booking.cancel", last4=last4.strip())
             if booking["kind"] == "books" and booking["status"] == "booked":
                 self._promote(booking["day"], booking["session"])
         return cancelled

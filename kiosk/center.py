@@ -74,6 +74,7 @@ class BookingRules:
     checkin_after_minutes: int = 30
     no_show_limit: int = 3
     no_show_block_days: int = 14
+    waitlist: int = 10  # families who may wait for a full picture-book session
     closed_weekdays: tuple[int, ...] = ()
     holidays: tuple[date, ...] = ()
 
@@ -201,7 +202,7 @@ def parse_center(data: dict) -> Center:
 def _rules(t: dict) -> BookingRules:
     values = {}
     for key in ("window_days", "sessions_per_day", "checkin_before_minutes",
-                "checkin_after_minutes", "no_show_limit", "no_show_block_days"):
+                "checkin_after_minutes", "no_show_limit", "no_show_block_days", "waitlist"):
         if key in t:
             value = _get(t, key, int, "bookings")
             if value < 0:

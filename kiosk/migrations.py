@@ -243,3 +243,23 @@ def m009_places_held(db):
                 WHERE status IN ('booked', 'checked_in')
         """
     )
+
+
+@migrations()
+def m010_staff_roster(db):
+    # The center's on-duty staff as the server sends them (for the kiosk's
+    # staff mode: names and PIN hashes, no phones), and each volunteer's PIN
+    # hash as the server last confirmed it: a PIN change the server refuses
+    # goes back to it.
+    db.executescript(
+        """
+        CREATE TABLE staff_roster (
+            id TEXT PRIMARY KEY,
+            display_name TEXT NOT NULL,
+            pin_hash TEXT,
+            locked_until TEXT,
+            active INTEGER NOT NULL DEFAULT 1
+        );
+        ALTER TABLE volunteers ADD COLUMN confirmed_pin_hash TEXT;
+        """
+    )

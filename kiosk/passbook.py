@@ -1,8 +1,7 @@
 """爱心储蓄存折: volunteers' points passbook (no Kivy).
 
 Sign-in with phone and a 6-digit PIN set at the volunteer station; PINs are
-stored salted and hashed with PBKDF2-HMAC-SHA256 at 600,000 iterations (the
-OWASP minimum). Five failures lock the volunteer out for 5 minutes, doubling
+stored salted and hashed (kiosk/pins.py). Five failures lock the volunteer out for 5 minutes, doubling
 on each repeat; the lock is in the database, so it survives a restart. The
 answer never says whether a phone number is registered.
 
@@ -13,21 +12,18 @@ points be spent twice.
 """
 from __future__ import annotations
 
-import base64
 import functools
-import hashlib
-import hmac
-import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from kiosk.errors import ServiceError
+from kiosk.pins import hash_pin, valid_pin, verify_pin
 from kiosk.store import Store
 from kiosk.validation import FieldError, normalise_phone
+from sync.sealing import SERVER_KEY, seal_pin_change
 
-ITERATIONS = 600_000
 MAX_FAILURES = 5
 LOCK_MINUTES = 5
 PAGE = 8
@@ -36,23 +32,6 @@ SIGN_IN_FAILED = "手机号或密码不正确"  # the same words whether or not 
 
 class PassbookError(ServiceError):
     """A sign-in or redemption that cannot go ahead."""
-
-
-def hash_pin(pin: str, iterations: int = ITERATIONS) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, iterations)
-    return "$".join(["pbkdf2_sha256", str(iterations), base64.b64encode(salt).decode(),
-                     base64.b64encode(digest).decode()])
-
-
-def verify_pin(pin: str, stored: str | None) -> bool:
-    if not stored:
-        return False
-    scheme, iterations, salt, digest = stored.split("$")
-    if scheme != "pbkdf2_sha256":
-        return False
-    candidate = hashlib.pbkdf2_hmac("sha256", pin.encode(), base64.b64decode(salt), int(iterations))
-    return hmac.compare_digest(candidate, base64.b64decode(digest))
 
 
 @functools.cache
@@ -77,14 +56,21 @@ class Passbook:
         self.now = now
 
     # -- sign in -------------------------------------------------------------------
-    def set_pin(self, volunteer_id: str, pin: str) -> None:
-        if not (len(pin) == 6 and pin.isdigit() and pin.isascii()):
+    def change_pin(self, volunteer_id: str, old_pin: str, new_pin: str) -> None:
+        """The volunteer's own change: checked here against the current PIN,
+        and sent sealed to the server's key (sync/sealing.py), which checks
+        it again; the first PIN and resets are the volunteer station's."""
+        if not valid_pin(new_pin):
             raise FieldError("pin", "密码是 6 位数字")
+        key = self.store.get_meta(SERVER_KEY)
+        if key is None:  # this kiosk has not reached the server yet
+            raise PassbookError("offline", "暂时不能修改密码，请稍后再试或请工作人员帮助")
+        volunteer = self.db["volunteers"].get(volunteer_id)
+        self.sign_in(volunteer["phone"], old_pin)  # a wrong PIN counts towards the lockout
         with self.store.transaction():
-            self.db["volunteers"].update(volunteer_id, {"pin_hash": hash_pin(pin), "failures": 0})
-            # the hash (never the PIN) goes to the roster on the server and the other kiosks
-            pin_hash = self.db["volunteers"].get(volunteer_id)["pin_hash"]
-            self.store.enqueue("volunteer.pin", {"id": volunteer_id, "pin_hash": pin_hash})
+            self.db["volunteers"].update(volunteer_id, {"pin_hash": hash_pin(new_pin), "failures": 0})
+            self.store.enqueue("volunteer.pin_change", {
+                "id": volunteer_id, "sealed": seal_pin_change(key, volunteer_id, old_pin, new_pin)})
 
     def sign_in(self, phone: str, pin: str) -> dict:
         try:
@@ -140,7 +126,9 @@ class Passbook:
     def request_redemption(self, volunteer_id: str, item_id: str) -> dict:
         with self.store.transaction():
             item = self.db["catalogue"].get(item_id)
-            if item["stock"] <= 0:
+            on_hold = self.db.execute("SELECT count(*) FROM holds WHERE item_id = ? AND status = 'held'",
+                                      [item_id]).fetchone()[0]
+            if item["stock"] - on_hold <= 0:  # what is on hold is promised already
                 raise PassbookError("stock", f"“{item['item']}”暂时没有库存")
             if self.summary(volunteer_id)["balance"] < item["points"]:
                 raise PassbookError("balance", f"积分不够：兑换“{item['item']}”需要 {item['points']} 分")

@@ -1,28 +1,26 @@
 """微心愿: wish cards, their life on the wish wall, claims (no Kivy).
 
-Lifecycle: submitted (待审核) -> approved (已公示) -> claimed (已认领) ->
-fulfilled (已实现); declined (未通过) with a reason; a withdrawn claim goes
-back to approved. Exactly one live claim per wish, enforced by the database.
-Status changes come from staff (kiosk staff mode, the office console).
+Lifecycle (kiosk/lifecycle.py): submitted (待审核) -> approved (已公示) ->
+claimed (已认领) -> fulfilled (已实现); declined (未通过) with a reason; a
+withdrawn claim goes back to approved. Review, claims and fulfilment are the
+office's, made at the central server; the kiosk learns them by sync (one
+live claim per wish, enforced by the database here too).
 """
 from __future__ import annotations
 
 import secrets
-import sqlite3
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from kiosk.errors import ServiceError
+from kiosk.lifecycle import ON_WALL, WISH_WORDS
 from kiosk.store import Store
 from kiosk.validation import FieldError, normalise_phone, validate_all, validate_name, validate_note
 
 CATEGORIES = ("生活帮扶", "助老助残", "学习教育", "医疗健康", "环境设施", "其他")
 WISH_MAX = 100
-STATUS_WORDS = {"submitted": "待审核", "approved": "待认领", "claimed": "已认领",
-                "fulfilled": "已实现", "declined": "未通过"}
-ON_WALL = ("approved", "claimed", "fulfilled")
 PAGE = 6
 
 
@@ -88,53 +86,11 @@ class Wishes:
             return stored
         raise WishError("busy", "系统繁忙，请再试一次")
 
-    # -- staff changes (the office console and kiosk staff mode call these) ----
-    def _set(self, wish_id: str, status: str, expect: tuple[str, ...], sent: dict | None = None,
-             **extra) -> None:
-        """``extra``: columns of the wish; ``sent``: more the server needs (the claimant)."""
-        wish = self.db["wishes"].get(wish_id)
-        if wish["status"] not in expect:
-            raise WishError("state", f"这个心愿现在是“{STATUS_WORDS[wish['status']]}”，不能这样改")
-        self.db["wishes"].update(wish_id, dict(status=status, updated_at=self._stamp(), **extra))
-        self.store.enqueue("wish.status", {"id": wish_id, "status": status, **extra, **(sent or {})})
-
-    def approve(self, wish_id: str) -> None:
-        with self.store.transaction():
-            self._set(wish_id, "approved", ("submitted",))
-
-    def decline(self, wish_id: str, reason: str) -> None:
-        reason = validate_note(reason, "reason", limit=100)
-        if not reason:
-            raise FieldError("reason", "请写明未通过的原因")
-        with self.store.transaction():
-            self._set(wish_id, "declined", ("submitted",), reason=reason)
-
-    def claim(self, wish_id: str, claimant: str, kind: str = "party_member") -> None:
-        try:
-            with self.store.transaction() as db:
-                db["wish_claims"].insert({"wish_id": wish_id, "claimant": claimant, "claimant_kind": kind,
-                                          "live": 1, "claimed_at": self._stamp()})
-                self._set(wish_id, "claimed", ("approved",),
-                          sent={"claimant": claimant, "claimant_kind": kind})
-        except sqlite3.IntegrityError:
-            raise WishError("claimed", "这个心愿已经有人认领了") from None
-
-    def withdraw_claim(self, wish_id: str) -> None:
-        with self.store.transaction():
-            self.db.execute(
-                "UPDATE wish_claims SET live = 0, withdrawn_at = ? WHERE wish_id = ? AND live = 1",
-                [self._stamp(), wish_id])
-            self._set(wish_id, "approved", ("claimed",))
-
-    def fulfil(self, wish_id: str, note: str) -> None:
-        with self.store.transaction():
-            self._set(wish_id, "fulfilled", ("claimed",), fulfilled_note=validate_note(note, limit=100))
-
     # -- the wall ----------------------------------------------------------------
     def wall(self, category: str | None = None, status: str | None = None, page: int = 0,
              per_page: int = PAGE) -> tuple[list[WallCard], int]:
         """Approved wishes only, newest first, as anonymous cards; and the page count."""
-        where, args = ["w.status IN ('approved', 'claimed', 'fulfilled')"], []
+        where, args = [f"w.status IN ({', '.join('?' * len(ON_WALL))})"], list(ON_WALL)
         if category:
             where.append("w.category = ?")
             args.append(category)
@@ -148,7 +104,7 @@ class Wishes:
             f"LEFT JOIN wish_claims c ON c.wish_id = w.id AND c.live = 1 WHERE {clause} "
             f"ORDER BY w.created_at DESC, w.rowid DESC LIMIT ? OFFSET ?",
             args + [per_page, page * per_page]).fetchall()
-        cards = [WallCard(code, cat, text, anonymise(name), STATUS_WORDS[st], claimant or "")
+        cards = [WallCard(code, cat, text, anonymise(name), WISH_WORDS[st], claimant or "")
                  for code, cat, text, name, st, claimant in rows]
         return cards, max(1, -(-total // per_page))
 
@@ -165,5 +121,5 @@ class Wishes:
         wish = next(self.db["wishes"].rows_where("code = ?", [code], limit=1), None)
         if wish is None or not last4 or wish["phone"][-4:] != last4.strip():
             raise WishError("not_found", "没有找到这个心愿：请核对心愿编号和手机号后四位")
-        return {"code": wish["code"], "status": STATUS_WORDS[wish["status"]], "text": wish["text"],
+        return {"code": wish["code"], "status": WISH_WORDS[wish["status"]], "text": wish["text"],
                 "reason": wish["reason"] or "", "note": wish["fulfilled_note"] or ""}

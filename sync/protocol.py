@@ -19,11 +19,6 @@ MAX_BODY = 1024 * 1024  # bytes; larger pushes get 413 before they are parsed
 MAX_PULL = 500
 PROBLEM_BASE = "https://liulinhui.invalid/problems/"  # stable identifiers, not fetched
 
-MUTATION_TYPES = frozenset({
-    "booking.create", "booking.cancel", "checkin.create", "booking.no_show", "booking.promote",
-    "booking.lift_block", "wish.create", "wish.status", "volunteer.pin", "ledger.add",
-    "ledger.reverse", "redemption.request", "redemption.handover",
-})
 APPLIED, DUPLICATE, REJECTED = "applied", "duplicate", "rejected"
 
 

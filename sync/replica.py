@@ -2,8 +2,11 @@
 
 Every change carries absolute values (a status, a stock, a whole roster
 row) or a unique id (ledger uid), so applying a page twice changes nothing.
-A record that still has an unsent local change is left alone: the kiosk's
-newer state reaches the server first and comes back in a later page.
+Each change is checked first (sync/rows.py): one the kiosk cannot use is
+kept for staff (sync_conflicts, ``liulinhui-kiosk --rejected``) and skipped,
+so a bad row never reaches a screen nor stops the rows after it. A record
+that still has an unsent local change is left alone: the kiosk's newer
+state reaches the server first and comes back in a later page.
 """
 from __future__ import annotations
 
@@ -12,14 +15,18 @@ import sqlite3
 from collections.abc import Callable
 
 from kiosk.bookings import PAUSE_KEY
-from kiosk.center import PUBLISHED_KEY
+from kiosk.center import PUBLISHED_KEY, CenterDataError, parse_center
+from kiosk.lifecycle import CLAIMED, FULFILLED, ON_WALL
+from sync.mutations import REGISTRY
+from sync.rows import checked
+from sync.sealing import SERVER_KEY
 
-WALL_STATES = ("approved", "claimed", "fulfilled")
+_RECORD_PATHS = sorted({path for t in REGISTRY.values() for path in t.record})
 
 
-def _unsent(db: sqlite3.Connection, record_id: str, *paths: str) -> bool:
-    """Whether a pending outbox row still refers to this record."""
-    clauses = " OR ".join(f"json_extract(payload, '{p}') = :id" for p in paths)
+def _unsent(db: sqlite3.Connection, record_id: str) -> bool:
+    """Whether a pending outbox row still refers to this record (wherever its type keeps the id)."""
+    clauses = " OR ".join(f"json_extract(payload, '{p}') = :id" for p in _RECORD_PATHS)
     return db.execute(f"SELECT 1 FROM outbox WHERE state = 'pending' AND ({clauses}) LIMIT 1",
                       {"id": record_id}).fetchone() is not None
 
@@ -34,8 +41,8 @@ def _set_meta(db: sqlite3.Connection, key: str, value: str | None) -> None:
 
 def booking(db: sqlite3.Connection, d: dict) -> None:
     if db.execute("SELECT 1 FROM bookings WHERE id = ?", [d["id"]]).fetchone():
-        if not _unsent(db, d["id"], "$.id", "$.booking.id"):
-            try:  # e.g. the office cancelled it
+        if not _unsent(db, d["id"]):
+            try:  # e.g. the office cancelled it, or the server promoted or put it on the waitlist
                 db.execute("UPDATE bookings SET status = ? WHERE id = ? AND status != ?",
                            [d["status"], d["id"], d["status"]])
             except sqlite3.IntegrityError:
@@ -48,10 +55,10 @@ def booking(db: sqlite3.Connection, d: dict) -> None:
 
 def wish_status(db: sqlite3.Connection, d: dict) -> None:
     exists = db.execute("SELECT 1 FROM wishes WHERE id = ?", [d["id"]]).fetchone()
-    if exists and _unsent(db, d["id"], "$.id", "$.wish.id"):
+    if exists and _unsent(db, d["id"]):
         return
     if not exists:
-        if d["status"] not in WALL_STATES:
+        if d["status"] not in ON_WALL:
             return  # only the wall's wishes are copied to other kiosks, without name or phone
         code = d["code"]
         if db.execute("SELECT 1 FROM wishes WHERE code = ?", [code]).fetchone():
@@ -64,11 +71,12 @@ def wish_status(db: sqlite3.Connection, d: dict) -> None:
                "WHERE id = :id", d)
     live = db.execute("SELECT claimant FROM wish_claims WHERE wish_id = ? AND live = 1",
                       [d["id"]]).fetchone()
-    if live and (d["status"] not in ("claimed", "fulfilled") or live[0] != d.get("claimant")):
+    claimed = d["status"] in (CLAIMED, FULFILLED)
+    if live and (not claimed or live[0] != d.get("claimant")):
         db.execute("UPDATE wish_claims SET live = 0, withdrawn_at = datetime('now') "
                    "WHERE wish_id = ? AND live = 1", [d["id"]])
         live = None
-    if not live and d["status"] in ("claimed", "fulfilled") and d.get("claimant"):
+    if not live and claimed and d.get("claimant"):
         db.execute("INSERT INTO wish_claims (wish_id, claimant, claimant_kind, live, claimed_at) "
                    "VALUES (?, ?, ?, 1, datetime('now'))",
                    [d["id"], d["claimant"], d.get("claimant_kind") or "party_member"])
@@ -81,13 +89,22 @@ def volunteer(db: sqlite3.Connection, d: dict) -> None:
     for column in ("phone", "number"):
         db.execute(f"UPDATE volunteers SET {column} = '-' || id WHERE {column} = ? AND id != ?",
                    [d[column], d["id"]])
-    if _unsent(db, d["id"], "$.id"):  # a PIN set here and not yet sent stays
-        d = dict(d, pin_hash=db.execute("SELECT pin_hash FROM volunteers WHERE id = ?",
-                                        [d["id"]]).fetchone()[0])
-    db.execute("INSERT INTO volunteers (id, number, name, phone, pin_hash) "
-               "VALUES (:id, :number, :name, :phone, :pin_hash) ON CONFLICT (id) DO UPDATE SET "
+    local = d["pin_hash"]
+    if _unsent(db, d["id"]):  # a PIN changed here and not yet sent stays
+        row = db.execute("SELECT pin_hash FROM volunteers WHERE id = ?", [d["id"]]).fetchone()
+        local = row[0] if row else local
+    db.execute("INSERT INTO volunteers (id, number, name, phone, pin_hash, confirmed_pin_hash) "
+               "VALUES (:id, :number, :name, :phone, :local, :pin_hash) ON CONFLICT (id) DO UPDATE SET "
                "number = excluded.number, name = excluded.name, phone = excluded.phone, "
-               "pin_hash = excluded.pin_hash", d)
+               "pin_hash = excluded.pin_hash, confirmed_pin_hash = excluded.confirmed_pin_hash",
+               dict(d, local=local))
+
+
+def staff(db: sqlite3.Connection, d: dict) -> None:
+    db.execute("INSERT INTO staff_roster (id, display_name, pin_hash, locked_until, active) "
+               "VALUES (:id, :display_name, :pin_hash, :locked_until, :active) ON CONFLICT (id) DO UPDATE SET "
+               "display_name = excluded.display_name, pin_hash = excluded.pin_hash, "
+               "locked_until = excluded.locked_until, active = excluded.active", d)
 
 
 def ledger(db: sqlite3.Connection, d: dict) -> None:
@@ -113,6 +130,10 @@ def hold(db: sqlite3.Connection, d: dict) -> None:
 
 
 def center(db: sqlite3.Connection, d: dict) -> None:
+    try:
+        parse_center(d["document"])  # a document the kiosk could not read is not stored
+    except (CenterDataError, TypeError, AttributeError) as exc:
+        raise ValueError(f"center document: {exc}") from None
     _set_meta(db, PUBLISHED_KEY, json.dumps(d["document"], ensure_ascii=False))
 
 
@@ -120,45 +141,65 @@ def bookings_pause(db: sqlite3.Connection, d: dict) -> None:
     _set_meta(db, PAUSE_KEY, d.get("message"))
 
 
-def refused(db: sqlite3.Connection, mutation_type: str, payload: dict, reason: str) -> None:
-    """The server refused what this kiosk did: the local record keeps the
-    reason, and stops holding what the server never granted (a seat, a
-    counseling request, points on hold)."""
-    if mutation_type == "booking.create":
-        db.execute("UPDATE bookings SET rejected_reason = ?, status = 'cancelled' WHERE id = ?",
-                   [reason, payload["booking"]["id"]])
-    elif mutation_type == "wish.create":
-        db.execute("UPDATE wishes SET rejected_reason = ? WHERE id = ?", [reason, payload["wish"]["id"]])
-    elif mutation_type == "redemption.request":
-        db.execute("UPDATE holds SET status = 'released', closed_at = datetime('now') WHERE id = ? "
-                   "AND status = 'held'", [payload["hold"]["id"]])
-    # staff-made ledger entries and hand-overs stay as they are: staff see the refusal
-    # (liulinhui-kiosk --rejected) and correct the entry with a reversal
+def server_key(db: sqlite3.Connection, d: dict) -> None:
+    _set_meta(db, SERVER_KEY, d["public_key"])
 
 
 APPLY: dict[str, Callable[[sqlite3.Connection, dict], None]] = {
-    "booking": booking, "wish.status": wish_status, "volunteer": volunteer, "ledger": ledger,
-    "catalogue": catalogue, "hold": hold, "center": center, "bookings.pause": bookings_pause,
+    "booking": booking, "wish.status": wish_status, "volunteer": volunteer, "staff": staff,
+    "ledger": ledger, "catalogue": catalogue, "hold": hold, "center": center,
+    "bookings.pause": bookings_pause, "server.key": server_key,
 }
+
+
+# -- what a refusal undoes on the kiosk (named by the registry) ---------------------------
+def undo_booking(db: sqlite3.Connection, payload: dict, reason: str) -> None:
+    """The server never granted the place: the booking keeps the reason and holds nothing."""
+    db.execute("UPDATE bookings SET rejected_reason = ?, status = 'cancelled' WHERE id = ?",
+               [reason, payload["booking"]["id"]])
+
+
+def undo_wish(db: sqlite3.Connection, payload: dict, reason: str) -> None:
+    db.execute("UPDATE wishes SET rejected_reason = ? WHERE id = ?", [reason, payload["wish"]["id"]])
+
+
+def undo_redemption(db: sqlite3.Connection, payload: dict, reason: str) -> None:
+    """The points on hold are the volunteer's again."""
+    db.execute("UPDATE holds SET status = 'released', closed_at = datetime('now') WHERE id = ? "
+               "AND status = 'held'", [payload["hold"]["id"]])
+
+
+def undo_pin_change(db: sqlite3.Connection, payload: dict, reason: str) -> None:
+    """The PIN the server knows is the one that signs in."""
+    db.execute("UPDATE volunteers SET pin_hash = confirmed_pin_hash WHERE id = ?", [payload["id"]])
+
+
+def refused(db: sqlite3.Connection, mutation_type: str, payload: dict, reason: str) -> None:
+    """The server refused what this kiosk did. Types with nothing to undo
+    (staff-mode ledger entries, hand-overs) stay as they are: staff see the
+    refusal (``liulinhui-kiosk --rejected``) and correct it."""
+    spec = REGISTRY.get(mutation_type)
+    undo = spec.undo_function() if spec else None
+    if undo is not None:
+        undo(db, payload, reason)
 
 
 def apply_change(db: sqlite3.Connection, change: dict) -> str | None:
     """Apply one change; returns its kind, or None for a kind this version
-    does not know (a newer server: skipped, not fatal). A change this kiosk
-    cannot apply is kept in sync_conflicts for staff and skipped: one bad
-    change must not stop every later one from arriving."""
+    does not know (a newer server: skipped, not fatal) or one it could not
+    use (kept in sync_conflicts for staff and skipped)."""
     handler = APPLY.get(change.get("kind"))
     if handler is None:
         return None
     db.execute("SAVEPOINT change")
     try:
-        handler(db, change["data"])
+        handler(db, checked(change["kind"], change.get("data")))
     except (sqlite3.Error, KeyError, TypeError, ValueError) as exc:
         db.execute("ROLLBACK TO change")
         db.execute("INSERT INTO sync_conflicts (cursor, kind, data, error, at) "
                    "VALUES (?, ?, ?, ?, datetime('now'))",
                    [change.get("cursor", 0), change["kind"],
-                    json.dumps(change.get("data"), ensure_ascii=False),
+                    json.dumps(change.get("data"), ensure_ascii=False)[:2000],
                     type(exc).__name__ + ": " + str(exc)[:200]])
         db.execute("RELEASE change")
         return None

@@ -12,12 +12,15 @@ import requests
 
 from kiosk.center import load_center
 from kiosk.paths import CENTER_FILE, ROOT
+from sync.server.settings import Settings
 from sync.server.storage import ServerStore
 
 # the kiosks' side of the sync tests: the shipped center on a fixed morning
 CENTER = load_center(CENTER_FILE)
 DAY = date(2026, 11, 27)
 NOW = lambda: datetime(2026, 11, 27, 7, 0)  # noqa: E731
+SERVER_NOW = "2026-11-27T07:00:00"  # the server's clock in the same tests (the center's time)
+DUTY = "duty-1"  # the on-duty staff member of liujiaying (PIN 135790)
 
 
 def free_port() -> int:
@@ -32,17 +35,26 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = None
-        store = ServerStore(self.db)
-        store.add_center("liujiaying", "柳家营社区党群服务中心")
-        self.tokens = {k: store.add_kiosk(k, "liujiaying") for k in ("lobby-1", "lobby-2")}
+        self.env = {"LIULINHUI_SERVER_FAKE_NOW": SERVER_NOW}
+        store = ServerStore(self.db, now=Settings(fake_now=SERVER_NOW).clock())
+        store.centers.add_center("liujiaying", "柳家营社区党群服务中心")
+        self.tokens = {k: store.centers.add_kiosk(k, "liujiaying") for k in ("lobby-1", "lobby-2")}
+        store.office.add_staff(None, "admin", "admin", "管理员", {"admin"}, password="district-admin-1")
+        self.admin = store.staff.actor("admin", "test")
+        store.office.add_staff(self.admin, "office-1", "liu", "刘敏", {"office"}, ["liujiaying"],
+                               password="office-pass-1")
+        self.clerk = store.staff.actor("office-1", "test")
+        store.office.add_staff(self.admin, DUTY, "wang", "王丽", {"duty"}, ["liujiaying"], pin="135790")
         self.store = store
+        self.office = store.office
 
     def start(self, env: dict | None = None):
         """env: extra environment for the server process (fault hooks)."""
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "sync.server.cli", "--db", str(self.db), "serve",
              "--port", str(self.port)],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            env={**os.environ, **self.env, **(env or {})})
         for _ in range(100):
             try:
                 if requests.get(self.url + "/api/v1/health", timeout=0.5).ok:

@@ -4,7 +4,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from kiosk.passbook import ITERATIONS, SIGN_IN_FAILED, Passbook, PassbookError, verify_pin
+from kiosk.passbook import SIGN_IN_FAILED, Passbook, PassbookError
+from kiosk.pins import ITERATIONS, hash_pin, verify_pin
 from kiosk.store import Store
 
 
@@ -21,8 +22,9 @@ def env(tmp_path):
     store = Store(tmp_path / "k.db")
     clock = Clock()
     book = Passbook(store, now=clock)
-    store.db["volunteers"].insert({"id": "v1", "number": "LJY-0001", "name": "王芳", "phone": "13812345678"})
-    book.set_pin("v1", "246810")
+    # the PIN the volunteer station set, as the roster brings it
+    store.db["volunteers"].insert({"id": "v1", "number": "LJY-0001", "name": "王芳", "phone": "13812345678",
+                                   "pin_hash": hash_pin("246810")})
     store.db["catalogue"].insert_all([{"id": "rice", "item": "大米 5 斤", "points": 50, "stock": 2},
                                       {"id": "oil", "item": "食用油", "points": 80, "stock": 0}])
     yield store, book, clock, tmp_path

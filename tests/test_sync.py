@@ -38,7 +38,7 @@ def test_offline_writes_converge_when_the_server_comes_up(server, tmp_path):
     assert store.pending_count() == 0
     assert {r["state"] for r in store.db["outbox"].rows} == {"applied"}
     assert server.store.db["bookings"].count == 1 and server.store.db["wishes"].count == 1
-    server.store.set_wish_status(wish["id"], "approved")  # staff approve it on the server
+    server.office.set_wish_status(server.clerk, wish["id"], "approved")  # staff approve it on the server
     client.cycle()
     assert store.db["wishes"].get(wish["id"])["status"] == "approved"
     client.cycle()  # applying again changes nothing
@@ -104,7 +104,7 @@ def test_bad_requests_get_problem_json_never_a_500(server):
     changed = dict(mutation, data={"wish": {"id": "other"}})
     assert problem(requests.post(push, json={"version": 1, "queue_depth": 0, "mutations": [changed]},
                                  headers=good), 422).endswith("id-reused")
-    server.store.revoke_kiosk("lobby-1")
+    server.store.centers.revoke_kiosk("lobby-1")
     assert problem(requests.post(push, json={}, headers=good), 401).endswith("unauthorized")
     server.stop()
     assert server.tokens["lobby-1"] not in server.output and "13812345678" not in server.output
@@ -126,7 +126,7 @@ def test_cli_adds_lists_and_revokes_kiosks(tmp_path):
     run("add-center", "liujiaying", "柳家营社区党群服务中心")
     token = run("add-kiosk", "lobby-1", "--center", "liujiaying").strip()
     assert len(token) >= 40
-    assert token not in json.dumps(ServerStore(db).kiosks())  # only its hash is kept
+    assert token not in json.dumps(ServerStore(db).centers.kiosks())  # only its hash is kept
     run("revoke-kiosk", "lobby-1")
     assert "revoked" in run("list-kiosks")
 

@@ -17,7 +17,8 @@ from kiosk.store import Store
 from kiosk.wishes import Wishes
 from sync.client import CURSOR_KEY, SyncClient
 from sync.protocol import push_body
-from tests.sync_server import CENTER, DAY, NOW
+from sync.server.office import OfficeError
+from tests.sync_server import CENTER, DAY, DUTY, NOW
 
 RICE = {"id": "rice", "item": "大米 5 斤", "points": 50, "stock": 3}
 
@@ -41,10 +42,10 @@ def kiosks(server, tmp_path):
 
 
 def office_sets_up_a_volunteer_with_60_points_and_rice(server) -> None:
-    server.store.put_volunteer("liujiaying", {"id": "v1", "number": "LJY-0001", "name": "王芳",
+    server.office.put_volunteer(server.clerk, "liujiaying", {"id": "v1", "number": "LJY-0001", "name": "王芳",
                                               "phone": "13812345678", "pin_hash": None})
-    server.store.add_ledger("liujiaying", {"volunteer_id": "v1", "activity": "敬老院陪伴", "points": 60})
-    server.store.put_catalogue_item("liujiaying", {"id": "rice", "item": "大米 5 斤", "points": 50,
+    server.office.add_ledger(server.clerk, "liujiaying", {"volunteer_id": "v1", "activity": "敬老院陪伴", "points": 60})
+    server.office.put_catalogue_item(server.clerk, "liujiaying", {"id": "rice", "item": "大米 5 斤", "points": 50,
                                                    "stock": 3})
 
 
@@ -57,14 +58,14 @@ def dump(store: Store) -> dict:
 
 def test_roster_points_and_catalogue_reach_the_kiosk_and_a_second_pull_changes_nothing(server, kiosks):
     (store, client), _ = kiosks
-    staff = server.store
-    staff.put_volunteer("liujiaying", {"id": "v1", "number": "LJY-0001", "name": "王芳",
+    staff = server.office
+    staff.put_volunteer(server.clerk, "liujiaying", {"id": "v1", "number": "LJY-0001", "name": "王芳",
                                        "phone": "13812345678", "pin_hash": hash_pin("246810")})
-    staff.add_ledger("liujiaying", {"volunteer_id": "v1", "at": "2026-11-20T09:00:00",
+    staff.add_ledger(server.clerk, "liujiaying", {"volunteer_id": "v1", "at": "2026-11-20T09:00:00",
                                     "activity": "敬老院陪伴", "hours": 3, "points": 15})
-    staff.add_ledger("liujiaying", {"volunteer_id": "v1", "at": "2026-11-21T09:00:00",
+    staff.add_ledger(server.clerk, "liujiaying", {"volunteer_id": "v1", "at": "2026-11-21T09:00:00",
                                     "activity": "社区环境清洁", "hours": 2, "points": 40})
-    staff.put_catalogue_item("liujiaying", {"id": "rice", "item": "大米 5 斤", "points": 50, "stock": 3})
+    staff.put_catalogue_item(server.clerk, "liujiaying", {"id": "rice", "item": "大米 5 斤", "points": 50, "stock": 3})
     assert client.cycle() >= {"volunteer", "ledger", "catalogue"}
 
     book = Passbook(store, now=NOW)
@@ -83,9 +84,9 @@ def test_points_and_a_hand_over_made_at_a_kiosk_come_back_once(server, kiosks):
     office_sets_up_a_volunteer_with_60_points_and_rice(server)
     client.cycle()
     book = Passbook(store, now=NOW)
-    book.add_service("v1", "共享自习室值守", 4, 20, staff_id="duty")
+    book.add_service("v1", "共享自习室值守", 4, 20, staff_id=DUTY)
     hold = book.request_redemption("v1", "rice")
-    book.hand_over(hold["id"], staff_id="duty")
+    book.hand_over(hold["id"], staff_id=DUTY)
     client.cycle()
     other_client.cycle()
     for kiosk in (store, other):  # the same passbook everywhere, no entry twice
@@ -129,8 +130,8 @@ def test_the_office_cancelling_a_booking_reaches_the_kiosk_but_not_over_an_unsen
     first = bookings.book_study(DAY, "morning", 1, "张三", "13812345678")
     second = bookings.book_study(DAY, "afternoon", 2, "张三", "13812345678")
     client.cycle()
-    server.store.set_booking_status(first["id"], "cancelled")
-    server.store.set_booking_status(second["id"], "no_show")
+    server.office.set_booking_status(server.clerk, first["id"], "cancelled")
+    server.office.set_booking_status(server.clerk, second["id"], "checked_in")
     # the visitor cancels the second at the kiosk before the pull: the kiosk's newer state stays
     bookings.cancel(second["ticket"], "5678")
     client.pull_once()
@@ -144,15 +145,15 @@ def test_published_schedules_closures_and_pauses_reach_the_kiosk(server, kiosks)
     holiday = DAY + timedelta(days=1)
     document["bookings"]["holidays"] = [holiday.isoformat()]
     document["study_room"]["seats"] = 12
-    server.store.publish_center("liujiaying", document)
-    server.store.pause_bookings("liujiaying", "今天下午停电检修，暂停预约")
+    server.office.publish_center(server.clerk, "liujiaying", document)
+    server.office.pause_bookings(server.clerk, "liujiaying", "今天下午停电检修，暂停预约")
     assert {"center", "bookings.pause"} <= client.cycle()
     center = effective_center(CENTER, store.get_meta(PUBLISHED_KEY))
     bookings = Bookings(store, center, now=NOW)
     assert holiday not in bookings.open_days() and DAY in bookings.open_days()
     assert len(bookings.seat_map(DAY, "morning")) == 12
     assert bookings.paused() == "今天下午停电检修，暂停预约"
-    server.store.pause_bookings("liujiaying", None)
+    server.office.pause_bookings(server.clerk, "liujiaying", None)
     client.cycle()
     assert bookings.paused() is None
 
@@ -161,22 +162,22 @@ def test_a_document_the_kiosk_could_not_read_is_refused_at_the_server(server):
     document = tomllib.loads(CENTER_FILE.read_text(encoding="utf-8"))
     document["bookings"]["holidays"] = ["明天"]
     with pytest.raises(ValueError, match="holidays"):
-        server.store.publish_center("liujiaying", document)
+        server.office.publish_center(server.clerk, "liujiaying", document)
 
 
 def test_an_approved_wish_reaches_the_other_kiosks_wall_without_name_or_phone(server, kiosks):
     (a, client_a), (b, client_b) = kiosks
     wish = Wishes(a).submit("张秀英", "13812345678", "环境设施", "楼道灯坏了", consent=True)
     client_a.cycle()
-    server.store.set_wish_status(wish["id"], "approved")
-    server.store.set_wish_status(wish["id"], "claimed", claimant="社区党员", claimant_kind="party_member")
+    server.office.set_wish_status(server.clerk, wish["id"], "approved")
+    server.office.set_wish_status(server.clerk, wish["id"], "claimed", claimant="社区党员", claimant_kind="party_member")
     client_a.cycle()
     client_b.cycle()
     for kiosk in (a, b):
         [card], _ = Wishes(kiosk).wall()
         assert (card.who, card.status, card.claimant) == ("张**", "已认领", "社区党员")
     assert "张秀英" not in repr(dump(b)) and "13812345678" not in repr(dump(b))
-    server.store.set_wish_status(wish["id"], "approved")  # the claim withdrawn at the office
+    server.office.set_wish_status(server.clerk, wish["id"], "approved")  # the claim withdrawn at the office
     client_b.cycle()
     [card], _ = Wishes(b).wall()
     assert (card.status, card.claimant) == ("待认领", "")
@@ -189,9 +190,9 @@ def test_the_server_checks_records_with_the_kiosks_own_rules(server):
         body = push_body(list(mutations), 0)
         return requests.post(server.url + "/api/v1/push", json=body, headers=headers, timeout=5).json()
 
-    good = {"id": "b1", "kind": "study", "day": DAY.isoformat(), "session": "morning", "seat": 3,
-            "name": "张三", "phone": "13812345678", "status": "booked"}
     stamp = "2026-11-27T07:00:00"
+    good = {"id": "b1", "kind": "study", "day": DAY.isoformat(), "session": "morning", "seat": 3,
+            "name": "张三", "phone": "13812345678", "status": "booked", "ticket": "123456", "created_at": stamp}
     answer = push(
         {"id": "m1", "type": "booking.create", "created_at": stamp, "data": {"booking": good}},
         {"id": "m2", "type": "booking.create", "created_at": stamp,
@@ -202,7 +203,7 @@ def test_the_server_checks_records_with_the_kiosks_own_rules(server):
          "data": {"wish": {"id": "w1", "name": "李四", "phone": "12345", "category": "其他",
                            "text": "想参加书画交流", "consent": 1, "status": "submitted"}}},
         {"id": "m5", "type": "booking.cancel", "created_at": stamp,
-         "data": {"id": "nobody", "status": "cancelled"}},
+         "data": {"id": "nobody", "ticket": "654321", "status": "cancelled", "last4": "5678"}},
     )
     assert [(r["status"], r.get("reason")) for r in answer["results"]] == [
         ("applied", None), ("rejected", "invalid"), ("rejected", "invalid"), ("rejected", "invalid"),
@@ -226,7 +227,7 @@ def held(server, kiosks):
 def test_a_refused_hand_over_leaves_the_hold_and_the_stock_as_they_were(server, held):
     hold, headers = held
     bad = {"id": "m-bad", "type": "redemption.handover", "created_at": "2026-11-27T07:00:00",
-           "data": {"hold": hold["id"], "staff_id": "duty", "entry": {"uid": "e1", "points": "many"}}}
+           "data": {"hold": hold["id"], "staff_id": DUTY, "entry": {"uid": "e1", "points": "many"}}}
     answer = requests.post(server.url + "/api/v1/push", json=push_body([bad], 0), headers=headers,
                            timeout=5).json()
     assert answer["results"][0] == {"id": "m-bad", "status": "rejected", "reason": "invalid"}
@@ -255,16 +256,16 @@ def test_a_record_sent_again_under_a_new_mutation_id_is_a_duplicate_not_a_second
 # -- found in review: the feed never stalls, centers stay apart, refusals undo what they held --
 def test_phones_swapped_at_the_office_do_not_stall_the_feed(server, kiosks):
     (store, client), _ = kiosks
-    server.store.put_volunteer("liujiaying", {"id": "v1", "number": "LJY-0001", "name": "王芳",
+    server.office.put_volunteer(server.clerk, "liujiaying", {"id": "v1", "number": "LJY-0001", "name": "王芳",
                                               "phone": "13812345678", "pin_hash": None})
-    server.store.put_volunteer("liujiaying", {"id": "v2", "number": "LJY-0002", "name": "李强",
+    server.office.put_volunteer(server.clerk, "liujiaying", {"id": "v2", "number": "LJY-0002", "name": "李强",
                                               "phone": "13912345678", "pin_hash": None})
     client.cycle()
-    server.store.put_volunteer("liujiaying", {"id": "v1", "number": "LJY-0002", "name": "王芳",
+    server.office.put_volunteer(server.clerk, "liujiaying", {"id": "v1", "number": "LJY-0002", "name": "王芳",
                                               "phone": "13912345678"})  # typed the wrong way round
-    server.store.put_volunteer("liujiaying", {"id": "v2", "number": "LJY-0001", "name": "李强",
+    server.office.put_volunteer(server.clerk, "liujiaying", {"id": "v2", "number": "LJY-0001", "name": "李强",
                                               "phone": "13812345678"})
-    server.store.put_catalogue_item("liujiaying", RICE)
+    server.office.put_catalogue_item(server.clerk, "liujiaying", RICE)
     client.cycle()
     phones = {r["id"]: (r["phone"], r["number"]) for r in store.db["volunteers"].rows}
     assert phones == {"v1": ("13912345678", "LJY-0002"), "v2": ("13812345678", "LJY-0001")}
@@ -278,30 +279,31 @@ def test_a_change_the_kiosk_cannot_apply_is_kept_for_staff_and_the_rest_still_ar
         db.execute("INSERT INTO changes (center_id, kind, data, at) VALUES ('liujiaying', 'ledger', ?, '')",
                    ['{"uid": "e1", "volunteer_id": "ghost", "at": "2026-11-27T07:00:00", "activity": "x", '
                     '"hours": 0, "points": 5}'])
-    server.store.put_catalogue_item("liujiaying", RICE)
+    server.office.put_catalogue_item(server.clerk, "liujiaying", RICE)
     client.cycle()
     assert store.db["catalogue"].count == 1  # not stuck behind the bad change
     [row] = [r for r in rejected(store) if r["what"].startswith("服务器变更")]
     assert "ledger" in row["what"] and "本机无法应用" in row["reason"]
 
 
-def test_a_wish_claimed_at_a_kiosk_keeps_its_claimant_and_a_second_claim_is_refused(server, kiosks):
+def test_a_claim_is_the_offices_the_first_keeps_the_wish_and_every_kiosk_shows_it(server, kiosks):
     (a, client_a), (b, client_b) = kiosks
     wish = Wishes(a).submit("张秀英", "13812345678", "环境设施", "楼道灯坏了", consent=True)
     client_a.cycle()
-    server.store.set_wish_status(wish["id"], "approved")
+    server.office.set_wish_status(server.clerk, wish["id"], "approved")
+    server.office.set_wish_status(server.clerk, wish["id"], "claimed", claimant="李四党员",
+                                  claimant_kind="party_member")
+    with pytest.raises(OfficeError, match="already_claimed"):  # a second clerk, a moment later
+        server.office.set_wish_status(server.clerk, wish["id"], "claimed", claimant="王五党员",
+                                      claimant_kind="party_member")
     client_a.cycle()
     client_b.cycle()
-    Wishes(a).claim(wish["id"], "李四党员")  # both kiosks offline, both claim
-    Wishes(b).claim(wish["id"], "王五党员")
-    client_a.cycle()
-    client_b.cycle()
-    client_a.cycle()
     for kiosk in (a, b):
         [card], _ = Wishes(kiosk).wall()
         assert (card.status, card.claimant) == ("已认领", "李四党员")
-    [row] = b.db["outbox"].rows_where("type = 'wish.status'")
-    assert (row["state"], row["reason"]) == ("rejected", "already_claimed")
+    history = [(row["action"], row["staff_id"], row["after"]["status"])
+               for row in server.office.audit_history(server.clerk, "liujiaying", wish["id"])]
+    assert history == [("wish.status", "office-1", "approved"), ("wish.status", "office-1", "claimed")]
 
 
 def test_wish_codes_drawn_twice_by_two_kiosks_both_reach_the_wall(server, kiosks):
@@ -314,8 +316,8 @@ def test_wish_codes_drawn_twice_by_two_kiosks_both_reach_the_wall(server, kiosks
     client_a.cycle()
     client_b.cycle()
     for wish in (mine, theirs):
-        server.store.set_wish_status(wish["id"], "approved")
-    server.store.set_wish_status(theirs["id"], "claimed", claimant="社区党员", claimant_kind="party_member")
+        server.office.set_wish_status(server.clerk, wish["id"], "approved")
+    server.office.set_wish_status(server.clerk, theirs["id"], "claimed", claimant="社区党员", claimant_kind="party_member")
     client_b.cycle()
     cards, _ = Wishes(b).wall()
     assert sorted(c.text for c in cards) == ["想参加书画交流", "楼道灯坏了"]
@@ -355,18 +357,18 @@ def test_a_hold_sent_again_under_a_new_id_and_wrongly_typed_fields_are_answered_
                              timeout=5)
     assert response.status_code == 200, response.text
     assert [(r["status"], r.get("reason")) for r in response.json()["results"]] == [
-        ("duplicate", None), ("rejected", "invalid"), ("rejected", "invalid"), ("rejected", "invalid"),
+        ("duplicate", None), ("rejected", "invalid"), ("rejected", "invalid"), ("rejected", "office_only"),
         ("applied", None)]
 
 
 def test_ids_stay_in_their_center(server):
-    staff = server.store
-    staff.add_center("xigu", "西固某社区服务中心")
-    staff.put_volunteer("liujiaying", {"id": "v1", "number": "LJY-0001", "name": "王芳",
+    staff = server.office
+    server.store.centers.add_center("xigu", "西固某社区服务中心")
+    staff.put_volunteer(server.clerk, "liujiaying", {"id": "v1", "number": "LJY-0001", "name": "王芳",
                                        "phone": "13812345678", "pin_hash": None})
     with pytest.raises(ValueError, match="another center"):
-        staff.put_volunteer("xigu", {"id": "v1", "number": "XG-0001", "name": "赵六", "phone": "13712345678"})
-    staff.put_catalogue_item("xigu", {"id": "oil", "item": "食用油", "points": 10, "stock": 5})
+        staff.put_volunteer(server.admin, "xigu", {"id": "v1", "number": "XG-0001", "name": "赵六", "phone": "13712345678"})
+    staff.put_catalogue_item(server.admin, "xigu", {"id": "oil", "item": "食用油", "points": 10, "stock": 5})
     headers = {"Authorization": f"Bearer {server.tokens['lobby-1']}"}
     hold = {"id": "h1", "volunteer_id": "v1", "item_id": "oil", "points": 10, "status": "held",
             "created_at": "2026-11-27T07:00:00"}
@@ -385,17 +387,18 @@ def test_a_mutation_no_applier_foresaw_is_refused_alone_and_the_rest_of_its_batc
 
     def broken(_ctx, _data):
         raise RuntimeError("an applier's own bug")
-    monkeypatch.setitem(apply.APPLIERS, "booking.lift_block", broken)
+    monkeypatch.setattr(apply, "booking_promote", broken)
     store = ServerStore(tmp_path / "s.db")
-    store.add_center("liujiaying", "柳家营社区党群服务中心")
-    store.add_kiosk("lobby-1", "liujiaying")
+    store.centers.add_center("liujiaying", "柳家营社区党群服务中心")
+    store.centers.add_kiosk("lobby-1", "liujiaying")
     stamp = "2026-11-27T07:00:00"
 
     def wish(n):
         return {"id": f"m{n}", "type": "wish.create", "created_at": stamp, "data": {"wish": {
             "id": f"w{n}", "code": f"W00000{n}", "name": "李四", "phone": "13912345678", "category": "其他",
             "text": "想参加书画交流", "consent": 1, "status": "submitted", "created_at": stamp}}}
-    lift = {"id": "m-lift", "type": "booking.lift_block", "created_at": stamp, "data": {"phone": "1"}}
+    lift = {"id": "m-lift", "type": "booking.promote", "created_at": stamp,
+            "data": {"id": "b1", "ticket": "123456", "status": "booked"}}
     results = store.push("lobby-1", [wish(1), lift, wish(2)], 0)
     assert [(r["status"], r.get("reason")) for r in results] == [
         ("applied", None), ("rejected", "invalid"), ("applied", None)]

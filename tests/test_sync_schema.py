@@ -16,7 +16,13 @@ from sync.protocol import PROBLEM_BASE
 from tests.sync_server import Server
 
 EXAMPLES = 100  # generated requests per operation, at least
-OPERATIONS = [("POST", "/api/v1/push"), ("GET", "/api/v1/pull"), ("GET", "/api/v1/health")]
+KIOSK_OPERATIONS = [("POST", "/api/v1/push"), ("GET", "/api/v1/pull"), ("GET", "/api/v1/health")]
+# signing out (no parameters, so every request is the same one) ends the session: last
+OFFICE_OPERATIONS = [("POST", "/api/v1/office/session"), ("POST", "/api/v1/office/wishes/{wish_id}/status"),
+                     ("POST", "/api/v1/office/centers/{center_id}/ledger"),
+                     ("GET", "/api/v1/office/centers/{center_id}/audit"), ("DELETE", "/api/v1/office/session")]
+WITHOUT_PARAMETERS = {("GET", "/api/v1/health"), ("DELETE", "/api/v1/office/session")}
+OPERATIONS = KIOSK_OPERATIONS + OFFICE_OPERATIONS
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -38,7 +44,11 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def auth(server):
-    return {"Authorization": f"Bearer {server.tokens['lobby-1']}"}
+    """The kiosk API with a kiosk's token, the office API with a staff session's."""
+    staff = requests.post(server.url + "/api/v1/office/session", timeout=5,
+                          json={"username": "liu", "password": "office-pass-1"}).json()["token"]
+    return {"kiosk": {"Authorization": f"Bearer {server.tokens['lobby-1']}"},
+            "office": {"Authorization": f"Bearer {staff}"}}
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +74,9 @@ def test_generated_requests_never_get_a_server_error(api, auth, method, path):
     answers: Counter = Counter()
     # the token is fixed, not generated: the invalid requests break the query or the body, so
     # they reach the handler (a missing or wrong token is tests/test_sync.py's 401 test)
-    cases = st.one_of(operation.as_strategy(GenerationMode.POSITIVE, headers=auth),
-                      operation.as_strategy(GenerationMode.NEGATIVE, headers=auth))
+    headers = auth["office" if (method, path) in OFFICE_OPERATIONS else "kiosk"]
+    cases = st.one_of(operation.as_strategy(GenerationMode.POSITIVE, headers=headers),
+                      operation.as_strategy(GenerationMode.NEGATIVE, headers=headers))
 
     # database=None: nothing written into the repository; no deadline: a request's time varies
     @settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -75,25 +86,32 @@ def test_generated_requests_never_get_a_server_error(api, auth, method, path):
     def run(case):
         response = case.call(timeout=10)
         excluded = []
-        if response.status_code == 422 and response.json()["type"] == PROBLEM_BASE + "id-reused":
+        if (response.status_code, response.json().get("type") if response.status_code >= 400 else None) in (
+                (422, PROBLEM_BASE + "id-reused"), (409, PROBLEM_BASE + "refused")):
             # a valid body may still reuse a mutation id the kiosk already sent with other
-            # content (earlier in the run or in the same batch): refused by design, state that
-            # no schema can describe; every other check still runs on this answer
+            # content (earlier in the run or in the same batch), an office change the record's
+            # state refuses: by design, state that no schema can describe; every other check
+            # still runs on this answer
             excluded.append(positive_data_acceptance)
         case.validate_response(response, excluded_checks=excluded)
         answers[case.meta.generation.mode.value, response.status_code] += 1
 
     run()
     print(f"\n{method} {path}: {sorted(answers.items())}")
-    if operation.path == "/api/v1/health":  # no parameters: every request is the same one
+    assert not [status for _mode, status in answers if status >= 500], answers
+    if (method, path) in WITHOUT_PARAMETERS:
         assert answers.total() >= 1, answers
         return
     assert answers.total() >= EXAMPLES, answers
-    assert answers["positive", 200] >= 10, answers  # valid requests reach the handler
+    if (method, path) in KIOSK_OPERATIONS:
+        assert answers["positive", 200] >= 10, answers  # valid requests reach the handler
+    else:  # the session opens the office's routes: random ids are refused (422), never 401
+        assert answers["positive", 401] == 0 or path.endswith("/session"), answers
 
 
 def test_what_the_fuzz_found_is_refused_not_a_500(server, auth):
     push = server.url + "/api/v1/push"
+    auth = auth["kiosk"]
 
     def post(body: bytes) -> requests.Response:
         return requests.post(push, data=body, headers={**auth, "Content-Type": "application/json"},

@@ -92,8 +92,8 @@ def test_a_closure_and_a_pause_published_by_the_office_reach_the_running_kiosk(s
     document = tomllib.loads(CENTER_FILE.read_text(encoding="utf-8"))
     tomorrow = date.today() + timedelta(days=1)
     document["bookings"]["holidays"] = [tomorrow.isoformat()]
-    server.store.publish_center("liujiaying", document)
-    server.store.pause_bookings("liujiaying", "今天下午停电检修，暂停预约")
+    server.office.publish_center(server.clerk, "liujiaying", document)
+    server.office.pause_bookings(server.clerk, "liujiaying", "今天下午停电检修，暂停预约")
     kiosk.app.sync_worker.nudge()
     assert wait_for(lambda: tomorrow in kiosk.app.center.rules.holidays, step=lambda: kiosk.frames(1))
     assert tomorrow not in kiosk.app.bookings.open_days()  # the service was rebuilt on the new center
@@ -101,7 +101,7 @@ def test_a_closure_and_a_pause_published_by_the_office_reach_the_running_kiosk(s
     kiosk.frames(3)
     assert kiosk.find_text("今天下午停电检修，暂停预约", exact=False)  # before the first step
     kiosk.tap(kiosk.find_text("返回首页"))
-    server.store.pause_bookings("liujiaying", None)  # the office resumes
+    server.office.pause_bookings(server.clerk, "liujiaying", None)  # the office resumes
     kiosk.app.sync_worker.nudge()
     assert wait_for(lambda: kiosk.app.bookings.paused() is None, step=lambda: kiosk.frames(1))
     kiosk.tap(kiosk.find_text("自习室预约", exact=False))

@@ -1,4 +1,5 @@
-"""Wish cards: submit, lifecycle, one live claim, the wall, lookup."""
+"""Wish cards: submit, one live claim, the wall, lookup (the lifecycle is the
+office's: tests/test_server_office.py)."""
 import sqlite3
 
 import pytest
@@ -6,6 +7,7 @@ import pytest
 from kiosk.store import Store
 from kiosk.validation import FormError
 from kiosk.wishes import WishError, Wishes, anonymise
+from sync.replica import apply_change
 
 
 @pytest.fixture(params=["disk", "memory"])
@@ -50,35 +52,40 @@ def test_wish_length_counts_characters_as_seen(wishes):
     assert submit(wishes, text="好" * 100)["text"] == "好" * 100
 
 
-def test_lifecycle_and_a_single_live_claim(wishes):
+def office_changes(wishes, wish, status, claimant=None, reason=None):
+    """What the office decided, as the pull feed brings it (sync/replica.py)."""
+    change = {"id": wish["id"], "code": wish["code"], "display_name": anonymise(wish["name"]),
+              "category": wish["category"], "text": wish["text"], "status": status, "claimant": claimant,
+              "claimant_kind": "party_member" if claimant else None, "reason": reason,
+              "fulfilled_note": None, "created_at": wish["created_at"]}
+    with wishes.store.transaction() as db:
+        assert apply_change(db.conn, {"kind": "wish.status", "data": change}) == "wish.status"
+
+
+def test_a_single_live_claim_even_when_the_feed_names_a_new_claimant(wishes):
     wish = submit(wishes)
-    with pytest.raises(WishError):
-        wishes.claim(wish["id"], "李党员")  # not on the wall yet
-    wishes.approve(wish["id"])
-    wishes.claim(wish["id"], "李党员")
-    with pytest.raises(WishError) as exc:
-        wishes.claim(wish["id"], "王党员")
-    assert exc.value.code in ("claimed", "state")
+    wishes.store.db.execute("UPDATE outbox SET state = 'applied'")  # sent and answered
+    office_changes(wishes, wish, "approved")
+    office_changes(wishes, wish, "claimed", "李党员")
     with pytest.raises(sqlite3.IntegrityError):  # the database itself refuses a second live claim
         wishes.db["wish_claims"].insert({"wish_id": wish["id"], "claimant": "x",
                                          "claimant_kind": "member_unit", "live": 1,
                                          "claimed_at": "2026-01-01"})
-    wishes.withdraw_claim(wish["id"])
-    assert wishes.db["wishes"].get(wish["id"])["status"] == "approved"
-    wishes.claim(wish["id"], "中蓝菲特健身中心", "member_unit")
-    wishes.fulfil(wish["id"], "已更换楼道灯")
-    assert wishes.db["wishes"].get(wish["id"])["status"] == "fulfilled"
+    office_changes(wishes, wish, "claimed", "中蓝菲特健身中心")  # withdrawn and claimed again
+    assert [c["claimant"] for c in wishes.db["wish_claims"].rows_where("live = 1")] == ["中蓝菲特健身中心"]
     declined = submit(wishes, text="想要一辆汽车")
-    wishes.decline(declined["id"], "超出微心愿范围")
+    wishes.store.db.execute("UPDATE outbox SET state = 'applied'")
+    office_changes(wishes, declined, "declined", reason="超出微心愿范围")
     assert wishes.lookup(declined["code"], "5678")["reason"] == "超出微心愿范围"
 
 
 def test_the_wall_shows_only_approved_wishes_anonymously_with_filters(wishes):
     hidden = submit(wishes, text="还没审核")
     shown = [submit(wishes, text=f"心愿{i}", category="助老助残" if i % 2 else "学习教育") for i in range(9)]
+    wishes.store.db.execute("UPDATE outbox SET state = 'applied'")
     for wish in shown:
-        wishes.approve(wish["id"])
-    wishes.claim(shown[0]["id"], "李党员")
+        office_changes(wishes, wish, "approved")
+    office_changes(wishes, shown[0], "claimed", "李党员")
     cards, pages = wishes.wall()
     assert pages == 2 and len(cards) == 6
     assert all(c.who == "张**" for c in cards) and all("张秀英" not in c.text for c in cards)

@@ -1,53 +1,64 @@
-"""How the SQLite store applies each kind of kiosk mutation (no Kivy).
+"""How the server applies each mutation type (no Kivy).
 
-Each function gets the pushing kiosk's context and the mutation's data; it
-returns None when applied, DUPLICATE when its record is already here (sent
-again under another mutation id), or a stable rejection reason, and records
-what other kiosks must learn through ``ctx.change``. A function checks
-everything before its first write, so a rejection leaves nothing behind (a
-savepoint per mutation would cost the push a third of its speed). Field
-rules come from the kiosk's own services (shared code), so a record refused
-at the kiosk's form is refused here too.
+The registry (sync/mutations.py) names each applier and has already checked
+the data against its schema and the sender's credential. An applier gets the
+context and the validated payload; it returns None when applied, DUPLICATE
+when its record is already here (sent again under another mutation id), or a
+stable refusal reason, and records what other kiosks must learn through
+``ctx.change``. It checks everything before its first write, so a refusal
+leaves nothing behind (a savepoint per mutation would cost the push a third
+of its speed). Field rules are the kiosk's own (shared code): a value the
+kiosk would have normalised differently was not made by a kiosk and is
+refused. Rules that span kiosks are decided here: seats and slots, the
+picture-book places and their waitlist, stock against holds, balances.
 """
 from __future__ import annotations
 
 import json
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
-from kiosk.bookings import validate_booking
+from kiosk import lifecycle as life
+from kiosk.bookings import session_start, validate_booking, weekly_entry
 from kiosk.center import Center
-from kiosk.validation import FieldError, FormError
+from kiosk.pins import pin_hash_problem
+from kiosk.validation import FormError, validate_note
 from kiosk.wishes import anonymise, validate_wish
+from sync import payloads as p
 from sync.protocol import DUPLICATE
 
-BOOKING_STATES = {"booked", "waiting", "cancelled", "checked_in", "no_show"}
-WISH_STATES = {"submitted", "approved", "claimed", "fulfilled", "declined"}
-WALL_STATES = {"approved", "claimed", "fulfilled"}
-NEXT_WISH_STATES = {  # the lifecycle of kiosk/wishes.py, checked where kiosks meet
-    "submitted": {"approved", "declined"}, "approved": {"claimed"},
-    "claimed": {"approved", "fulfilled"}, "fulfilled": set(), "declined": set()}
 INVALID = "invalid"
+CLAIMANT_MAX = 40
+PAST_DAYS = 1  # a booking made offline for yesterday's session may still arrive
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the office allows one staff-mode entry at a kiosk (per center)."""
+    points_per_entry: int = 50
+    points_per_staff_day: int = 300
+    hours_per_entry: float = 8.0
 
 
 @dataclass
 class Context:
     conn: sqlite3.Connection
-    kiosk_id: str
+    kiosk_id: str  # "" for the office's own change
     center_id: str
     center: Center
+    now: datetime  # the center's local time, as the kiosks keep it
     change: Callable[[str, dict], None]  # (kind, data): appended to the center's pull feed
+    audit: Callable[[str, str, object, object], None]  # (action, target, before, after)
+    limits: Limits = field(default_factory=Limits)
+    staff: dict | None = None  # the staff member behind this change (staff mode or the office)
+    action: str = ""  # the mutation type or office operation being applied
 
-
-def texts(*values) -> bool:
-    """Whether every value is a string: what the database columns hold (a list
-    or dict would make SQLite raise instead of answering invalid)."""
-    return all(isinstance(v, str) for v in values)
-
-
-def optional_texts(*values) -> bool:
-    return all(v is None or isinstance(v, str) for v in values)
+    def record(self, target: str, before, after) -> None:
+        """An audit row when staff made this change; residents' own submissions are not audited."""
+        if self.staff is not None:
+            self.audit(self.action, target, before, after)
 
 
 def one(conn: sqlite3.Connection, sql: str, args) -> dict | None:
@@ -61,11 +72,174 @@ def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _same(raw: dict, clean: dict) -> bool:
+    """Whether the kiosk's validation left every value as it was sent."""
+    return all(raw.get(key) == value for key, value in clean.items() if key != "consent")
+
+
+# -- bookings -------------------------------------------------------------------------
 def public_booking(row: dict) -> dict:
     """What other kiosks learn of a booking: the place it holds, no person."""
     return {key: row.get(key) for key in ("id", "kind", "day", "session", "seat", "status")}
 
 
+def _places(center: Center, kind: str, session: str | None) -> int:
+    entry = weekly_entry(center, kind, session)
+    return getattr(entry, "places", 1)
+
+
+def _held(ctx: Context, kind: str, day: str, session: str, status=life.HOLDS_PLACE) -> int:
+    return ctx.conn.execute(
+        f"SELECT count(*) FROM bookings WHERE center_id = ? AND kind = ? AND day = ? AND session = ? "
+        f"AND status IN ({', '.join('?' * len(status))})",
+        [ctx.center_id, kind, day, session, *status]).fetchone()[0]
+
+
+def booking_create(ctx: Context, data: p.BookingCreate) -> str | None:
+    b = data.booking
+    raw = b.model_dump()
+    try:
+        clean = validate_booking(b.kind, ctx.center, dict(raw, consent=True))
+    except FormError:
+        return INVALID
+    if not _same(raw, clean) or (b.kind == "study") != (b.seat is not None) \
+            or (b.kind == "books") != (b.child_name is not None):
+        return INVALID
+    if b.kind == "study" and b.seat > ctx.center.study_seats:
+        return INVALID
+    if b.kind != "counseling" and b.day is None:
+        return INVALID
+    if b.day is not None:
+        day = date.fromisoformat(b.day)
+        starts = session_start(ctx.center, b.kind, day, b.session)
+        today = ctx.now.date()
+        if starts is None or not today - timedelta(days=PAST_DAYS) <= day \
+                <= today + timedelta(days=ctx.center.rules.window_days):
+            return "not_bookable"
+        if b.starts_at is not None and datetime.fromisoformat(b.starts_at) != starts:
+            return INVALID
+    if ctx.conn.execute("SELECT 1 FROM bookings WHERE id = ?", [b.id]).fetchone():
+        return DUPLICATE  # the same booking under another mutation id: already here
+    status = life.BOOKED
+    if b.kind == "study":
+        same_day = ctx.conn.execute(
+            "SELECT count(*) FROM bookings WHERE center_id = ? AND kind = 'study' AND phone = ? AND day = ? "
+            "AND status IN ('booked', 'checked_in')", [ctx.center_id, b.phone, b.day]).fetchone()[0]
+        if same_day >= ctx.center.rules.sessions_per_day:
+            return "person_limit"
+    elif b.kind == "books":
+        # the places are the server's: the first to arrive gets one, later ones wait in order
+        if _held(ctx, "books", b.day, b.session) >= _places(ctx.center, "books", b.session):
+            if _held(ctx, "books", b.day, b.session, (life.WAITING,)) >= ctx.center.rules.waitlist:
+                return "waitlist_full"
+            status = life.WAITING
+    stored = dict(raw, status=status)
+    inserted = ctx.conn.execute(
+        "INSERT OR IGNORE INTO bookings (id, kiosk_id, center_id, kind, day, session, seat, phone, status, "
+        "data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [b.id, ctx.kiosk_id, ctx.center_id, b.kind, b.day, b.session, b.seat, b.phone, status,
+         _json(stored)]).rowcount
+    if not inserted:  # the id is new (checked above): a seat or a counseling slot index said no
+        return "seat_taken" if b.kind == "study" else "slot_taken"
+    ctx.change("booking", public_booking(stored))
+    ctx.record(b.id, None, public_booking(stored))
+    return None
+
+
+def _booking(ctx: Context, data: p.BookingChange) -> dict | None:
+    row = one(ctx.conn, "SELECT id, kiosk_id, kind, day, session, seat, status, data FROM bookings "
+                        "WHERE id = ? AND center_id = ?", [data.id, ctx.center_id])
+    if row is not None:
+        row["data"] = json.loads(row["data"])
+    return row
+
+
+def _check_change(ctx: Context, data: p.BookingChange, target: str) -> tuple[str | None, dict | None]:
+    """The booking and the refusal, if any: it exists here, the ticket is its
+    own, this kiosk made it (or staff act), and the move is in its lifecycle."""
+    found = _booking(ctx, data)
+    if found is None or found["data"].get("ticket") != data.ticket:
+        return "unknown_booking", None  # e.g. its creation was refused
+    if data.status != target:
+        return INVALID, None
+    if found["kiosk_id"] != ctx.kiosk_id and ctx.staff is None:
+        return "not_yours", None
+    if found["status"] == target:
+        return DUPLICATE, None
+    if not life.can_move(life.BOOKING_MOVES, found["status"], target):
+        return "booking_state", None
+    return None, found
+
+
+def _move(ctx: Context, found: dict, status: str) -> None:
+    ctx.conn.execute("UPDATE bookings SET status = ?, data = json_set(data, '$.status', ?) WHERE id = ?",
+                     [status, status, found["id"]])
+    ctx.change("booking", public_booking(dict(found, status=status)))
+    ctx.record(found["id"], {"status": found["status"]}, {"status": status})
+
+
+def _promote_next(ctx: Context, found: dict) -> None:
+    """A picture-book place came free: the family that has waited longest,
+    at any kiosk of the center, gets it."""
+    if found["kind"] != "books" or found["status"] != life.BOOKED:
+        return
+    first = one(ctx.conn, "SELECT id, kiosk_id, kind, day, session, seat, status FROM bookings "
+                          "WHERE center_id = ? AND kind = 'books' AND day = ? AND session = ? AND status = ? "
+                          "ORDER BY rowid LIMIT 1",
+                [ctx.center_id, found["day"], found["session"], life.WAITING])
+    if first is not None:
+        _move(ctx, first, life.BOOKED)
+
+
+def booking_cancel(ctx: Context, data: p.BookingChange) -> str | None:
+    reason, found = _check_change(ctx, data, life.CANCELLED)
+    if reason:
+        return reason
+    if ctx.staff is None and data.last4 != found["data"]["phone"][-4:]:
+        return "wrong_phone"
+    _move(ctx, found, life.CANCELLED)
+    _promote_next(ctx, found)
+    return None
+
+
+def booking_checkin(ctx: Context, data: p.BookingChange) -> str | None:
+    reason, found = _check_change(ctx, data, life.CHECKED_IN)
+    if reason:
+        return reason
+    _move(ctx, found, life.CHECKED_IN)
+    return None
+
+
+def booking_no_show(ctx: Context, data: p.BookingChange) -> str | None:
+    reason, found = _check_change(ctx, data, life.NO_SHOW)
+    if reason:
+        return reason
+    starts = found["data"].get("starts_at")
+    closes = datetime.fromisoformat(starts) + timedelta(minutes=ctx.center.rules.checkin_after_minutes) \
+        if starts else None
+    if closes is None or ctx.now < closes:  # by the server's clock, not the kiosk's
+        return "too_early"
+    _move(ctx, found, life.NO_SHOW)
+    _promote_next(ctx, found)
+    return None
+
+
+def booking_promote(ctx: Context, data: p.BookingChange) -> str | None:
+    """Promotions are decided here, when a place comes free; a kiosk's own
+    provisional promotion is answered with the booking's state as it is."""
+    found = _booking(ctx, data)
+    if found is None or found["data"].get("ticket") != data.ticket:
+        return "unknown_booking"
+    ctx.change("booking", public_booking(found))
+    return None
+
+
+def lift_block(ctx: Context, data: p.LiftBlock) -> str | None:
+    ctx.record(data.phone[-4:], None, {"lifted": True, "reason": data.reason})
+    return None
+
+
+# -- wishes -----------------------------------------------------------------------------
 def public_wish(conn: sqlite3.Connection, wish_id: str) -> dict | None:
     """A wish as the wall shows it: no full name, no phone."""
     row = one(conn, "SELECT id, data, status, claimant, claimant_kind, reason, fulfilled_note "
@@ -77,84 +251,42 @@ def public_wish(conn: sqlite3.Connection, wish_id: str) -> dict | None:
                 category=card.get("category"), text=card.get("text"), created_at=card.get("created_at"))
 
 
-# -- bookings -------------------------------------------------------------------------
-def booking_create(ctx: Context, data: dict) -> str | None:
-    b = data.get("booking")
-    if not isinstance(b, dict) or not isinstance(b.get("id"), str) or b.get("status") not in (
-            "booked", "waiting"):
-        return INVALID
+def wish_create(ctx: Context, data: p.WishCreate) -> str | None:
+    w = data.wish.model_dump()
     try:
-        validate_booking(b.get("kind"), ctx.center, dict(b, consent=True))
-    except (FormError, FieldError, TypeError, ValueError):
+        clean = validate_wish(w["name"], w["phone"], w["category"], w["text"], w["consent"])
+    except FormError:
         return INVALID
-    if b["kind"] == "study" and not (isinstance(b.get("seat"), int)
-                                     and 1 <= b["seat"] <= ctx.center.study_seats):
-        return INVALID
-    if not optional_texts(b.get("day"), b.get("session")):
-        return INVALID
-    try:
-        ctx.conn.execute(
-            "INSERT INTO bookings (id, kiosk_id, center_id, kind, day, session, seat, status, data) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [b["id"], ctx.kiosk_id, ctx.center_id, b["kind"], b.get("day"), b.get("session"),
-             b.get("seat"), b["status"], _json(b)])
-    except sqlite3.IntegrityError as exc:
-        if "bookings.id" in str(exc):
-            return DUPLICATE  # the same booking under another mutation id: already here
-        return "seat_taken" if b["kind"] == "study" else "slot_taken"
-    ctx.change("booking", public_booking(b))
-    return None
-
-
-def booking_status(ctx: Context, data: dict) -> str | None:
-    """Cancel, check-in, no-show, promotion: the booking's new state."""
-    if not isinstance(data.get("id"), str) or data.get("status") not in BOOKING_STATES:
-        return INVALID
-    found = one(ctx.conn, "SELECT id, kind, day, session, seat FROM bookings WHERE id = ? AND center_id = ?",
-                [data["id"], ctx.center_id])
-    if found is None:
-        return "unknown_booking"  # e.g. its creation was refused
-    try:
-        ctx.conn.execute("UPDATE bookings SET status = ? WHERE id = ?", [data["status"], data["id"]])
-    except sqlite3.IntegrityError:
-        return "seat_taken" if found["kind"] == "study" else "slot_taken"
-    ctx.change("booking", public_booking(dict(found, status=data["status"])))
-    return None
-
-
-def noted(_ctx: Context, data: dict) -> str | None:
-    """Recorded in the mutation log only (e.g. staff lifted a no-show block)."""
-    return None if isinstance(data, dict) else INVALID
-
-
-# -- wishes -----------------------------------------------------------------------------
-def wish_create(ctx: Context, data: dict) -> str | None:
-    w = data.get("wish")
-    if not isinstance(w, dict) or not texts(w.get("id"), w.get("code"), w.get("created_at")) \
-            or w.get("status") != "submitted":
-        return INVALID
-    try:
-        validate_wish(w.get("name"), w.get("phone"), w.get("category"), w.get("text"), w.get("consent"))
-    except (FormError, FieldError, TypeError, ValueError):
+    if not _same(w, clean):
         return INVALID
     inserted = ctx.conn.execute(
         "INSERT OR IGNORE INTO wishes (id, kiosk_id, center_id, status, data) VALUES (?, ?, ?, ?, ?)",
-        [w["id"], ctx.kiosk_id, ctx.center_id, "submitted", _json(w)]).rowcount
+        [w["id"], ctx.kiosk_id, ctx.center_id, life.SUBMITTED, _json(w)]).rowcount
+    if inserted:
+        ctx.record(w["id"], None, {"status": life.SUBMITTED})
     return None if inserted else DUPLICATE
 
 
-def set_wish(ctx: Context, wish_id: str, status: str, claimant: str | None = None,
-             claimant_kind: str | None = None, reason: str | None = None,
-             fulfilled_note: str | None = None) -> str | None:
-    if status not in WISH_STATES or not optional_texts(claimant, claimant_kind, reason, fulfilled_note):
+def wish_status(ctx: Context, data: p.WishChange) -> str | None:
+    """The office's review, claim, fulfilment or withdrawal of a claim."""
+    if data.status not in life.WISH_STATES:
         return INVALID
-    current = ctx.conn.execute("SELECT status FROM wishes WHERE id = ? AND center_id = ?",
-                               [wish_id, ctx.center_id]).fetchone()
+    if data.claimant is not None:
+        try:
+            claimant = validate_note(data.claimant, "claimant", limit=CLAIMANT_MAX)
+        except ValueError:
+            return INVALID
+        if claimant != data.claimant or not claimant:
+            return INVALID
+    current = one(ctx.conn, "SELECT status, claimant FROM wishes WHERE id = ? AND center_id = ?",
+                  [data.id, ctx.center_id])
     if current is None:
         return "unknown_wish"
-    if status not in NEXT_WISH_STATES[current[0]]:
-        # e.g. two kiosks claimed one wish offline: the first to arrive keeps it
-        return "already_claimed" if status == "claimed" else "wish_state"
+    if not life.can_move(life.WISH_MOVES, current["status"], data.status):
+        # e.g. two claims for one wish: the first to arrive keeps it
+        return "already_claimed" if data.status == life.CLAIMED else "wish_state"
+    if data.status == life.CLAIMED and not data.claimant:
+        return INVALID
     # back to approved is a withdrawn claim; otherwise what is not sent stays as it was
     ctx.conn.execute(
         "UPDATE wishes SET status = :status, "
@@ -163,17 +295,11 @@ def set_wish(ctx: Context, wish_id: str, status: str, claimant: str | None = Non
         "ELSE coalesce(:claimant_kind, claimant_kind) END, "
         "reason = coalesce(:reason, reason), fulfilled_note = coalesce(:note, fulfilled_note) "
         "WHERE id = :id",
-        {"status": status, "claimant": claimant, "claimant_kind": claimant_kind, "reason": reason,
-         "note": fulfilled_note, "id": wish_id})
-    ctx.change("wish.status", public_wish(ctx.conn, wish_id))
+        {"status": data.status, "claimant": data.claimant, "claimant_kind": data.claimant_kind,
+         "reason": data.reason, "note": data.fulfilled_note, "id": data.id})
+    ctx.change("wish.status", public_wish(ctx.conn, data.id))
+    ctx.record(data.id, current, data.model_dump(exclude_none=True))
     return None
-
-
-def wish_status(ctx: Context, data: dict) -> str | None:
-    if not texts(data.get("id")):
-        return INVALID
-    return set_wish(ctx, data["id"], data.get("status"), data.get("claimant"), data.get("claimant_kind"),
-                    data.get("reason"), data.get("fulfilled_note"))
 
 
 # -- volunteers, points, redemptions ---------------------------------------------------------
@@ -181,54 +307,105 @@ def volunteer_row(conn: sqlite3.Connection, volunteer_id: str) -> dict | None:
     return one(conn, "SELECT id, number, name, phone, pin_hash FROM volunteers WHERE id = ?", [volunteer_id])
 
 
-def volunteer_pin(ctx: Context, data: dict) -> str | None:
-    pin_hash = data.get("pin_hash")
-    if not texts(pin_hash, data.get("id")) or not pin_hash.startswith("pbkdf2_sha256$"):
+def set_pin_hash(ctx: Context, volunteer_id: str, pin_hash: str) -> str | None:
+    if pin_hash_problem(pin_hash):
         return INVALID
     updated = ctx.conn.execute("UPDATE volunteers SET pin_hash = ? WHERE id = ? AND center_id = ?",
-                               [pin_hash, data.get("id"), ctx.center_id]).rowcount
+                               [pin_hash, volunteer_id, ctx.center_id]).rowcount
     if not updated:
         return "unknown_volunteer"
-    ctx.change("volunteer", volunteer_row(ctx.conn, data["id"]))
+    ctx.change("volunteer", volunteer_row(ctx.conn, volunteer_id))
+    ctx.record(volunteer_id, None, {"pin": "reset"})  # never the hash itself
     return None
+
+
+def volunteer_pin(ctx: Context, data: p.PinHash) -> str | None:
+    """The office resets a PIN (the console; never a kiosk)."""
+    return set_pin_hash(ctx, data.id, data.pin_hash)
+
+
+def volunteer_pin_change(ctx: Context, data: p.PinChange) -> str | None:
+    """A volunteer's own change at a kiosk: the server opens the seal and
+    checks the current PIN itself before it makes the new hash."""
+    from sync.server.sealing import open_pin_change  # the server's key lives with the server
+
+    row = volunteer_row(ctx.conn, data.id)
+    if row is None or not ctx.conn.execute("SELECT 1 FROM volunteers WHERE id = ? AND center_id = ?",
+                                           [data.id, ctx.center_id]).fetchone():
+        return "unknown_volunteer"
+    opened = open_pin_change(ctx.conn, data.sealed, data.id)
+    if opened is None:
+        return INVALID
+    from kiosk.pins import hash_pin, verify_pin
+    old, new = opened
+    if not verify_pin(old, row["pin_hash"]):
+        return "wrong_pin"
+    return set_pin_hash(ctx, data.id, hash_pin(new))
 
 
 LEDGER_FIELDS = ("uid", "volunteer_id", "at", "activity", "hours", "points", "reason", "staff_id",
                  "reverses_uid")
 
 
-def ledger_problem(ctx: Context, entry: dict) -> str | None:
-    if not (isinstance(entry, dict) and texts(entry.get("uid"), entry.get("volunteer_id"),
-                                              entry.get("activity"), entry.get("at"))
-            and isinstance(entry.get("points"), int) and isinstance(entry.get("hours") or 0, int | float)
-            and optional_texts(entry.get("reason"), entry.get("staff_id"), entry.get("reverses_uid"))):
-        return INVALID
-    known = ctx.conn.execute("SELECT 1 FROM volunteers WHERE id = ? AND center_id = ?",
-                             [entry.get("volunteer_id"), ctx.center_id]).fetchone()
-    return None if known else "unknown_volunteer"
+def _known_volunteer(ctx: Context, volunteer_id: str) -> bool:
+    return ctx.conn.execute("SELECT 1 FROM volunteers WHERE id = ? AND center_id = ?",
+                            [volunteer_id, ctx.center_id]).fetchone() is not None
 
 
 def add_ledger(ctx: Context, entry: dict) -> str | None:
-    """Append one entry (the ledger is append-only here too); its uid makes
-    a second arrival of the same entry a no-op."""
-    reason = ledger_problem(ctx, entry)
-    if reason:
-        return reason
+    """Append one entry (the ledger is append-only here too); its uid makes a
+    second arrival of the same entry a no-op."""
+    if not _known_volunteer(ctx, entry["volunteer_id"]):
+        return "unknown_volunteer"
     row = {key: entry.get(key) for key in LEDGER_FIELDS}
     row["hours"] = row["hours"] or 0
     inserted = ctx.conn.execute(
-        f"INSERT OR IGNORE INTO ledger (center_id, {', '.join(LEDGER_FIELDS)}) "
-        f"VALUES (?, {', '.join('?' * len(LEDGER_FIELDS))})",
-        [ctx.center_id, *row.values()]).rowcount
-    if inserted:
-        ctx.change("ledger", row)
+        f"INSERT OR IGNORE INTO ledger (center_id, recorded_at, {', '.join(LEDGER_FIELDS)}) "
+        f"VALUES (?, ?, {', '.join('?' * len(LEDGER_FIELDS))})",
+        [ctx.center_id, ctx.now.isoformat(timespec="seconds"), *row.values()]).rowcount
+    if not inserted:
+        return DUPLICATE
+    ctx.change("ledger", row)
+    ctx.record(row["uid"], None, row)
     return None
 
 
-def ledger_add(ctx: Context, data: dict) -> str | None:
-    known = ctx.conn.execute("SELECT 1 FROM ledger WHERE uid = ?", [data.get("uid")]).fetchone() \
-        if texts(data.get("uid")) else None
-    return DUPLICATE if known else add_ledger(ctx, data)
+def _staff_points_today(ctx: Context) -> int:
+    return ctx.conn.execute(
+        "SELECT coalesce(sum(points), 0) FROM ledger WHERE center_id = ? AND staff_id = ? AND points > 0 "
+        "AND reverses_uid IS NULL AND substr(recorded_at, 1, 10) = ?",
+        [ctx.center_id, ctx.staff["id"], ctx.now.date().isoformat()]).fetchone()[0]
+
+
+def ledger_add(ctx: Context, data: p.LedgerEntry) -> str | None:
+    """Service points recorded at a kiosk, inside the limits the office set."""
+    if ctx.conn.execute("SELECT 1 FROM ledger WHERE uid = ?", [data.uid]).fetchone():
+        return DUPLICATE
+    if data.reverses_uid is not None or data.hours < 0:
+        return INVALID
+    if not 0 < data.points <= ctx.limits.points_per_entry or data.hours > ctx.limits.hours_per_entry \
+            or _staff_points_today(ctx) + data.points > ctx.limits.points_per_staff_day:
+        return "over_limit"
+    return add_ledger(ctx, dict(data.model_dump(), staff_id=ctx.staff["id"]))
+
+
+def ledger_reverse(ctx: Context, data: p.LedgerEntry) -> str | None:
+    """A kiosk may undo one entry exactly, and only a small one; larger
+    corrections are the office's."""
+    if ctx.conn.execute("SELECT 1 FROM ledger WHERE uid = ?", [data.uid]).fetchone():
+        return DUPLICATE
+    original = one(ctx.conn, "SELECT uid, volunteer_id, points, hours FROM ledger WHERE uid = ? AND center_id = ?",
+                   [data.reverses_uid, ctx.center_id]) if data.reverses_uid else None
+    if original is None:
+        return "unknown_entry"
+    if (data.volunteer_id, data.points, data.hours) != (original["volunteer_id"], -original["points"],
+                                                       -original["hours"]) or not data.reason:
+        return INVALID
+    if ctx.conn.execute("SELECT 1 FROM ledger WHERE reverses_uid = ?", [original["uid"]]).fetchone():
+        return DUPLICATE  # already reversed (by another kiosk or the office)
+    if abs(data.points) > ctx.limits.points_per_entry:
+        return "over_limit"
+    return add_ledger(ctx, dict(data.model_dump(), staff_id=ctx.staff["id"]))
 
 
 def balance(conn: sqlite3.Connection, volunteer_id: str) -> int:
@@ -248,67 +425,49 @@ def hold_row(conn: sqlite3.Connection, hold_id: str) -> dict:
                      "FROM holds WHERE id = ?", [hold_id])
 
 
-def redemption_request(ctx: Context, data: dict) -> str | None:
-    """The server is where two kiosks' offline requests meet: it refuses a
-    request the volunteer's points or the stock cannot cover."""
-    hold = data.get("hold")
-    if not isinstance(hold, dict) or not texts(hold.get("id"), hold.get("item_id"), hold.get("volunteer_id"),
-                                                hold.get("created_at")):
-        return INVALID
-    if ctx.conn.execute("SELECT 1 FROM holds WHERE id = ?", [hold["id"]]).fetchone():
+def redemption_request(ctx: Context, data: p.RedemptionRequest) -> str | None:
+    """Where two kiosks' offline requests meet: a request the volunteer's
+    points or the stock (less what is already on hold) cannot cover is refused."""
+    hold = data.hold
+    if ctx.conn.execute("SELECT 1 FROM holds WHERE id = ?", [hold.id]).fetchone():
         return DUPLICATE  # sent again under another mutation id
-    item = catalogue_row(ctx.conn, hold["item_id"], ctx.center_id)
-    if item is None or not ctx.conn.execute("SELECT 1 FROM volunteers WHERE id = ? AND center_id = ?",
-                                            [hold.get("volunteer_id"), ctx.center_id]).fetchone():
+    item = catalogue_row(ctx.conn, hold.item_id, ctx.center_id)
+    if item is None or not _known_volunteer(ctx, hold.volunteer_id):
         return "unknown_item_or_volunteer"
-    if item["stock"] <= 0:
+    on_hold = ctx.conn.execute("SELECT count(*) FROM holds WHERE item_id = ? AND center_id = ? AND "
+                               "status = 'held'", [item["id"], ctx.center_id]).fetchone()[0]
+    if item["stock"] - on_hold <= 0:
         return "out_of_stock"
-    if balance(ctx.conn, hold["volunteer_id"]) < item["points"]:
+    if balance(ctx.conn, hold.volunteer_id) < item["points"]:
         return "insufficient_points"
     ctx.conn.execute(
         "INSERT INTO holds (id, center_id, volunteer_id, item_id, points, status, created_at) "
         "VALUES (?, ?, ?, ?, ?, 'held', ?)",
-        [hold["id"], ctx.center_id, hold["volunteer_id"], item["id"], item["points"], hold.get("created_at")])
-    ctx.change("hold", hold_row(ctx.conn, hold["id"]))
+        [hold.id, ctx.center_id, hold.volunteer_id, item["id"], item["points"], hold.created_at])
+    ctx.change("hold", hold_row(ctx.conn, hold.id))
+    ctx.record(hold.id, None, {"item": item["id"], "points": item["points"]})
     return None
 
 
-def redemption_handover(ctx: Context, data: dict) -> str | None:
-    hold_id = data.get("hold")
-    if not texts(hold_id):
-        return INVALID
-    row = ctx.conn.execute("SELECT status, item_id FROM holds WHERE id = ? AND center_id = ?",
-                           [hold_id, ctx.center_id]).fetchone()
+def redemption_handover(ctx: Context, data: p.Handover) -> str | None:
+    """Staff gave the item: the held points become a ledger entry. The entry
+    is made here from the hold, so its points are the hold's, whatever was sent."""
+    row = one(ctx.conn, "SELECT id, volunteer_id, item_id, points, status FROM holds "
+                        "WHERE id = ? AND center_id = ?", [data.hold, ctx.center_id])
     if row is None:
         return "unknown_hold"
-    if row[0] != "held":
+    if row["status"] != "held":
         return "already_closed"
-    entry = data.get("entry") or {}
-    reason = ledger_problem(ctx, entry)
-    if reason:
-        return reason
+    if ctx.conn.execute("SELECT 1 FROM ledger WHERE uid = ?", [data.entry.uid]).fetchone():
+        return INVALID
+    item = catalogue_row(ctx.conn, row["item_id"], ctx.center_id)
     ctx.conn.execute("UPDATE holds SET status = 'handed_over', closed_at = ? WHERE id = ?",
-                     [entry.get("at"), hold_id])
+                     [data.entry.at, row["id"]])
     ctx.conn.execute("UPDATE catalogue SET stock = max(stock - 1, 0) WHERE id = ? AND center_id = ?",
-                     [row[1], ctx.center_id])
-    add_ledger(ctx, entry)
-    ctx.change("hold", hold_row(ctx.conn, hold_id))
-    ctx.change("catalogue", catalogue_row(ctx.conn, row[1], ctx.center_id))
+                     [row["item_id"], ctx.center_id])
+    add_ledger(ctx, {"uid": data.entry.uid, "volunteer_id": row["volunteer_id"], "at": data.entry.at,
+                     "activity": f"积分兑换：{item['item']}"[:40], "hours": 0, "points": -row["points"],
+                     "staff_id": ctx.staff["id"]})
+    ctx.change("hold", hold_row(ctx.conn, row["id"]))
+    ctx.change("catalogue", catalogue_row(ctx.conn, row["item_id"], ctx.center_id))
     return None
-
-
-APPLIERS: dict[str, Callable[[Context, dict], str | None]] = {
-    "booking.create": booking_create,
-    "booking.cancel": booking_status,
-    "checkin.create": booking_status,
-    "booking.no_show": booking_status,
-    "booking.promote": booking_status,
-    "booking.lift_block": noted,
-    "wish.create": wish_create,
-    "wish.status": wish_status,
-    "volunteer.pin": volunteer_pin,
-    "ledger.add": ledger_add,
-    "ledger.reverse": ledger_add,
-    "redemption.request": redemption_request,
-    "redemption.handover": redemption_handover,
-}

@@ -1,0 +1,33 @@
+"""The states a booking and a wish go through, defined once (no Kivy).
+
+The kiosk's services, the server's appliers and the replica all import
+these; a state or a move that is not here does not exist anywhere.
+"""
+from __future__ import annotations
+
+# -- bookings ------------------------------------------------------------------
+BOOKED, WAITING, CANCELLED, CHECKED_IN, NO_SHOW = "booked", "waiting", "cancelled", "checked_in", "no_show"
+BOOKING_STATES = (BOOKED, WAITING, CANCELLED, CHECKED_IN, NO_SHOW)
+BOOKING_MOVES = {
+    BOOKED: {CHECKED_IN, CANCELLED, NO_SHOW},
+    WAITING: {BOOKED, CANCELLED},  # waiting -> booked only by promotion, decided on the server
+    CANCELLED: set(), CHECKED_IN: set(), NO_SHOW: set(),
+}
+HOLDS_PLACE = (BOOKED, CHECKED_IN)  # what a seat, a slot or a picture-book place is held by
+
+# -- wishes ----------------------------------------------------------------------
+SUBMITTED, APPROVED, CLAIMED, FULFILLED, DECLINED = "submitted", "approved", "claimed", "fulfilled", "declined"
+WISH_STATES = (SUBMITTED, APPROVED, CLAIMED, FULFILLED, DECLINED)
+WISH_MOVES = {
+    SUBMITTED: {APPROVED, DECLINED},
+    APPROVED: {CLAIMED},
+    CLAIMED: {APPROVED, FULFILLED},  # back to approved: the claim was withdrawn
+    FULFILLED: set(), DECLINED: set(),
+}
+ON_WALL = (APPROVED, CLAIMED, FULFILLED)
+WISH_WORDS = {SUBMITTED: "待审核", APPROVED: "待认领", CLAIMED: "已认领", FULFILLED: "已实现",
+              DECLINED: "未通过"}
+
+
+def can_move(moves: dict[str, set[str]], current: str, new: str) -> bool:
+    return new in moves.get(current, ())

@@ -1,0 +1,132 @@
+"""What each kind of pull-feed change may carry (pydantic, no Kivy).
+
+The server checks every change against these before it enters a center's
+feed, and the kiosk's replica checks again before it applies one: a row
+that is too long, out of range or a malformed PIN hash never reaches a
+screen, on either side's word alone.
+"""
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from kiosk.lifecycle import BOOKING_STATES, WISH_STATES
+from kiosk.pins import pin_hash_problem
+from sync.payloads import Day, Hours, Id, Name, Note, Phone, Points, Short, Stamp
+
+
+def _pin_hash(value: str) -> str:
+    problem = pin_hash_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _one_of(states):
+    def check(value: str) -> str:
+        if value not in states:
+            raise ValueError("unknown state")
+        return value
+    return check
+
+
+PinHash = Annotated[str, AfterValidator(_pin_hash)]
+Count = Annotated[int, Field(ge=0, le=100_000)]
+
+
+class Row(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+
+class BookingRow(Row):
+    id: Id
+    kind: Annotated[str, StringConstraints(pattern=r"^(study|books|counseling)$")]
+    day: Day | None
+    session: Annotated[str, StringConstraints(max_length=16)] | None
+    seat: Annotated[int, Field(ge=1, le=999)] | None
+    status: Annotated[str, AfterValidator(_one_of(BOOKING_STATES))]
+
+
+class WishRow(Row):
+    id: Id
+    code: Annotated[str, StringConstraints(max_length=12)]
+    display_name: Annotated[str, StringConstraints(max_length=21)]
+    category: Short
+    text: Note
+    status: Annotated[str, AfterValidator(_one_of(WISH_STATES))]
+    claimant: Short | None = None
+    claimant_kind: Short | None = None
+    reason: Note | None = None
+    fulfilled_note: Note | None = None
+    created_at: Stamp
+
+
+class VolunteerRow(Row):
+    id: Id
+    number: Annotated[str, StringConstraints(max_length=20)]
+    name: Name
+    phone: Phone
+    pin_hash: PinHash | None
+
+
+class StaffRow(Row):
+    id: Id
+    display_name: Name
+    pin_hash: PinHash | None
+    locked_until: Stamp | None = None
+    active: Annotated[int, Field(ge=0, le=1)]
+
+
+class LedgerRow(Row):
+    uid: Id
+    volunteer_id: Id
+    at: Stamp
+    activity: Short
+    hours: Hours
+    points: Points
+    reason: Note | None = None
+    staff_id: Id | None = None
+    reverses_uid: Id | None = None
+
+
+class CatalogueRow(Row):
+    id: Id
+    item: Short
+    points: Annotated[int, Field(ge=1, le=100_000)]
+    stock: Count
+
+
+class HoldRow(Row):
+    id: Id
+    volunteer_id: Id
+    item_id: Id
+    points: Annotated[int, Field(ge=1, le=100_000)]
+    status: Annotated[str, StringConstraints(pattern=r"^(held|handed_over|released)$")]
+    created_at: Stamp | None = None
+    closed_at: Stamp | None = None
+
+
+class CenterRow(Row):
+    document: dict
+
+
+class PauseRow(Row):
+    message: Note | None
+
+
+class ServerKeyRow(Row):
+    public_key: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/]{43}=$")]
+
+
+ROWS: dict[str, type[Row]] = {
+    "booking": BookingRow, "wish.status": WishRow, "volunteer": VolunteerRow, "staff": StaffRow,
+    "ledger": LedgerRow, "catalogue": CatalogueRow, "hold": HoldRow, "center": CenterRow,
+    "bookings.pause": PauseRow, "server.key": ServerKeyRow,
+}
+
+
+def checked(kind: str, data) -> dict:
+    """The change's data if it may be carried; raises ValueError (pydantic's
+    ValidationError is one) otherwise."""
+    return ROWS[kind].model_validate(data).model_dump()

@@ -1,0 +1,232 @@
+"""The office's changes (no Kivy): what the console (and the CLI) call.
+
+Each one names its actor — a staff member allowed to work in that center —
+goes through the same appliers and checks kiosks meet where a rule is
+shared, reaches the center's kiosks through the feed, and is written to the
+audit with who, from where, before and after.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+
+from pydantic import ValidationError
+
+from kiosk.center import parse_center
+from kiosk.pins import pin_hash_problem
+from kiosk.validation import FieldError, normalise_phone, validate_name, validate_note
+from sync import payloads as p
+from sync.server import apply, audit
+from sync.server.apply import Context, Limits
+from sync.server.push import PushDesk
+from sync.server.shared import Shared, serialised
+from sync.server.staff import Actor, StaffAccounts, StaffError
+
+VOLUNTEER_NUMBER_MAX = 20
+
+
+class OfficeError(ValueError):
+    """An office change refused: not allowed (forbidden), or not valid (the words say why)."""
+
+    def __init__(self, words: str, forbidden: bool = False):
+        super().__init__(words)
+        self.forbidden = forbidden
+
+
+class Office:
+    def __init__(self, shared: Shared, desk: PushDesk, staff: StaffAccounts):
+        self.shared, self.desk, self.staff = shared, desk, staff
+
+    def _context(self, actor: Actor, center_id: str) -> Context:
+        if not actor.may_work_in(center_id):
+            raise OfficeError("没有这个中心的办公权限", forbidden=True)
+        ctx = self.desk.context(center_id, address=actor.address)
+        ctx.staff = {"id": actor.staff_id}
+        return ctx
+
+    def _as_office(self, actor: Actor, center_id: str, action: str, change, *args) -> None:
+        """One office change through the appliers kiosks use; a refusal raises."""
+        with self.shared.transaction():
+            ctx = self._context(actor, center_id)
+            ctx.action = action
+            reason = change(ctx, *args)
+            if reason not in (None, apply.DUPLICATE):
+                raise OfficeError(reason)
+
+    def _audit(self, actor: Actor, center_id: str, action: str, target: str, before, after) -> None:
+        audit.write(self.shared, actor.staff_id, center_id, action, target, before, after,
+                    address=actor.address)
+
+    def _own(self, table: str, row_id: str, center_id: str) -> dict | None:
+        """The existing row, refusing an id that belongs to another center."""
+        found = next(self.shared.db[table].rows_where("id = ?", [row_id], limit=1), None)
+        if found and found["center_id"] != center_id:
+            raise OfficeError(f"{table} {row_id!r} belongs to another center")
+        return found
+
+    # -- the center's document and pauses ------------------------------------------------
+    @serialised
+    def publish_center(self, actor: Actor, center_id: str, document: dict) -> None:
+        """Schedules, closures and the center's description, checked by the
+        same parser the kiosk uses before any kiosk receives them."""
+        parse_center(document)  # raises CenterDataError with the key at fault
+        with self.shared.transaction():
+            self._context(actor, center_id)
+            self.shared.db["center_documents"].upsert(
+                {"center_id": center_id, "document": json.dumps(document, ensure_ascii=False),
+                 # to the microsecond: it tells every process's cache that this is a new one
+                 "published_at": self.shared.now().isoformat()}, pk="center_id")
+            self.desk.feed.append(center_id, "center", {"document": document})
+            self._audit(actor, center_id, "center.publish", center_id, None, {"published": True})
+
+    @serialised
+    def pause_bookings(self, actor: Actor, center_id: str, message: str | None) -> None:
+        """A closure at short notice; None resumes."""
+        if message is not None and not (isinstance(message, str) and 0 < len(message) <= 100):
+            raise OfficeError("暂停说明最多 100 个字")
+        with self.shared.transaction():
+            self._context(actor, center_id)
+            self.desk.feed.append(center_id, "bookings.pause", {"message": message})
+            self._audit(actor, center_id, "bookings.pause", center_id, None, {"message": message})
+
+    @serialised
+    def set_limits(self, actor: Actor, center_id: str, limits: Limits) -> None:
+        with self.shared.transaction():
+            self._context(actor, center_id)
+            before = self.desk.centers.limits(center_id)
+            self.shared.db["center_limits"].upsert(dict(vars(limits), center_id=center_id), pk="center_id")
+            self._audit(actor, center_id, "limits.set", center_id, vars(before), vars(limits))
+
+    # -- the roster, points and the catalogue ----------------------------------------------
+    @serialised
+    def put_volunteer(self, actor: Actor, center_id: str, volunteer: dict) -> None:
+        """Add or change a roster row; a missing pin_hash keeps the PIN set before."""
+        try:
+            row = {"id": volunteer["id"], "name": validate_name(volunteer.get("name")),
+                   "phone": normalise_phone(volunteer.get("phone")),
+                   "number": validate_note(volunteer.get("number"), "number", limit=VOLUNTEER_NUMBER_MAX),
+                   "pin_hash": volunteer.get("pin_hash")}
+        except (FieldError, KeyError) as exc:
+            raise OfficeError(str(exc)) from None
+        if not row["number"] or (row["pin_hash"] is not None and pin_hash_problem(row["pin_hash"])):
+            raise OfficeError("volunteer: a number and a well-formed PIN hash (or none)")
+        with self.shared.transaction():
+            self._context(actor, center_id)
+            found = self._own("volunteers", row["id"], center_id)
+            if "pin_hash" not in volunteer and found:
+                row["pin_hash"] = found["pin_hash"]
+            self.shared.db["volunteers"].upsert(dict(row, center_id=center_id), pk="id")
+            self.desk.feed.append(center_id, "volunteer", row)
+            public = {k: row[k] for k in ("id", "number", "name")}
+            self._audit(actor, center_id, "volunteer.put", row["id"],
+                        {k: found[k] for k in public} if found else None, public)
+
+    @serialised
+    def reset_pin(self, actor: Actor, center_id: str, volunteer_id: str, pin_hash: str) -> None:
+        self._as_office(actor, center_id, "volunteer.pin", apply.volunteer_pin,
+                        p.PinHash(id=volunteer_id, pin_hash=pin_hash))
+
+    @serialised
+    def add_ledger(self, actor: Actor, center_id: str, entry: dict) -> str:
+        """Points given or corrected by the office (no kiosk limits; still bounded)."""
+        entry = dict(entry, uid=entry.get("uid") or str(uuid.uuid4()),
+                     at=entry.get("at") or self.shared.local_now().isoformat(timespec="seconds"),
+                     staff_id=actor.staff_id)
+        try:
+            valid = p.LedgerEntry.model_validate(entry).model_dump()
+            validate_note(valid["activity"], "activity", limit=40)
+        except (ValidationError, FieldError) as exc:
+            raise OfficeError(f"ledger entry: {type(exc).__name__}") from None
+        self._as_office(actor, center_id, "ledger.add", apply.add_ledger, valid)
+        return valid["uid"]
+
+    @serialised
+    def put_catalogue_item(self, actor: Actor, center_id: str, item: dict) -> None:
+        try:
+            row = {"id": item["id"], "item": validate_note(item["item"], "item", limit=40),
+                   "points": item["points"], "stock": item["stock"]}
+        except (FieldError, KeyError) as exc:
+            raise OfficeError(str(exc)) from None
+        if not (row["item"] and all(type(row[k]) is int for k in ("points", "stock"))
+                and 0 < row["points"] <= 100_000 and 0 <= row["stock"] <= 100_000):
+            raise OfficeError("catalogue item: a name, 1-100000 points, a stock of 0-100000")
+        with self.shared.transaction():
+            self._context(actor, center_id)
+            found = self._own("catalogue", row["id"], center_id)
+            self.shared.db["catalogue"].upsert(dict(row, center_id=center_id), pk="id")
+            self.desk.feed.append(center_id, "catalogue", row)
+            self._audit(actor, center_id, "catalogue.put", row["id"],
+                        {k: found[k] for k in row} if found else None, row)
+
+    # -- wishes and bookings -------------------------------------------------------------------
+    def _center_of(self, table: str, row_id: str) -> str:
+        row = self.shared.conn.execute(f"SELECT center_id FROM {table} WHERE id = ?", [row_id]).fetchone()
+        if row is None:
+            raise OfficeError(f"unknown_{table[:-1]}")
+        return row[0]
+
+    @serialised
+    def set_wish_status(self, actor: Actor, wish_id: str, status: str, **extra) -> None:
+        try:
+            change = p.WishChange(id=wish_id, status=status, **extra)
+        except ValidationError:
+            raise OfficeError("invalid") from None
+        self._as_office(actor, self._center_of("wishes", wish_id), "wish.status", apply.wish_status, change)
+
+    @serialised
+    def set_booking_status(self, actor: Actor, booking_id: str, status: str) -> None:
+        center_id = self._center_of("bookings", booking_id)
+        ticket = json.loads(self.shared.conn.execute("SELECT data FROM bookings WHERE id = ?",
+                                                     [booking_id]).fetchone()[0]).get("ticket")
+        change = p.BookingChange(id=booking_id, ticket=ticket, status=status)
+        movers = {"cancelled": apply.booking_cancel, "checked_in": apply.booking_checkin,
+                  "no_show": apply.booking_no_show}
+        if status not in movers:
+            raise OfficeError("booking_state")
+        self._as_office(actor, center_id, "booking." + status, movers[status], change)
+
+    # -- staff accounts (the sub-district administrator) ----------------------------------------
+    @serialised
+    def add_staff(self, actor: Actor | None, staff_id: str, username: str, display_name: str, roles,
+                  centers=(), password: str | None = None, pin: str | None = None) -> None:
+        """actor None: the first administrator, made at the server's command line."""
+        if actor is not None and "admin" not in actor.roles:
+            raise OfficeError("只有街道管理员可以管理工作人员账号", forbidden=True)
+        with self.shared.transaction():
+            if actor is None and self.shared.conn.execute("SELECT 1 FROM staff").fetchone() \
+                    and "admin" not in roles:
+                raise OfficeError("the command line adds administrators only once staff exist")
+            try:
+                self.staff.add(staff_id, username, display_name, roles, centers, password, pin)
+            except StaffError as exc:
+                raise OfficeError(str(exc)) from None
+            audit.write(self.shared, actor.staff_id if actor else staff_id, None, "staff.add", staff_id,
+                        None, {"username": username, "roles": sorted(roles), "centers": sorted(centers)},
+                        address=actor.address if actor else "command line")
+            for center_id in centers:
+                if "duty" in roles:
+                    self._send_duty_roster(center_id)
+
+    def _send_duty_roster(self, center_id: str) -> None:
+        for row in self.staff.duty_roster(center_id):
+            self.desk.feed.append(center_id, "staff", row)
+
+    @serialised
+    def set_staff_pin(self, actor: Actor, staff_id: str, pin: str) -> None:
+        if "admin" not in actor.roles and actor.staff_id != staff_id:
+            raise OfficeError("只能改自己的工作人员密码", forbidden=True)
+        with self.shared.transaction():
+            try:
+                self.staff.set_pin(staff_id, pin)
+            except StaffError as exc:
+                raise OfficeError(str(exc)) from None
+            audit.write(self.shared, actor.staff_id, None, "staff.pin", staff_id, None, {"pin": "set"},
+                        address=actor.address)
+            for center_id in self.staff.centers(staff_id):
+                self._send_duty_roster(center_id)
+
+    @serialised
+    def audit_history(self, actor: Actor, center_id: str, target: str | None = None) -> list[dict]:
+        self._context(actor, center_id)
+        return audit.history(self.shared, center_id, target)
+

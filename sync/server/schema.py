@@ -1,0 +1,134 @@
+"""The server's schema, migrated in order at start-up (sqlite-utils Migrations).
+
+Constraints that decide an answer have names (a study seat, a counseling
+slot, one username): code tells them apart by checking for the row first or
+by the name, never by matching an error message.
+"""
+from __future__ import annotations
+
+from sqlite_utils import Migrations
+
+migrations = Migrations("server")
+
+
+@migrations()
+def m001_core(db):
+    db.executescript(
+        """
+        CREATE TABLE centers (id TEXT PRIMARY KEY, name TEXT NOT NULL);
+        CREATE TABLE kiosks (
+            id TEXT PRIMARY KEY, center_id TEXT NOT NULL REFERENCES centers (id),
+            token_sha256 TEXT NOT NULL UNIQUE, revoked INTEGER NOT NULL DEFAULT 0,
+            last_seen TEXT, last_push TEXT, queue_depth INTEGER);
+        CREATE TABLE mutations (
+            kiosk_id TEXT NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL, digest TEXT NOT NULL,
+            result TEXT NOT NULL, received_at TEXT NOT NULL, PRIMARY KEY (kiosk_id, id));
+        CREATE TABLE bookings (
+            id TEXT PRIMARY KEY, kiosk_id TEXT NOT NULL, kind TEXT NOT NULL, day TEXT, session TEXT,
+            seat INTEGER, status TEXT NOT NULL, data TEXT NOT NULL);
+        -- the first kiosk to arrive keeps a seat; a later one is rejected (seat_taken)
+        CREATE UNIQUE INDEX bookings_one_seat ON bookings (day, session, seat)
+            WHERE kind = 'study' AND status IN ('booked', 'checked_in');
+        CREATE TABLE wishes (id TEXT PRIMARY KEY, kiosk_id TEXT NOT NULL, status TEXT NOT NULL,
+                             data TEXT NOT NULL);
+        CREATE TABLE changes (cursor INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL,
+                              data TEXT NOT NULL, at TEXT NOT NULL);
+        """
+    )
+
+
+@migrations()
+def m002_center_ledgers(db):
+    # Every change belongs to one center's feed; seats are unique per center;
+    # the office's ledgers (roster, points, catalogue, holds) and the
+    # published center document live here.
+    db.executescript(
+        """
+        ALTER TABLE changes ADD COLUMN center_id TEXT;
+        CREATE INDEX changes_by_center ON changes (center_id, cursor);
+        ALTER TABLE bookings ADD COLUMN center_id TEXT;
+        DROP INDEX bookings_one_seat;
+        CREATE UNIQUE INDEX bookings_one_seat_in_center ON bookings (center_id, day, session, seat)
+            WHERE kind = 'study' AND status IN ('booked', 'checked_in');
+        CREATE UNIQUE INDEX bookings_one_counseling_slot ON bookings (center_id, day, session)
+            WHERE kind = 'counseling' AND session IS NOT NULL AND status IN ('booked', 'checked_in');
+        ALTER TABLE wishes ADD COLUMN center_id TEXT;
+        ALTER TABLE wishes ADD COLUMN claimant TEXT;
+        ALTER TABLE wishes ADD COLUMN claimant_kind TEXT;
+        ALTER TABLE wishes ADD COLUMN reason TEXT;
+        ALTER TABLE wishes ADD COLUMN fulfilled_note TEXT;
+        CREATE TABLE center_documents (
+            center_id TEXT PRIMARY KEY REFERENCES centers (id), document TEXT NOT NULL,
+            published_at TEXT NOT NULL);
+        CREATE TABLE volunteers (
+            id TEXT PRIMARY KEY, center_id TEXT NOT NULL REFERENCES centers (id),
+            number TEXT NOT NULL, name TEXT NOT NULL, phone TEXT NOT NULL, pin_hash TEXT);
+        CREATE TABLE ledger (
+            uid TEXT PRIMARY KEY, center_id TEXT NOT NULL, volunteer_id TEXT NOT NULL
+                REFERENCES volunteers (id),
+            at TEXT, activity TEXT NOT NULL, hours REAL NOT NULL DEFAULT 0, points INTEGER NOT NULL,
+            reason TEXT, staff_id TEXT, reverses_uid TEXT);
+        CREATE INDEX ledger_by_volunteer ON ledger (volunteer_id);
+        CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
+            BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+        CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger
+            BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+        CREATE TABLE catalogue (
+            id TEXT PRIMARY KEY, center_id TEXT NOT NULL, item TEXT NOT NULL,
+            points INTEGER NOT NULL CHECK (points > 0), stock INTEGER NOT NULL CHECK (stock >= 0));
+        CREATE TABLE holds (
+            id TEXT PRIMARY KEY, center_id TEXT NOT NULL, volunteer_id TEXT NOT NULL,
+            item_id TEXT NOT NULL, points INTEGER NOT NULL, status TEXT NOT NULL,
+            created_at TEXT, closed_at TEXT);
+        CREATE INDEX holds_by_volunteer ON holds (volunteer_id, status);
+        """
+    )
+
+
+@migrations()
+def m003_staff_audit_limits(db):
+    # Staff accounts with roles and centers, the append-only audit of every
+    # staff change, the office's limits for staff-mode entries at kiosks, the
+    # server's key for sealed PIN changes; the phone a booking is for (per-person
+    # limits across kiosks) and when the server recorded a ledger entry.
+    db.executescript(
+        """
+        CREATE TABLE staff (
+            id TEXT PRIMARY KEY, username TEXT NOT NULL, display_name TEXT NOT NULL,
+            password_hash TEXT, pin_hash TEXT,
+            pin_failures INTEGER NOT NULL DEFAULT 0, pin_lockouts INTEGER NOT NULL DEFAULT 0,
+            pin_locked_until TEXT,
+            password_failures INTEGER NOT NULL DEFAULT 0, password_locked_until TEXT,
+            active INTEGER NOT NULL DEFAULT 1, created_at TEXT NOT NULL,
+            CONSTRAINT staff_username_unique UNIQUE (username));
+        CREATE TABLE staff_roles (
+            staff_id TEXT NOT NULL REFERENCES staff (id),
+            role TEXT NOT NULL CONSTRAINT staff_role_known CHECK (role IN ('duty', 'office', 'admin')),
+            PRIMARY KEY (staff_id, role));
+        CREATE TABLE staff_centers (
+            staff_id TEXT NOT NULL REFERENCES staff (id), center_id TEXT NOT NULL REFERENCES centers (id),
+            PRIMARY KEY (staff_id, center_id));
+        CREATE TABLE audit (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, staff_id TEXT, center_id TEXT,
+            action TEXT NOT NULL, target TEXT, kiosk_id TEXT, address TEXT, before TEXT, after TEXT);
+        CREATE INDEX audit_by_center ON audit (center_id, seq);
+        CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+            BEGIN SELECT RAISE(ABORT, 'the audit is append-only'); END;
+        CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+            BEGIN SELECT RAISE(ABORT, 'the audit is append-only'); END;
+        CREATE TABLE center_limits (
+            center_id TEXT PRIMARY KEY REFERENCES centers (id),
+            points_per_entry INTEGER NOT NULL CHECK (points_per_entry BETWEEN 1 AND 100000),
+            points_per_staff_day INTEGER NOT NULL CHECK (points_per_staff_day BETWEEN 1 AND 1000000),
+            hours_per_entry REAL NOT NULL CHECK (hours_per_entry > 0 AND hours_per_entry <= 24));
+        CREATE TABLE staff_sessions (
+            token_sha256 TEXT PRIMARY KEY, staff_id TEXT NOT NULL REFERENCES staff (id),
+            address TEXT, expires_at TEXT NOT NULL);
+        CREATE TABLE server_keys (id INTEGER PRIMARY KEY CHECK (id = 1), private_key TEXT NOT NULL,
+                                  public_key TEXT NOT NULL);
+        ALTER TABLE bookings ADD COLUMN phone TEXT;
+        ALTER TABLE ledger ADD COLUMN recorded_at TEXT;
+        CREATE INDEX ledger_by_staff ON ledger (center_id, staff_id, recorded_at);
+        CREATE INDEX bookings_by_session ON bookings (center_id, kind, day, session, status);
+        """
+    )

@@ -1,0 +1,181 @@
+"""Staff accounts: who works for which center, in which role (no Kivy).
+
+Roles: 值班员 (duty: on-duty staff at a kiosk's staff mode), 社区工作人员
+(office: the community office's console), 街道管理员 (admin: every center,
+staff accounts and kiosks). One person may hold several roles. Console
+passwords are hashed with argon2id at OWASP's minimum (19 MiB, 2 passes);
+the staff PIN for a kiosk's staff mode is a PBKDF2 hash (kiosk/pins.py),
+which kiosks check offline, with a lockout counted per staff member.
+"""
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from kiosk.pins import hash_pin, valid_pin, verify_pin
+from kiosk.validation import FieldError, validate_name
+
+
+class Role(StrEnum):
+    DUTY = "duty"
+    OFFICE = "office"
+    ADMIN = "admin"
+
+
+ROLE_WORDS = {Role.DUTY: "值班员", Role.OFFICE: "社区工作人员", Role.ADMIN: "街道管理员"}
+PASSWORDS = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID)
+PASSWORD_MIN = 10
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+SIGN_IN_FAILED = "用户名或密码不正确"  # the same words for an unknown user and a wrong password
+
+
+class StaffError(ValueError):
+    """A staff account that cannot be made or changed as asked."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is making an office change, and from where (for the audit)."""
+    staff_id: str
+    roles: frozenset[str]
+    centers: frozenset[str]
+    address: str = ""
+    kiosk_id: str = ""
+
+    def may_work_in(self, center_id: str) -> bool:
+        return Role.ADMIN in self.roles or (Role.OFFICE in self.roles and center_id in self.centers)
+
+
+def _dummy_password_hash() -> str:
+    return PASSWORDS.hash(secrets.token_urlsafe(16))
+
+
+class StaffAccounts:
+    def __init__(self, conn: sqlite3.Connection, now):
+        self.conn = conn
+        self.now = now  # () -> aware UTC datetime
+        self._dummy = None
+
+    def add(self, staff_id: str, username: str, display_name: str, roles, centers=(),
+            password: str | None = None, pin: str | None = None) -> None:
+        try:
+            display_name = validate_name(display_name, "display_name")
+        except FieldError as exc:
+            raise StaffError(exc.message) from None
+        roles = {Role(r) for r in roles}
+        if not roles:
+            raise StaffError("至少要有一个角色")
+        if not (username and username.isascii() and username.isprintable() and len(username) <= 40):
+            raise StaffError("用户名只能用英文字母、数字和符号，最多 40 个")
+        if self.conn.execute("SELECT 1 FROM staff WHERE username = ? OR id = ?", [username, staff_id]).fetchone():
+            raise StaffError("这个用户名或编号已经有人用了")
+        for center in centers:
+            if not self.conn.execute("SELECT 1 FROM centers WHERE id = ?", [center]).fetchone():
+                raise StaffError(f"没有这个中心：{center}")
+        self.conn.execute("INSERT INTO staff (id, username, display_name, created_at) VALUES (?, ?, ?, ?)",
+                          [staff_id, username, display_name, self.now().isoformat(timespec="seconds")])
+        self.conn.executemany("INSERT INTO staff_roles (staff_id, role) VALUES (?, ?)",
+                              [(staff_id, r.value) for r in sorted(roles)])
+        self.conn.executemany("INSERT INTO staff_centers (staff_id, center_id) VALUES (?, ?)",
+                              [(staff_id, c) for c in sorted(set(centers))])
+        if password is not None:
+            self.set_password(staff_id, password)
+        if pin is not None:
+            self.set_pin(staff_id, pin)
+
+    def set_password(self, staff_id: str, password: str) -> None:
+        if not isinstance(password, str) or len(password) < PASSWORD_MIN:
+            raise StaffError(f"密码至少 {PASSWORD_MIN} 位")
+        self.conn.execute("UPDATE staff SET password_hash = ?, password_failures = 0, "
+                          "password_locked_until = NULL WHERE id = ?", [PASSWORDS.hash(password), staff_id])
+
+    def set_pin(self, staff_id: str, pin: str) -> None:
+        if not valid_pin(pin):
+            raise StaffError("工作人员密码是 6 位数字")
+        self.conn.execute("UPDATE staff SET pin_hash = ?, pin_failures = 0, pin_locked_until = NULL "
+                          "WHERE id = ?", [hash_pin(pin), staff_id])
+
+    def deactivate(self, staff_id: str) -> None:
+        self.conn.execute("UPDATE staff SET active = 0 WHERE id = ?", [staff_id])
+
+    def roles(self, staff_id: str) -> frozenset[str]:
+        return frozenset(r for (r,) in self.conn.execute(
+            "SELECT role FROM staff_roles WHERE staff_id = ?", [staff_id]))
+
+    def centers(self, staff_id: str) -> frozenset[str]:
+        return frozenset(c for (c,) in self.conn.execute(
+            "SELECT center_id FROM staff_centers WHERE staff_id = ?", [staff_id]))
+
+    def on_duty(self, center_id: str, staff_id: str | None) -> dict | None:
+        """The active on-duty staff member of this center with this id, or None."""
+        if not staff_id:
+            return None
+        row = self.conn.execute(
+            "SELECT s.id, s.display_name FROM staff s JOIN staff_roles r ON r.staff_id = s.id "
+            "JOIN staff_centers c ON c.staff_id = s.id WHERE s.id = ? AND s.active = 1 AND r.role = 'duty' "
+            "AND c.center_id = ?", [staff_id, center_id]).fetchone()
+        return {"id": row[0], "display_name": row[1]} if row else None
+
+    def duty_roster(self, center_id: str) -> list[dict]:
+        """What kiosks of a center receive: on-duty staff, their PIN hashes and locks."""
+        rows = self.conn.execute(
+            "SELECT s.id, s.display_name, s.pin_hash, s.pin_locked_until, s.active FROM staff s "
+            "JOIN staff_roles r ON r.staff_id = s.id AND r.role = 'duty' "
+            "JOIN staff_centers c ON c.staff_id = s.id AND c.center_id = ? ORDER BY s.id", [center_id])
+        return [dict(zip(("id", "display_name", "pin_hash", "locked_until", "active"), row)) for row in rows]
+
+    def _locked(self, until: str | None) -> bool:
+        return bool(until) and self.now() < datetime.fromisoformat(until)
+
+    def _failed(self, staff_id: str, column: str, failures: int) -> None:
+        """One more failure; the fifth locks the account for a while (the same for PIN and password)."""
+        failures += 1
+        locked = (self.now() + timedelta(minutes=LOCK_MINUTES)).isoformat(timespec="seconds") \
+            if failures >= MAX_FAILURES else None
+        self.conn.execute(f"UPDATE staff SET {column}_failures = ?, {column}_locked_until = ? WHERE id = ?",
+                          [0 if locked else failures, locked, staff_id])
+
+    def check_pin(self, staff_id: str, pin: str) -> bool:
+        """A staff PIN tried at any kiosk: failures count for the person, not the kiosk."""
+        row = self.conn.execute("SELECT pin_hash, pin_failures, pin_locked_until FROM staff "
+                                "WHERE id = ? AND active = 1", [staff_id]).fetchone()
+        if row is None or self._locked(row[2]):
+            return False
+        if verify_pin(pin, row[0]):
+            self.conn.execute("UPDATE staff SET pin_failures = 0 WHERE id = ?", [staff_id])
+            return True
+        self._failed(staff_id, "pin", row[1])
+        return False
+
+    def sign_in(self, username: str, password: str) -> str | None:
+        """The staff id for a right username and password, else None; an
+        unknown username costs the same argon2 work as a known one."""
+        row = self.conn.execute("SELECT id, password_hash, password_failures, password_locked_until "
+                                "FROM staff WHERE username = ? AND active = 1", [username]).fetchone()
+        if row is None or not row[1]:
+            self._dummy = self._dummy or _dummy_password_hash()
+            try:
+                PASSWORDS.verify(self._dummy, password or "-")
+            except VerificationError:
+                pass
+            return None
+        staff_id, stored, failures, until = row
+        if self._locked(until):
+            return None
+        try:
+            PASSWORDS.verify(stored, password or "")
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            self._failed(staff_id, "password", failures)
+            return None
+        self.conn.execute("UPDATE staff SET password_failures = 0 WHERE id = ?", [staff_id])
+        return staff_id
+
+    def actor(self, staff_id: str, address: str = "") -> Actor:
+        return Actor(staff_id, self.roles(staff_id), self.centers(staff_id), address)
