@@ -100,7 +100,9 @@ class Wishes:
         clause = " AND ".join(where)
         total = self.db.execute(f"SELECT count(*) FROM wishes w WHERE {clause}", args).fetchone()[0]
         rows = self.db.execute(
-            f"SELECT w.code, w.category, w.text, w.name, w.status, c.claimant FROM wishes w "
+            # texts cut to what a card can show: a row damaged on disk must not stall the wall
+            f"SELECT w.code, w.category, substr(w.text, 1, {WISH_MAX}), substr(w.name, 1, 20), w.status, "
+            f"substr(c.claimant, 1, 40) FROM wishes w "
             f"LEFT JOIN wish_claims c ON c.wish_id = w.id AND c.live = 1 WHERE {clause} "
             f"ORDER BY w.created_at DESC, w.rowid DESC LIMIT ? OFFSET ?",
             args + [per_page, page * per_page]).fetchall()

@@ -112,7 +112,7 @@ class PinHash(Payload):
     pin_hash: Annotated[str, StringConstraints(max_length=200)]
 
 
-class PinChange(Payload):
+class PinChange(StaffMade):
     """A volunteer's new PIN with the current one, sealed to the server's key:
     no PIN is readable in the kiosk's outbox, and only the server checks it."""
     id: Id

@@ -30,13 +30,14 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, tmp_path):
+    def __init__(self, tmp_path, fake_now: str | None = SERVER_NOW):
+        """fake_now: the server's clock (the center's time); None: the real one."""
         self.db = tmp_path / "server.db"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = None
-        self.env = {"LIULINHUI_SERVER_FAKE_NOW": SERVER_NOW}
-        store = ServerStore(self.db, now=Settings(fake_now=SERVER_NOW).clock())
+        self.env = {"LIULINHUI_SERVER_FAKE_NOW": fake_now or ""}
+        store = ServerStore(self.db, now=Settings(fake_now=fake_now).clock())
         store.centers.add_center("liujiaying", "柳家营社区党群服务中心")
         self.tokens = {k: store.centers.add_kiosk(k, "liujiaying") for k in ("lobby-1", "lobby-2")}
         store.office.add_staff(None, "admin", "admin", "管理员", {"admin"}, password="district-admin-1")

@@ -18,14 +18,15 @@ from sync.server.routes import kiosk_api, office_api
 from sync.server.settings import Settings
 from sync.server.storage import ServerStore, StorageInterface
 
-SIGN_IN_RATE, SIGN_IN_BURST = 0.2, 5.0  # per address: 5 tries at once, then one every 5 s
+SIGN_IN_BURST = 5.0
 
 
 def create_app(settings: Settings, store: StorageInterface | None = None) -> FastAPI:
     app = FastAPI(title="柳邻惠 central server", version=str(VERSION))
-    app.state.store = store if store is not None else ServerStore(settings.db, now=settings.clock())
+    app.state.store = store if store is not None else ServerStore(settings.db, now=settings.clock(),
+                                                                  session_minutes=settings.session_minutes)
     app.state.kiosk_rate = RateLimit(settings.rate, settings.burst)
-    app.state.sign_in_rate = RateLimit(SIGN_IN_RATE, SIGN_IN_BURST)
+    app.state.sign_in_rate = RateLimit(settings.sign_in_rate, SIGN_IN_BURST)
     problems.install(app)
 
     @app.middleware("http")

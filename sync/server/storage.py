@@ -38,7 +38,7 @@ class StorageInterface(Protocol):
 
 
 class ServerStore:
-    def __init__(self, path: Path | str, now: Callable[[], datetime] = utc_now):
+    def __init__(self, path: Path | str, now: Callable[[], datetime] = utc_now, session_minutes: int = 30):
         self.shared = Shared.open(path, now)
         self.db = self.shared.db
         apply_migrations(self.db, migrations)
@@ -47,7 +47,7 @@ class ServerStore:
         self.staff = StaffAccounts(self.shared.conn, now)
         self.desk = PushDesk(self.shared, self.centers, self.feed, self.staff)
         self.office = Office(self.shared, self.desk, self.staff)
-        self.sessions = Sessions(self.shared)
+        self.sessions = Sessions(self.shared, session_minutes)
 
     # the kiosk API's needs
     def kiosk_for_token(self, token: str) -> dict | None:

@@ -1,0 +1,217 @@
+"""The rules where all kiosks meet, decided by the server (the real process
+on loopback): each attack tried with one kiosk's token gets a reason, and
+picture-book places, the waitlist, promotions and stock hold across kiosks."""
+import sqlite3
+from datetime import date, timedelta
+
+import pytest
+
+from kiosk.bookings import BookingError, Bookings
+from kiosk.passbook import Passbook, PassbookError
+from kiosk.pins import hash_pin
+from kiosk.store import Store
+from sync.client import SyncClient
+from sync.server.office import OfficeError
+from tests.pushes import (PIN, STAMP, Pusher, booked, cancel, change_of, hold, ledger_entry, sealed,
+                          set_up_center, study_booking, wish)
+from tests.sync_server import CENTER, DAY, DUTY, NOW
+
+
+@pytest.fixture
+def server(running_server):
+    set_up_center(running_server)
+    return running_server
+
+
+def server_rows(server, sql, *args):
+    return sqlite3.connect(server.db).execute(sql, args).fetchall()
+
+
+# -- what one kiosk token could do before ---------------------------------------------------
+def test_points_from_a_kiosk_need_an_on_duty_staff_member_and_stay_inside_the_limits(server):
+    send = Pusher(server).send
+    assert send("ledger.add", ledger_entry(100_000)) == ("rejected", "unknown_staff")
+    assert send("ledger.add", dict(ledger_entry(100_000), staff_id=DUTY)) == ("rejected", "over_limit")
+    assert send("ledger.add", dict(ledger_entry(2**62), staff_id=DUTY)) == ("rejected", "invalid")
+    assert server_rows(server, "SELECT sum(points) FROM ledger") == [(1000,)]
+
+
+def test_a_hand_over_takes_the_points_the_hold_held_whatever_the_kiosk_says(server):
+    send = Pusher(server).send
+    h = hold()
+    assert send("redemption.request", {"hold": h}) == ("applied", None)
+    forged = {"hold": h["id"], "staff_id": DUTY,
+              "entry": {"uid": "e-forged", "at": STAMP, "points": 5000, "volunteer_id": "v1"}}
+    assert send("redemption.handover", forged) == ("applied", None)
+    assert server_rows(server, "SELECT points FROM ledger WHERE uid = 'e-forged'") == [(-1,)]
+
+
+def test_a_kiosk_cannot_set_a_pin_nor_review_a_wish(server):
+    send = Pusher(server).send
+    assert send("volunteer.pin", {"id": "v1", "pin_hash": hash_pin("000000")}) == ("rejected", "office_only")
+    assert send("wish.status", {"id": "w", "status": "approved"}) == ("rejected", "office_only")
+
+
+def test_a_pin_change_needs_the_current_pin_checked_by_the_server(server):
+    send = Pusher(server).send
+    assert send("volunteer.pin_change", {"id": "v1", "sealed": sealed(server, "999999", "111111")}) \
+        == ("rejected", "wrong_pin")
+    assert send("volunteer.pin_change", {"id": "v1", "sealed": sealed(server, PIN, "111111", "v2")}) \
+        == ("rejected", "invalid")  # sealed for another volunteer
+    assert send("volunteer.pin_change", {"id": "v1", "sealed": "bm90IHNlYWxlZA=="}) == ("rejected", "invalid")
+    assert send("volunteer.pin_change", {"id": "v1", "sealed": sealed(server, PIN, "111111")}) \
+        == ("applied", None)
+
+
+def test_only_the_kiosk_that_made_a_booking_or_staff_may_change_it(server):
+    mine = booked(server)
+    other = Pusher(server, "lobby-2").send
+    assert other("booking.cancel", cancel(mine)) == ("rejected", "not_yours")  # ids come from the feed
+    assert Pusher(server).send("booking.cancel", change_of(mine, "cancelled", last4="0000")) \
+        == ("rejected", "wrong_phone")
+    assert other("booking.cancel", cancel(mine, staff_id=DUTY)) == ("applied", None)
+
+
+def test_bookings_follow_their_state_machine(server):
+    send = Pusher(server).send
+    b = booked(server)
+    assert send("booking.no_show", change_of(b, "no_show")) == ("rejected", "too_early")  # by the server's clock
+    assert send("booking.cancel", cancel(b)) == ("applied", None)
+    assert send("checkin.create", change_of(b, "checked_in")) == ("rejected", "booking_state")
+    assert send("booking.cancel", dict(cancel(b), status="booked")) == ("rejected", "invalid")
+    assert send("booking.cancel", dict(cancel(b), ticket="000000")) == ("rejected", "unknown_booking")
+
+
+@pytest.mark.parametrize("change, reason", [
+    ({"phone": " 13800138000 "}, "invalid"),
+    ({"phone": "１３８００１３８０００"}, "invalid"),  # the kiosk would have normalised it
+    ({"name": "张三😀"}, "invalid"),
+    ({"day": "1900-01-01"}, "not_bookable"),
+    ({"day": "9999-12-31"}, "not_bookable"),
+    ({"day": "2027-02-30"}, "invalid"),
+    ({"session": "midnight"}, "not_bookable"),
+    ({"seat": 25}, "invalid"),
+    ({"created_at": "2" * 100_000}, "invalid"),
+    ({"starts_at": "2026-11-27T03:00:00"}, "invalid"),
+    ({"status": "checked_in"}, "invalid"),
+], ids=["spaces", "fullwidth", "emoji", "1900", "9999", "feb-30", "session", "seat", "created_at",
+        "starts_at", "status"])
+def test_a_booking_the_kiosk_would_refuse_or_normalise_is_refused(server, change, reason):
+    assert Pusher(server).send("booking.create", {"booking": study_booking(**change)}) == ("rejected", reason)
+
+
+@pytest.mark.parametrize("change", [{"consent": "no"}, {"consent": 0}, {"category": "算命"},
+                                    {"text": "好" * 101}, {"phone": "13912345678 "}, {"code": "X1"}],
+                         ids=["consent-no", "consent-0", "category", "long", "phone", "code"])
+def test_a_wish_the_kiosk_would_refuse_is_refused(server, change):
+    assert Pusher(server).send("wish.create", {"wish": wish(**change)}) == ("rejected", "invalid")
+    assert server_rows(server, "SELECT count(*) FROM wishes") == [(0,)]
+
+
+# -- nothing bad enters the feed ------------------------------------------------------------
+@pytest.mark.parametrize("volunteer", [
+    {"pin_hash": "pbkdf2_sha256$x"},
+    {"pin_hash": "pbkdf2_sha256$2000000000$AAAAAAAAAAAAAAAAAAAAAA==$"
+                 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="},
+    {"phone": "12345"}, {"name": "王" * 21},
+], ids=["malformed-hash", "2e9-iterations", "phone", "name"])
+def test_the_office_cannot_put_a_row_that_would_break_a_kiosk(server, volunteer):
+    before = server_rows(server, "SELECT count(*) FROM changes")
+    row = {"id": "v9", "number": "LJY-0009", "name": "李强", "phone": "13712345678", "pin_hash": None, **volunteer}
+    with pytest.raises(OfficeError):
+        server.office.put_volunteer(server.clerk, "liujiaying", row)
+    assert server_rows(server, "SELECT count(*) FROM changes") == before
+
+
+def test_claimants_and_ledger_amounts_are_bounded_at_the_office(server, kiosks):
+    (store, client), _ = kiosks
+    w = wish()
+    assert Pusher(server).send("wish.create", {"wish": w}) == ("applied", None)
+    server.office.set_wish_status(server.clerk, w["id"], "approved")
+    with pytest.raises(OfficeError):
+        server.office.set_wish_status(server.clerk, w["id"], "claimed", claimant="党" * 20_000,
+                                      claimant_kind="party_member")
+    with pytest.raises(OfficeError):
+        server.office.add_ledger(server.clerk, "liujiaying", ledger_entry(2**62))
+
+
+@pytest.fixture
+def kiosks(server, tmp_path):
+    made = []
+    for name in ("lobby-1", "lobby-2"):
+        store = Store(tmp_path / f"{name}.db")
+        made.append((store, SyncClient(store, server.url, server.tokens[name], timeout=5)))
+    yield made
+    for store, _ in made:
+        store.close()
+
+
+# -- places, the waitlist and stock, across kiosks -------------------------------------------
+SATURDAY = DAY + timedelta(days=1)  # 绘本故事会, 15 places (assets/center.toml)
+
+
+def sign_up(store, child: str, phone: str) -> dict:
+    bookings = Bookings(store, CENTER, now=NOW)
+    slot = next(s for s in bookings.book_sessions() if s.day == SATURDAY)
+    return bookings.book_picture(slot.day, slot.session, child, 5, "家长", phone)
+
+
+def test_two_offline_kiosks_take_the_last_place_and_a_cancellation_promotes_across_kiosks(server, kiosks):
+    (a, client_a), (b, client_b) = kiosks
+    for i in range(14):
+        sign_up(a, "孩子", f"1371234{i:04d}")
+    client_a.cycle()
+    client_b.cycle()
+    # both offline now: each sees one place left and gives it away
+    at_a = sign_up(a, "小明", "13812345678")
+    at_b = sign_up(b, "小红", "13912345678")
+    assert at_a["status"] == at_b["status"] == "booked"
+    client_a.cycle()
+    client_b.cycle()
+    client_a.cycle()
+    assert server_rows(server, "SELECT count(*) FROM bookings WHERE status = 'booked'") == [(15,)]
+    assert b.db["bookings"].get(at_b["id"])["status"] == "waiting"  # the server's answer, after sync
+    assert a.db["bookings"].get(at_a["id"])["status"] == "booked"
+    Bookings(a, CENTER, now=NOW).cancel(at_a["ticket"], "5678")
+    client_a.cycle()
+    client_b.cycle()
+    assert b.db["bookings"].get(at_b["id"])["status"] == "booked"  # the family waiting at B got it
+    assert server_rows(server, "SELECT status FROM bookings WHERE id = ?", at_b["id"]) == [("booked",)]
+
+
+def test_the_waitlist_is_full_on_the_server_too(server, kiosks):
+    (a, client_a), (b, client_b) = kiosks
+    for i in range(15 + CENTER.rules.waitlist):
+        sign_up(a, "孩子", f"1371234{i:04d}")
+    with pytest.raises(BookingError) as full:  # the kiosk knows its own count
+        sign_up(a, "小明", "13812345678")
+    assert full.value.code == "waitlist_full"
+    client_a.cycle()
+    late = sign_up(b, "小红", "13912345678")  # b had not heard: it offers a waiting place
+    client_b.cycle()
+    [row] = b.db["outbox"].rows_where("mutation_id IN (SELECT mutation_id FROM outbox WHERE type = 'booking.create')")
+    assert (row["state"], row["reason"]) == ("rejected", "waitlist_full")
+    assert b.db["bookings"].get(late["id"])["status"] == "cancelled"
+
+
+def test_holds_reserve_stock_on_the_kiosk_and_on_the_server(server, kiosks):
+    (a, client_a), (b, client_b) = kiosks
+    server.office.put_catalogue_item(server.clerk, "liujiaying", {"id": "oil", "item": "食用油", "points": 10,
+                                                                  "stock": 1})
+    client_a.cycle()
+    client_b.cycle()
+    Passbook(a).request_redemption("v1", "oil")
+    with pytest.raises(PassbookError):  # the one in stock is on hold already
+        Passbook(a).request_redemption("v1", "oil")
+    Passbook(b).request_redemption("v1", "oil")  # offline, b still sees it in stock
+    client_a.cycle()
+    client_b.cycle()
+    [row] = b.db["outbox"].rows_where("type = 'redemption.request'")
+    assert (row["state"], row["reason"]) == ("rejected", "out_of_stock")
+    assert server_rows(server, "SELECT count(*) FROM holds WHERE status = 'held'") == [(1,)]
+
+
+def test_the_day_window_follows_the_servers_clock_not_the_kiosks(server):
+    far = date.fromisoformat("2026-11-27") + timedelta(days=CENTER.rules.window_days + 1)
+    late = study_booking(day=far.isoformat(), starts_at=f"{far.isoformat()}T08:30:00")
+    assert Pusher(server).send("booking.create", {"booking": late}) == ("rejected", "not_bookable")
