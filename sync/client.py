@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import requests
 
 from kiosk.store import Store
-from sync.protocol import MAX_BATCH, MAX_BODY, REJECTED, outbox_to_mutation, push_body
+from sync.protocol import MAX_BATCH, MAX_BODY, REJECTED, encoded_mutation, encoded_push_body
 from sync.replica import apply_change, refused
 
 CURSOR_KEY = "sync_cursor"
@@ -57,29 +57,31 @@ class SyncClient:
 
     def push_once(self, batch: int = MAX_BATCH) -> int:
         """Send one batch of the outbox; returns how many were answered."""
-        rows = self.store.pending(batch)
+        rows = self.store.db.execute(
+            "SELECT mutation_id, type, created_at, payload FROM outbox WHERE state = 'pending' "
+            "ORDER BY seq LIMIT ?", [batch]).fetchall()
         if not rows:
             return 0
         depth = self.store.pending_count()
-        mutations = [outbox_to_mutation(r) for r in rows]
-        while True:  # UTF-8, not \u escapes: Chinese text costs 3 bytes a character, not 6
-            body = json.dumps(push_body(mutations, depth), ensure_ascii=False).encode()
-            if len(body) <= MAX_BODY or len(mutations) == 1:
+        # UTF-8, not \u escapes: Chinese text costs 3 bytes a character, not 6
+        encoded = [encoded_mutation(*row) for row in rows]
+        while True:
+            body = encoded_push_body(encoded, depth)
+            if len(body) <= MAX_BODY or len(encoded) == 1:
                 break
-            mutations = mutations[:len(mutations) // 2]  # long texts: fewer per push, never a 413 forever
-            rows = rows[:len(mutations)]
+            encoded = encoded[:len(encoded) // 2]  # long texts: fewer per push, never a 413 forever
+        by_id = {row[0]: row for row in rows[:len(encoded)]}
         answer = self._call("POST", "/api/v1/push", data=body,
                             headers={"Content-Type": "application/json"})
-        by_id = {r["mutation_id"]: r for r in rows}
         answered = [(result, by_id[result.get("id")]) for result in answer.get("results", [])
                     if result.get("id") in by_id]
         with self.store.transaction() as db:
             db.conn.executemany(
                 "UPDATE outbox SET state = ?, reason = ?, attempts = attempts + 1 WHERE mutation_id = ?",
-                [(result["status"], result.get("reason"), row["mutation_id"]) for result, row in answered])
-            for result, row in answered:
+                [(result["status"], result.get("reason"), row[0]) for result, row in answered])
+            for result, (_id, mutation_type, _at, payload) in answered:
                 if result["status"] == REJECTED:
-                    refused(db.conn, row["type"], row["payload"], result.get("reason") or "rejected")
+                    refused(db.conn, mutation_type, json.loads(payload), result.get("reason") or "rejected")
         return len(answer.get("results", []))
 
     def pull_once(self, limit: int = 200) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 
 from pydantic import BaseModel
 
@@ -41,6 +42,7 @@ class MutationType:
         return _resolve(self.undo) if self.undo else None
 
 
+@cache  # the hot path of a push resolves one per mutation
 def _resolve(dotted: str):
     module, _, name = dotted.partition(":")
     return getattr(importlib.import_module(module), name)

@@ -32,6 +32,20 @@ def push_body(mutations: list[dict], queue_depth: int) -> dict:
     return {"version": VERSION, "queue_depth": queue_depth, "mutations": mutations}
 
 
+def encoded_push_body(mutations: list[bytes], queue_depth: int) -> bytes:
+    """push_body as UTF-8 JSON from mutations already encoded (encoded_mutation)."""
+    head = json.dumps({"version": VERSION, "queue_depth": queue_depth}, ensure_ascii=False)[:-1].encode()
+    return head + b', "mutations": [' + b", ".join(mutations) + b"]}"
+
+
+def encoded_mutation(mutation_id: str, mutation_type: str, created_at: str, payload_json: str) -> bytes:
+    """One mutation as UTF-8 JSON around its payload as the outbox stores it
+    (already JSON): the push does not decode and re-encode every payload."""
+    head = json.dumps({"id": mutation_id, "type": mutation_type, "created_at": created_at},
+                      ensure_ascii=False)[:-1]
+    return f'{head}, "data": {payload_json}}}'.encode()
+
+
 def outbox_to_mutation(row: dict) -> dict:
     return {"id": row["mutation_id"], "type": row["type"], "created_at": row["created_at"],
             "data": row["payload"]}

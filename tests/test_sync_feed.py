@@ -382,12 +382,14 @@ def test_ids_stay_in_their_center(server):
 
 def test_a_mutation_no_applier_foresaw_is_refused_alone_and_the_rest_of_its_batch_applies(tmp_path,
                                                                                           monkeypatch):
+    from sync import mutations
     from sync.server import apply
     from sync.server.storage import ServerStore
 
     def broken(_ctx, _data):
         raise RuntimeError("an applier's own bug")
     monkeypatch.setattr(apply, "booking_promote", broken)
+    monkeypatch.setattr(mutations, "_resolve", mutations._resolve.__wrapped__)  # not the cached one
     store = ServerStore(tmp_path / "s.db")
     store.centers.add_center("liujiaying", "柳家营社区党群服务中心")
     store.centers.add_kiosk("lobby-1", "liujiaying")
