@@ -12,7 +12,9 @@ import requests
 
 from kiosk.center import load_center
 from kiosk.paths import CENTER_FILE, ROOT
+from kiosk.pins import hash_pin
 from sync.server.settings import Settings
+from sync.server.staff import PASSWORDS
 from sync.server.storage import ServerStore
 
 # the kiosks' side of the sync tests: the shipped center on a fixed morning
@@ -21,6 +23,16 @@ DAY = date(2026, 11, 27)
 NOW = lambda: datetime(2026, 11, 27, 7, 0)  # noqa: E731
 SERVER_NOW = "2026-11-27T07:00:00"  # the server's clock in the same tests (the center's time)
 DUTY = "duty-1"  # the on-duty staff member of liujiaying (PIN 135790)
+
+
+class _Hashes(dict):
+    def __missing__(self, password):
+        self[password] = PASSWORDS.hash(password)
+        return self[password]
+
+
+PASSWORD_HASHES = _Hashes()
+DUTY_PIN_HASH = hash_pin("135790")
 
 
 def free_port() -> int:
@@ -40,12 +52,18 @@ class Server:
         store = ServerStore(self.db, now=Settings(fake_now=fake_now).clock())
         store.centers.add_center("liujiaying", "柳家营社区党群服务中心")
         self.tokens = {k: store.centers.add_kiosk(k, "liujiaying") for k in ("lobby-1", "lobby-2")}
-        store.office.add_staff(None, "admin", "admin", "管理员", {"admin"}, password="district-admin-1")
+        store.office.add_staff(None, "admin", "admin", "管理员", {"admin"})
         self.admin = store.staff.actor("admin", "test")
-        store.office.add_staff(self.admin, "office-1", "liu", "刘敏", {"office"}, ["liujiaying"],
-                               password="office-pass-1")
+        store.office.add_staff(self.admin, "office-1", "liu", "刘敏", {"office"}, ["liujiaying"])
         self.clerk = store.staff.actor("office-1", "test")
-        store.office.add_staff(self.admin, DUTY, "wang", "王丽", {"duty"}, ["liujiaying"], pin="135790")
+        store.office.add_staff(self.admin, DUTY, "wang", "王丽", {"duty"}, ["liujiaying"])
+        with store.shared.transaction():  # hashes made once per test run: each costs 0.1-0.5 s
+            for staff_id, column, value in (("admin", "password_hash", PASSWORD_HASHES["district-admin-1"]),
+                                            ("office-1", "password_hash", PASSWORD_HASHES["office-pass-1"]),
+                                            (DUTY, "pin_hash", DUTY_PIN_HASH)):
+                store.db.execute(f"UPDATE staff SET {column} = ? WHERE id = ?", [value, staff_id])
+            for row in store.staff.duty_roster("liujiaying"):  # the roster kiosks pull, with the PIN
+                store.feed.append("liujiaying", "staff", row)
         self.store = store
         self.office = store.office
 

@@ -215,3 +215,29 @@ def test_the_day_window_follows_the_servers_clock_not_the_kiosks(server):
     far = date.fromisoformat("2026-11-27") + timedelta(days=CENTER.rules.window_days + 1)
     late = study_booking(day=far.isoformat(), starts_at=f"{far.isoformat()}T08:30:00")
     assert Pusher(server).send("booking.create", {"booking": late}) == ("rejected", "not_bookable")
+
+
+def test_a_volunteer_changes_their_own_pin_at_a_kiosk_sealed_and_checked_by_the_server(server, kiosks):
+    (a, client_a), (b, client_b) = kiosks
+    client_a.cycle()  # the roster and the server's public key
+    with pytest.raises(PassbookError):
+        Passbook(a, now=NOW).change_pin("v1", "999999", "111111")
+    Passbook(a, now=NOW).change_pin("v1", PIN, "111111")
+    [row] = a.db["outbox"].rows_where("type = 'volunteer.pin_change'")
+    assert PIN not in row["payload"] and "111111" not in row["payload"]  # nothing readable in the outbox
+    client_a.cycle()
+    client_b.cycle()
+    assert Passbook(b, now=NOW).sign_in("13812345678", "111111")["id"] == "v1"  # the server's new hash
+
+
+def test_a_pin_change_the_server_refuses_goes_back_to_the_pin_the_server_knows(server, kiosks):
+    (a, client_a), _ = kiosks
+    client_a.cycle()
+    Passbook(a, now=NOW).change_pin("v1", PIN, "222222")  # offline, while the station resets it
+    server.office.reset_pin(server.clerk, "liujiaying", "v1", hash_pin("333333"))
+    client_a.cycle()
+    [row] = a.db["outbox"].rows_where("type = 'volunteer.pin_change'")
+    assert (row["state"], row["reason"]) == ("rejected", "wrong_pin")
+    with pytest.raises(PassbookError):
+        Passbook(a, now=NOW).sign_in("13812345678", "222222")
+    assert Passbook(a, now=NOW).sign_in("13812345678", "333333")["id"] == "v1"
