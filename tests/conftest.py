@@ -40,3 +40,18 @@ def server(tmp_path):
 def running_server(server):
     server.start()
     return server
+
+
+@pytest.fixture
+def kiosks(server, tmp_path):
+    """Two lobby kiosks of one center (of whatever ``server`` the test uses), each
+    with its store and sync client."""
+    from kiosk.store import Store
+    from sync.client import SyncClient
+    made = []
+    for name in ("lobby-1", "lobby-2"):
+        store = Store(tmp_path / f"{name}.db")
+        made.append((store, SyncClient(store, server.url, server.tokens[name], timeout=5)))
+    yield made
+    for store, _ in made:
+        store.close()

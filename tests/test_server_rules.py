@@ -9,8 +9,6 @@ import pytest
 from kiosk.bookings import BookingError, Bookings
 from kiosk.passbook import Passbook, PassbookError
 from kiosk.pins import hash_pin
-from kiosk.store import Store
-from sync.client import SyncClient
 from sync.server.office import OfficeError
 from tests.pushes import (PIN, STAMP, Pusher, booked, cancel, change_of, hold, ledger_entry, sealed,
                           set_up_center, study_booking, wish)
@@ -133,17 +131,6 @@ def test_claimants_and_ledger_amounts_are_bounded_at_the_office(server, kiosks):
                                       claimant_kind="party_member")
     with pytest.raises(OfficeError):
         server.office.add_ledger(server.clerk, "liujiaying", ledger_entry(2**62))
-
-
-@pytest.fixture
-def kiosks(server, tmp_path):
-    made = []
-    for name in ("lobby-1", "lobby-2"):
-        store = Store(tmp_path / f"{name}.db")
-        made.append((store, SyncClient(store, server.url, server.tokens[name], timeout=5)))
-    yield made
-    for store, _ in made:
-        store.close()
 
 
 # -- places, the waitlist and stock, across kiosks -------------------------------------------

@@ -15,7 +15,7 @@ from kiosk.paths import CENTER_FILE
 from kiosk.rejections import rejected
 from kiosk.store import Store
 from kiosk.wishes import Wishes
-from sync.client import CURSOR_KEY, SyncClient
+from sync.client import CURSOR_KEY
 from sync.protocol import push_body
 from sync.server.office import OfficeError
 from tests.sync_server import CENTER, DAY, DUTY, NOW
@@ -28,17 +28,6 @@ RICE = {"id": "rice", "item": "大米 5 斤", "points": 50, "stock": 3}
 def server(running_server):
     return running_server
 
-
-@pytest.fixture
-def kiosks(server, tmp_path):
-    """Two lobby kiosks of one center, each with its store and client."""
-    made = []
-    for name in ("lobby-1", "lobby-2"):
-        store = Store(tmp_path / f"{name}.db")
-        made.append((store, SyncClient(store, server.url, server.tokens[name], timeout=5)))
-    yield made
-    for store, _ in made:
-        store.close()
 
 
 def office_sets_up_a_volunteer_with_60_points_and_rice(server) -> None:
