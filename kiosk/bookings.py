@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 
 from kiosk.center import Center
 from kiosk.errors import ServiceError
-from kiosk.lifecycle import BOOKING_MOVES, CANCELLED, can_move
+from kiosk.lifecycle import BOOKING_MOVES, CANCELLED, WAITING, can_move
 from kiosk.rejections import reason_words
 from kiosk.store import Store
 from kiosk.validation import (
@@ -343,6 +343,9 @@ class Bookings:
                                            "请找值班工作人员帮您重新安排")
         if booking["status"] == "checked_in":
             raise BookingError("done", "这个预约已经签到过了")
+        if booking["status"] == WAITING:  # e.g. another kiosk's family reached the server first
+            raise BookingError("waiting", "您在候补名单中（名额已满）。有名额空出时按先后顺序自动递补，"
+                                          "请留意工作人员通知")
         if booking["status"] != "booked" or not booking["starts_at"]:
             raise BookingError("not_open", "这个预约不能签到（已取消、候补中或已过期）")
         opens, closes = self.checkin_window(booking)

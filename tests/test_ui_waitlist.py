@@ -51,10 +51,10 @@ def test_the_last_place_the_waitlist_and_a_promotion_across_kiosks(lobby):
     assert mine["status"] == theirs["status"] == "booked"
     client_a.cycle()  # A arrives first
     client_b.cycle()
-    assert "候补中" in check_in_says(b, theirs["ticket"])  # B's screen: waiting, not booked
+    assert "您在候补名单中" in check_in_says(b, theirs["ticket"])  # B's screen: waiting, not booked
     at_a.cancel(mine["ticket"], "5678")
     client_a.cycle()
     client_b.cycle()
     words = check_in_says(b, theirs["ticket"])
-    assert "候补中" not in words and "还没到签到时间" in words  # booked now, for its session's time
+    assert "候补" not in words and "还没到签到时间" in words  # booked now, for its session's time
     assert b.store.db["bookings"].get(theirs["id"])["status"] == "booked"
