@@ -196,3 +196,18 @@ def test_add_staff_at_the_command_line_prints_nothing_secret(tmp_path):
     store = ServerStore(db)
     assert store.sign_in("admin", "district-admin-1", "x").roles == {"admin"}
     store.close()
+
+
+def test_the_office_sets_the_limits_of_staff_mode_entries(running_server):
+    from sync.server.apply import Limits
+    from tests.pushes import ledger_entry
+    set_up_center(running_server)
+    office, clerk = running_server.office, running_server.clerk
+    with pytest.raises(OfficeError):
+        office.set_limits(clerk, "liujiaying", Limits(points_per_entry=0))
+    office.set_limits(clerk, "liujiaying", Limits(points_per_entry=10, points_per_staff_day=100, hours_per_entry=4))
+    send = Pusher(running_server).send
+    assert send("ledger.add", dict(ledger_entry(20), staff_id=DUTY)) == ("rejected", "over_limit")
+    assert send("ledger.add", dict(ledger_entry(10, hours=4), staff_id=DUTY)) == ("applied", None)
+    [row] = [r for r in office.audit_history(clerk, "liujiaying") if r["action"] == "limits.set"]
+    assert (row["before"]["points_per_entry"], row["after"]["points_per_entry"]) == (50, 10)

@@ -91,6 +91,12 @@ class Office:
 
     @serialised
     def set_limits(self, actor: Actor, center_id: str, limits: Limits) -> None:
+        """What one staff-mode entry at a kiosk may carry (above it: the office's own entries)."""
+        if not (type(limits.points_per_entry) is int and 1 <= limits.points_per_entry <= 100_000
+                and type(limits.points_per_staff_day) is int
+                and limits.points_per_entry <= limits.points_per_staff_day <= 1_000_000
+                and 0 < limits.hours_per_entry <= 24):
+            raise OfficeError("上限：每条 1–100000 分，每人每天不少于每条上限，每条 0–24 小时")
         with self.shared.transaction():
             self._context(actor, center_id)
             before = self.desk.centers.limits(center_id)
