@@ -156,7 +156,7 @@ class Passbook:
             entry = self.db["ledger"].get(entry_id)
             fix = {"uid": str(uuid.uuid4()), "volunteer_id": entry["volunteer_id"],
                    "at": self.now().isoformat(timespec="seconds"),
-                   "activity": f"更正：{entry['activity']}", "hours": -entry["hours"],
+                   "activity": f"更正：{entry['activity']}"[:40], "hours": -entry["hours"],
                    "points": -entry["points"], "reason": reason, "staff_id": staff_id, "reverses": entry_id}
             self.db["ledger"].insert(fix)
             self.store.enqueue("ledger.reverse", dict(fix, reverses_uid=entry["uid"]))

@@ -124,9 +124,12 @@ def catalogue(db: sqlite3.Connection, d: dict) -> None:
 
 
 def hold(db: sqlite3.Connection, d: dict) -> None:
+    if _unsent(db, d["id"]):  # a hand-over made here and not yet sent stays
+        return
     db.execute("INSERT INTO holds (id, volunteer_id, item_id, points, status, created_at, closed_at) "
                "VALUES (:id, :volunteer_id, :item_id, :points, :status, :created_at, :closed_at) "
-               "ON CONFLICT (id) DO UPDATE SET status = excluded.status, closed_at = excluded.closed_at", d)
+               "ON CONFLICT (id) DO UPDATE SET status = excluded.status, closed_at = excluded.closed_at, "
+               "points = excluded.points", d)
 
 
 def center(db: sqlite3.Connection, d: dict) -> None:
@@ -170,8 +173,48 @@ def undo_redemption(db: sqlite3.Connection, payload: dict, reason: str) -> None:
 
 
 def undo_pin_change(db: sqlite3.Connection, payload: dict, reason: str) -> None:
-    """The PIN the server knows is the one that signs in."""
-    db.execute("UPDATE volunteers SET pin_hash = confirmed_pin_hash WHERE id = ?", [payload["id"]])
+    """The PIN the server knows is the one that signs in (once the kiosk has heard it)."""
+    db.execute("UPDATE volunteers SET pin_hash = confirmed_pin_hash WHERE id = ? "
+               "AND confirmed_pin_hash IS NOT NULL", [payload["id"]])
+
+
+def undo_no_show(db: sqlite3.Connection, payload: dict, reason: str) -> None:
+    """The server's clock says the session's check-in is not over (this kiosk's clock ran ahead)."""
+    if reason == "too_early":
+        db.execute("UPDATE bookings SET status = 'booked' WHERE id = ? AND status = 'no_show'", [payload["id"]])
+
+
+def undo_promotion(db: sqlite3.Connection, payload: dict, reason: str) -> None:
+    """Another kiosk's family waited longer: this one waits again."""
+    if reason == "still_waiting":
+        db.execute("UPDATE bookings SET status = 'waiting' WHERE id = ? AND status = 'booked'", [payload["id"]])
+
+
+def _reverse_locally(db: sqlite3.Connection, uid: str, reason: str) -> None:
+    """The ledger is append-only: an entry the server refused is cancelled by a local
+    counter-entry (never sent), so the passbook shows what the server holds."""
+    row = db.execute("SELECT id, volunteer_id, activity, hours, points FROM ledger WHERE uid = ?", [uid]).fetchone()
+    if row is None:
+        return
+    entry_id, volunteer_id, activity, hours, points = row
+    db.execute("INSERT INTO ledger (uid, volunteer_id, at, activity, hours, points, reason, staff_id, reverses) "
+               "VALUES (?, ?, datetime('now'), ?, ?, ?, ?, NULL, ?) ON CONFLICT (uid) DO NOTHING",
+               [f"refused-{uid}", volunteer_id, f"未被服务器接受：{activity}"[:40], -hours, -points,
+                reason, entry_id])
+
+
+def undo_ledger_entry(db: sqlite3.Connection, payload: dict, reason: str) -> None:
+    _reverse_locally(db, payload["uid"], reason)
+
+
+def undo_handover(db: sqlite3.Connection, payload: dict, reason: str) -> None:
+    """The item was not handed over as far as the server knows: the hold, the stock and
+    the points are as they were (a hold the server closed meanwhile arrives by the feed)."""
+    row = db.execute("SELECT item_id, status FROM holds WHERE id = ?", [payload["hold"]]).fetchone()
+    if row and row[1] == "handed_over":
+        db.execute("UPDATE holds SET status = 'held', closed_at = NULL WHERE id = ?", [payload["hold"]])
+        db.execute("UPDATE catalogue SET stock = stock + 1 WHERE id = ?", [row[0]])
+    _reverse_locally(db, payload["entry"]["uid"], reason)
 
 
 def refused(db: sqlite3.Connection, mutation_type: str, payload: dict, reason: str) -> None:

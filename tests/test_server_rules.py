@@ -228,3 +228,93 @@ def test_a_pin_change_the_server_refuses_goes_back_to_the_pin_the_server_knows(s
     with pytest.raises(PassbookError):
         Passbook(a, now=NOW).sign_in("13812345678", "222222")
     assert Passbook(a, now=NOW).sign_in("13812345678", "333333")["id"] == "v1"
+
+
+# -- found in review -------------------------------------------------------------------------
+def test_a_kiosk_cannot_make_points_by_reversing_a_deduction_or_a_hand_over(server):
+    send = Pusher(server).send
+    h = hold()
+    assert send("redemption.request", {"hold": h}) == ("applied", None)
+    handover = {"hold": h["id"], "staff_id": DUTY, "entry": {"uid": "e-given", "at": STAMP}}
+    assert send("redemption.handover", handover) == ("applied", None)
+    undo = dict(ledger_entry(1, hours=0, reverses_uid="e-given", reason="录错了"), staff_id=DUTY)
+    assert send("ledger.reverse", undo) == ("rejected", "over_limit")
+    assert server_rows(server, "SELECT sum(points) FROM ledger") == [(999,)]
+
+
+def test_wrong_current_pins_lock_the_volunteers_pin_changes_and_a_push_checks_only_a_few(server):
+    send = Pusher(server).send
+    for _ in range(5):
+        assert send("volunteer.pin_change", {"id": "v1", "sealed": sealed(server, "999999", "111111")}) \
+            == ("rejected", "wrong_pin")
+    assert send("volunteer.pin_change", {"id": "v1", "sealed": sealed(server, PIN, "111111")}) \
+        == ("rejected", "pin_locked")  # even the right one, for a while
+    import requests
+    from sync.protocol import push_body
+    batch = [{"id": fresh_id, "type": "volunteer.pin_change", "created_at": STAMP,
+              "data": {"id": "v1", "sealed": sealed(server, "999999", "111111")}}
+             for fresh_id in ("p1", "p2", "p3", "p4", "p5")]
+    server.office.put_volunteer(server.clerk, "liujiaying", {"id": "v2", "number": "LJY-0002", "name": "李强",
+                                                             "phone": "13912345678", "pin_hash": hash_pin(PIN)})
+    for m in batch:
+        m["data"] = {"id": "v2", "sealed": sealed(server, "999999", "111111", "v2")}
+    answer = requests.post(server.url + "/api/v1/push", json=push_body(batch, 0), timeout=10,
+                           headers={"Authorization": f"Bearer {server.tokens['lobby-1']}"}).json()
+    assert [r.get("reason") for r in answer["results"]] == ["wrong_pin"] * 3 + ["too_many"] * 2
+
+
+def test_promotions_are_the_servers_and_a_kiosks_own_is_answered_without_a_feed_row(server, kiosks):
+    (a, client_a), _ = kiosks
+    for i in range(15):
+        sign_up(a, "孩子", f"1371234{i:04d}")
+    waiting = sign_up(a, "小明", "13812345678")
+    client_a.cycle()
+    before = server_rows(server, "SELECT count(*) FROM changes")
+    send = Pusher(server).send
+    ticket = a.db["bookings"].get(waiting["id"])["ticket"]
+    for _ in range(20):  # a kiosk that says "promoted" again and again
+        assert send("booking.promote", {"id": waiting["id"], "ticket": ticket, "status": "booked"}) \
+            == ("rejected", "still_waiting")
+    assert server_rows(server, "SELECT count(*) FROM changes") == before
+
+
+def test_one_person_one_place_across_kiosks(server):
+    send = Pusher(server).send
+    first = booked(server)
+    again = study_booking(day=first["day"], session=first["session"], starts_at=first["starts_at"],
+                          phone=first["phone"])
+    assert Pusher(server, "lobby-2").send("booking.create", {"booking": again}) == ("rejected", "person_limit")
+    counseling = {"id": "c1", "kind": "counseling", "ticket": "111111", "name": "张三", "phone": "13812340000",
+                  "topic": "民情诉求", "note": "", "status": "booked", "created_at": STAMP}
+    assert send("booking.create", {"booking": counseling}) == ("applied", None)
+    assert send("booking.create", {"booking": dict(counseling, id="c2", ticket="222222")}) \
+        == ("rejected", "person_limit")
+
+
+def test_a_seat_is_released_by_the_schedules_start_even_if_the_kiosk_sent_none(server):
+    send = Pusher(server).send
+    yesterday = (DAY - timedelta(days=1)).isoformat()
+    b = booked(server, day=yesterday, session="morning", starts_at=None)
+    assert send("booking.no_show", change_of(b, "no_show")) == ("applied", None)
+
+
+def test_an_id_of_another_center_is_refused_not_a_duplicate(server):
+    h = hold()
+    assert Pusher(server).send("redemption.request", {"hold": h}) == ("applied", None)
+    other = dict(h, volunteer_id="v1")
+    assert Pusher(server, "xigu-1").send("redemption.request", {"hold": other}) == ("rejected", "invalid")
+
+
+def test_a_refused_staff_entry_and_hand_over_are_undone_on_the_kiosk(server, kiosks):
+    (a, client_a), _ = kiosks
+    client_a.cycle()
+    book = Passbook(a, now=NOW)
+    balance = book.summary("v1")["balance"]
+    book.add_service("v1", "共享自习室值守", 2, 20, staff_id="somebody")  # not an on-duty id
+    h = book.request_redemption("v1", "pen")
+    client_a.cycle()
+    book.hand_over(h["id"], staff_id="somebody")
+    client_a.cycle()
+    assert book.summary("v1") == dict(book.summary("v1"), balance=balance - 1, held=1)
+    assert a.db["holds"].get(h["id"])["status"] == "held"
+    assert a.db["catalogue"].get("pen")["stock"] == 1000

@@ -32,6 +32,8 @@ from sync.protocol import DUPLICATE
 INVALID = "invalid"
 CLAIMANT_MAX = 40
 PAST_DAYS = 1  # a booking made offline for yesterday's session may still arrive
+PIN_CHECKS_PER_PUSH = 3  # a volunteer changes a PIN now and then; a push of hundreds is an attack
+PIN_FAILURES, PIN_LOCK_MINUTES = 5, 15
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class Context:
     limits: Limits = field(default_factory=Limits)
     staff: dict | None = None  # the staff member behind this change (staff mode or the office)
     action: str = ""  # the mutation type or office operation being applied
+    pin_checks: int = 0  # PIN changes checked in this push
 
     def record(self, target: str, before, after) -> None:
         """An audit row when staff made this change; residents' own submissions are not audited."""
@@ -66,6 +69,13 @@ def one(conn: sqlite3.Connection, sql: str, args) -> dict | None:
     cursor = conn.execute(sql, args)
     row = cursor.fetchone()
     return dict(zip((c[0] for c in cursor.description), row)) if row else None
+
+
+def _known(ctx: Context, table: str, column: str, value: str) -> str | None:
+    """DUPLICATE for a record already here (sent again under another mutation id),
+    INVALID for an id another center holds, None for a new one."""
+    row = ctx.conn.execute(f"SELECT center_id FROM {table} WHERE {column} = ?", [value]).fetchone()
+    return None if row is None else DUPLICATE if row[0] == ctx.center_id else INVALID
 
 
 def _json(value) -> str:
@@ -109,6 +119,7 @@ def booking_create(ctx: Context, data: p.BookingCreate) -> str | None:
         return INVALID
     if b.kind != "counseling" and b.day is None:
         return INVALID
+    starts = None
     if b.day is not None:
         day = date.fromisoformat(b.day)
         starts = session_start(ctx.center, b.kind, day, b.session)
@@ -118,22 +129,21 @@ def booking_create(ctx: Context, data: p.BookingCreate) -> str | None:
             return "not_bookable"
         if b.starts_at is not None and datetime.fromisoformat(b.starts_at) != starts:
             return INVALID
-    if ctx.conn.execute("SELECT 1 FROM bookings WHERE id = ?", [b.id]).fetchone():
-        return DUPLICATE  # the same booking under another mutation id: already here
+    known = _known(ctx, "bookings", "id", b.id)
+    if known:
+        return known
+    reason = _person_rule(ctx, b)
+    if reason:
+        return reason
     status = life.BOOKED
-    if b.kind == "study":
-        same_day = ctx.conn.execute(
-            "SELECT count(*) FROM bookings WHERE center_id = ? AND kind = 'study' AND phone = ? AND day = ? "
-            "AND status IN ('booked', 'checked_in')", [ctx.center_id, b.phone, b.day]).fetchone()[0]
-        if same_day >= ctx.center.rules.sessions_per_day:
-            return "person_limit"
-    elif b.kind == "books":
+    if b.kind == "books":
         # the places are the server's: the first to arrive gets one, later ones wait in order
         if _held(ctx, "books", b.day, b.session) >= _places(ctx.center, "books", b.session):
             if _held(ctx, "books", b.day, b.session, (life.WAITING,)) >= ctx.center.rules.waitlist:
                 return "waitlist_full"
             status = life.WAITING
-    stored = dict(raw, status=status)
+    # the start as the center's schedule says, whatever the kiosk sent: no-shows are released by it
+    stored = dict(raw, status=status, starts_at=starts.isoformat() if starts else None)
     inserted = ctx.conn.execute(
         "INSERT OR IGNORE INTO bookings (id, kiosk_id, center_id, kind, day, session, seat, phone, status, "
         "data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -143,6 +153,28 @@ def booking_create(ctx: Context, data: p.BookingCreate) -> str | None:
         return "seat_taken" if b.kind == "study" else "slot_taken"
     ctx.change("booking", public_booking(stored))
     ctx.record(b.id, None, public_booking(stored))
+    return None
+
+
+def _person_rule(ctx: Context, b: p.BookingRecord) -> str | None:
+    """What one person may hold, across kiosks: the kiosk's own rules (kiosk/bookings.py),
+    decided again where every kiosk's bookings meet."""
+    def count(where: str, *args) -> int:
+        return ctx.conn.execute(
+            f"SELECT count(*) FROM bookings WHERE center_id = ? AND kind = ? AND phone = ? AND {where}",
+            [ctx.center_id, b.kind, b.phone, *args]).fetchone()[0]
+    held = "status IN ('booked', 'checked_in')"
+    if b.kind == "study":
+        if count(f"day = ? AND session = ? AND {held}", b.day, b.session):
+            return "person_limit"  # one seat a session
+        if count(f"day = ? AND {held}", b.day) >= ctx.center.rules.sessions_per_day:
+            return "person_limit"
+    elif b.kind == "books":
+        if count("day = ? AND session = ? AND status IN ('booked', 'checked_in', 'waiting') "
+                 "AND json_extract(data, '$.child_name') = ?", b.day, b.session, b.child_name):
+            return "person_limit"  # one place (or one turn on the waitlist) a child
+    elif count("status = 'booked'"):
+        return "person_limit"  # one open counseling request a phone
     return None
 
 
@@ -214,7 +246,7 @@ def booking_no_show(ctx: Context, data: p.BookingChange) -> str | None:
     reason, found = _check_change(ctx, data, life.NO_SHOW)
     if reason:
         return reason
-    starts = found["data"].get("starts_at")
+    starts = found["data"].get("starts_at")  # the schedule's, stored when the booking was taken
     closes = datetime.fromisoformat(starts) + timedelta(minutes=ctx.center.rules.checkin_after_minutes) \
         if starts else None
     if closes is None or ctx.now < closes:  # by the server's clock, not the kiosk's
@@ -225,13 +257,17 @@ def booking_no_show(ctx: Context, data: p.BookingChange) -> str | None:
 
 
 def booking_promote(ctx: Context, data: p.BookingChange) -> str | None:
-    """Promotions are decided here, when a place comes free; a kiosk's own
-    provisional promotion is answered with the booking's state as it is."""
+    """Promotions are decided here, when a place comes free. A kiosk's own
+    provisional promotion stands if the server made the same one; if the family
+    still waits here, it is refused and the kiosk puts them back on the waitlist
+    (any other state already reached the kiosk through the feed)."""
     found = _booking(ctx, data)
     if found is None or found["data"].get("ticket") != data.ticket:
         return "unknown_booking"
-    ctx.change("booking", public_booking(found))
-    return None
+    if found["kiosk_id"] != ctx.kiosk_id and ctx.staff is None:
+        return "not_yours"
+    return None if found["status"] == life.BOOKED else (
+        "still_waiting" if found["status"] == life.WAITING else "booking_state")
 
 
 def lift_block(ctx: Context, data: p.LiftBlock) -> str | None:
@@ -253,18 +289,19 @@ def public_wish(conn: sqlite3.Connection, wish_id: str) -> dict | None:
 
 def wish_create(ctx: Context, data: p.WishCreate) -> str | None:
     w = data.wish.model_dump()
+    known = _known(ctx, "wishes", "id", w["id"])
+    if known:
+        return known
     try:
         clean = validate_wish(w["name"], w["phone"], w["category"], w["text"], w["consent"])
     except FormError:
         return INVALID
     if not _same(w, clean):
         return INVALID
-    inserted = ctx.conn.execute(
-        "INSERT OR IGNORE INTO wishes (id, kiosk_id, center_id, status, data) VALUES (?, ?, ?, ?, ?)",
-        [w["id"], ctx.kiosk_id, ctx.center_id, life.SUBMITTED, _json(w)]).rowcount
-    if inserted:
-        ctx.record(w["id"], None, {"status": life.SUBMITTED})
-    return None if inserted else DUPLICATE
+    ctx.conn.execute("INSERT INTO wishes (id, kiosk_id, center_id, status, data) VALUES (?, ?, ?, ?, ?)",
+                     [w["id"], ctx.kiosk_id, ctx.center_id, life.SUBMITTED, _json(w)])
+    ctx.record(w["id"], None, {"status": life.SUBMITTED})
+    return None
 
 
 def wish_status(ctx: Context, data: p.WishChange) -> str | None:
@@ -329,17 +366,29 @@ def volunteer_pin_change(ctx: Context, data: p.PinChange) -> str | None:
     checks the current PIN itself before it makes the new hash."""
     from sync.server.sealing import open_pin_change  # the server's key lives with the server
 
-    row = volunteer_row(ctx.conn, data.id)
-    if row is None or not ctx.conn.execute("SELECT 1 FROM volunteers WHERE id = ? AND center_id = ?",
-                                           [data.id, ctx.center_id]).fetchone():
+    row = one(ctx.conn, "SELECT pin_hash, pin_failures, pin_locked_until FROM volunteers "
+                        "WHERE id = ? AND center_id = ?", [data.id, ctx.center_id])
+    if row is None:
         return "unknown_volunteer"
+    if row["pin_locked_until"] and ctx.now < datetime.fromisoformat(row["pin_locked_until"]):
+        return "pin_locked"
+    ctx.pin_checks += 1  # each costs a PBKDF2 run under the store's lock: a few a push at most
+    if ctx.pin_checks > PIN_CHECKS_PER_PUSH:
+        return "too_many"
     opened = open_pin_change(ctx.conn, data.sealed, data.id)
     if opened is None:
         return INVALID
     from kiosk.pins import hash_pin, verify_pin
     old, new = opened
     if not verify_pin(old, row["pin_hash"]):
+        # a refusal rolls nothing back here (it writes no record), so the count stays
+        failures = row["pin_failures"] + 1
+        locked = (ctx.now + timedelta(minutes=PIN_LOCK_MINUTES)).isoformat(timespec="seconds") \
+            if failures >= PIN_FAILURES else None
+        ctx.conn.execute("UPDATE volunteers SET pin_failures = ?, pin_locked_until = ? WHERE id = ?",
+                         [0 if locked else failures, locked, data.id])
         return "wrong_pin"
+    ctx.conn.execute("UPDATE volunteers SET pin_failures = 0 WHERE id = ?", [data.id])
     return set_pin_hash(ctx, data.id, hash_pin(new))
 
 
@@ -379,8 +428,9 @@ def _staff_points_today(ctx: Context) -> int:
 
 def ledger_add(ctx: Context, data: p.LedgerEntry) -> str | None:
     """Service points recorded at a kiosk, inside the limits the office set."""
-    if ctx.conn.execute("SELECT 1 FROM ledger WHERE uid = ?", [data.uid]).fetchone():
-        return DUPLICATE
+    known = _known(ctx, "ledger", "uid", data.uid)
+    if known:
+        return known
     if data.reverses_uid is not None or data.hours < 0:
         return INVALID
     if not 0 < data.points <= ctx.limits.points_per_entry or data.hours > ctx.limits.hours_per_entry \
@@ -392,12 +442,15 @@ def ledger_add(ctx: Context, data: p.LedgerEntry) -> str | None:
 def ledger_reverse(ctx: Context, data: p.LedgerEntry) -> str | None:
     """A kiosk may undo one entry exactly, and only a small one; larger
     corrections are the office's."""
-    if ctx.conn.execute("SELECT 1 FROM ledger WHERE uid = ?", [data.uid]).fetchone():
-        return DUPLICATE
+    known = _known(ctx, "ledger", "uid", data.uid)
+    if known:
+        return known
     original = one(ctx.conn, "SELECT uid, volunteer_id, points, hours FROM ledger WHERE uid = ? AND center_id = ?",
                    [data.reverses_uid, ctx.center_id]) if data.reverses_uid else None
     if original is None:
         return "unknown_entry"
+    if original["points"] <= 0:  # undoing a hand-over or a deduction would make points: the office's
+        return "over_limit"
     if (data.volunteer_id, data.points, data.hours) != (original["volunteer_id"], -original["points"],
                                                        -original["hours"]) or not data.reason:
         return INVALID
@@ -429,8 +482,9 @@ def redemption_request(ctx: Context, data: p.RedemptionRequest) -> str | None:
     """Where two kiosks' offline requests meet: a request the volunteer's
     points or the stock (less what is already on hold) cannot cover is refused."""
     hold = data.hold
-    if ctx.conn.execute("SELECT 1 FROM holds WHERE id = ?", [hold.id]).fetchone():
-        return DUPLICATE  # sent again under another mutation id
+    known = _known(ctx, "holds", "id", hold.id)
+    if known:
+        return known
     item = catalogue_row(ctx.conn, hold.item_id, ctx.center_id)
     if item is None or not _known_volunteer(ctx, hold.volunteer_id):
         return "unknown_item_or_volunteer"

@@ -168,7 +168,7 @@ class Office:
     def _center_of(self, table: str, row_id: str) -> str:
         row = self.shared.conn.execute(f"SELECT center_id FROM {table} WHERE id = ?", [row_id]).fetchone()
         if row is None:
-            raise OfficeError(f"unknown_{table[:-1]}")
+            raise OfficeError({"wishes": "unknown_wish", "bookings": "unknown_booking"}[table])
         return row[0]
 
     @serialised

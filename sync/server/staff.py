@@ -159,16 +159,15 @@ class StaffAccounts:
         unknown username costs the same argon2 work as a known one."""
         row = self.conn.execute("SELECT id, password_hash, password_failures, password_locked_until "
                                 "FROM staff WHERE username = ? AND active = 1", [username]).fetchone()
-        if row is None or not row[1]:
+        if row is None or not row[1] or self._locked(row[3]):
+            # unknown, without a password or locked: the same argon2 work, so time tells nothing
             self._dummy = self._dummy or _dummy_password_hash()
             try:
                 PASSWORDS.verify(self._dummy, password or "-")
             except VerificationError:
                 pass
             return None
-        staff_id, stored, failures, until = row
-        if self._locked(until):
-            return None
+        staff_id, stored, failures, _until = row
         try:
             PASSWORDS.verify(stored, password or "")
         except (VerifyMismatchError, VerificationError, InvalidHashError):
