@@ -19,6 +19,7 @@ from kiosk.center import Center
 from kiosk.errors import ServiceError
 from kiosk.lifecycle import BOOKING_MOVES, CANCELLED, WAITING, can_move
 from kiosk.rejections import reason_words
+from kiosk.staffmode import OnDuty
 from kiosk.store import Store
 from kiosk.validation import (
     FieldError, FormError, normalise_phone, validate_age, validate_all, validate_name, validate_note)
@@ -389,10 +390,10 @@ class Bookings:
         until = date.fromisoformat(rows[0][0]) + timedelta(days=self.rules.no_show_block_days)
         return until if until >= today else None
 
-    def lift_block(self, phone: str, staff_id: str) -> None:
+    def lift_block(self, phone: str, staff: OnDuty) -> None:
         phone = normalise_phone(phone)
         with self.store.transaction() as db:
             stamp = self.now().isoformat(timespec="seconds")
-            db["booking_block_lifts"].upsert({"phone": phone, "lifted_at": stamp, "staff_id": staff_id},
+            db["booking_block_lifts"].upsert({"phone": phone, "lifted_at": stamp, "staff_id": staff.staff_id},
                                              pk="phone")
-            self.store.enqueue("booking.lift_block", {"phone": phone, "staff_id": staff_id})
+            self.store.enqueue("booking.lift_block", {"phone": phone}, signed_by=staff)

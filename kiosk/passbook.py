@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from kiosk.errors import ServiceError
 from kiosk.pins import hash_pin, valid_pin, verify_pin
+from kiosk.staffmode import OnDuty
 from kiosk.store import Store
 from kiosk.validation import FieldError, normalise_phone
 from sync.sealing import SERVER_KEY, seal_pin_change
@@ -141,15 +142,15 @@ class Passbook:
 
     # -- staff -----------------------------------------------------------------------
     def add_service(self, volunteer_id: str, activity: str, hours: float, points: int,
-                    staff_id: str) -> None:
+                    staff: OnDuty) -> None:
         with self.store.transaction():
             entry = {"uid": str(uuid.uuid4()), "volunteer_id": volunteer_id,
                      "at": self.now().isoformat(timespec="seconds"),
-                     "activity": activity, "hours": hours, "points": points, "staff_id": staff_id}
+                     "activity": activity, "hours": hours, "points": points, "staff_id": staff.staff_id}
             self.db["ledger"].insert(entry)
-            self.store.enqueue("ledger.add", entry)
+            self.store.enqueue("ledger.add", entry, signed_by=staff)
 
-    def reverse(self, entry_id: int, reason: str, staff_id: str) -> None:
+    def reverse(self, entry_id: int, reason: str, staff: OnDuty) -> None:
         if not reason.strip():
             raise FieldError("reason", "请写明更正的原因")
         with self.store.transaction():
@@ -157,11 +158,11 @@ class Passbook:
             fix = {"uid": str(uuid.uuid4()), "volunteer_id": entry["volunteer_id"],
                    "at": self.now().isoformat(timespec="seconds"),
                    "activity": f"更正：{entry['activity']}"[:40], "hours": -entry["hours"],
-                   "points": -entry["points"], "reason": reason, "staff_id": staff_id, "reverses": entry_id}
+                   "points": -entry["points"], "reason": reason, "staff_id": staff.staff_id, "reverses": entry_id}
             self.db["ledger"].insert(fix)
-            self.store.enqueue("ledger.reverse", dict(fix, reverses_uid=entry["uid"]))
+            self.store.enqueue("ledger.reverse", dict(fix, reverses_uid=entry["uid"]), signed_by=staff)
 
-    def hand_over(self, hold_id: str, staff_id: str) -> None:
+    def hand_over(self, hold_id: str, staff: OnDuty) -> None:
         """Staff gave the item: the held points become a ledger entry."""
         with self.store.transaction():
             hold = self.db["holds"].get(hold_id)
@@ -173,7 +174,6 @@ class Passbook:
             self.db["catalogue"].update(item["id"], {"stock": item["stock"] - 1})
             entry = {"uid": str(uuid.uuid4()), "volunteer_id": hold["volunteer_id"], "at": stamp,
                      "activity": f"积分兑换：{item['item']}", "hours": 0,
-                     "points": -hold["points"], "staff_id": staff_id}
+                     "points": -hold["points"], "staff_id": staff.staff_id}
             self.db["ledger"].insert(entry)
-            self.store.enqueue("redemption.handover", {"hold": hold_id, "staff_id": staff_id,
-                                                       "entry": entry})
+            self.store.enqueue("redemption.handover", {"hold": hold_id, "entry": entry}, signed_by=staff)

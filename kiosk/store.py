@@ -124,11 +124,14 @@ class Store:
         """One atomic unit (nested calls become savepoints); see write_transaction."""
         return write_transaction(self.db)
 
-    def enqueue(self, mutation_type: str, payload: dict) -> str:
-        """Add one outbox mutation inside the caller's transaction; return its id."""
+    def enqueue(self, mutation_type: str, payload: dict, signed_by=None) -> str:
+        """Add one outbox mutation inside the caller's transaction; return its id.
+        ``signed_by``: the kiosk.staffmode.OnDuty who made it in staff mode."""
         if not self.db.conn.in_transaction:
             raise StoreError("enqueue must run inside Store.transaction()")
         mutation_id = str(uuid.uuid4())
+        if signed_by is not None:
+            payload = dict(payload, **signed_by.sign(mutation_id))
         self.db.execute(
             "INSERT INTO outbox (mutation_id, type, created_at, payload) VALUES (?, ?, ?, ?)",
             [mutation_id, mutation_type, utc_now(), json.dumps(payload, ensure_ascii=False)],

@@ -83,6 +83,7 @@ REASON_WORDS = {
     "invalid": "内容没有通过服务器的核对",
     "office_only": "只能由社区办公室在管理后台操作",
     "unknown_staff": "不是本中心在岗的值班员",
+    "staff_proof": "值班员密码没有通过服务器的核对（或已被暂时锁定）",
     "over_limit": "超出了社区设定的积分或时长上限",
     "seat_taken": "这个座位已被另一台终端先约走",
     "slot_taken": "这个时段已被另一台终端先约走",

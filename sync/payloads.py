@@ -43,8 +43,10 @@ class Payload(BaseModel):
 
 
 class StaffMade(Payload):
-    """A mutation made in the kiosk's staff mode names the staff member."""
+    """A mutation made in the kiosk's staff mode names the staff member and
+    carries their PIN sealed to the server's key for this mutation (sync/sealing.py)."""
     staff_id: Id | None = None
+    staff_proof: Annotated[str, StringConstraints(max_length=400)] | None = None
 
 
 class BookingRecord(Payload):

@@ -1,4 +1,5 @@
-"""Sealing a volunteer's PIN change to the server's public key (no Kivy).
+"""Sealing PINs to the server's public key (no Kivy): a volunteer's PIN
+change, and the staff PIN that proves a staff-mode mutation.
 
 libsodium's sealed box (PyNaCl): anyone with the public key can seal, only
 the server can open. The kiosk never keeps a PIN in its outbox, and the
@@ -19,4 +20,13 @@ SERVER_KEY = "server_public_key"  # kiosk meta key; arrives with the pull feed
 def seal_pin_change(public_key_b64: str, volunteer_id: str, old_pin: str, new_pin: str) -> str:
     box = SealedBox(PublicKey(base64.b64decode(public_key_b64)))
     message = json.dumps({"volunteer": volunteer_id, "old": old_pin, "new": new_pin}).encode()
+    return base64.b64encode(box.encrypt(message)).decode()
+
+
+def seal_staff_proof(public_key_b64: str, staff_id: str, pin: str, mutation_id: str) -> str:
+    """The on-duty staff member's PIN for one mutation: the server checks it
+    (with the lockout) and the mutation id it is bound to, so a proof read from
+    one mutation does not sign another."""
+    box = SealedBox(PublicKey(base64.b64decode(public_key_b64)))
+    message = json.dumps({"staff": staff_id, "pin": pin, "mutation": mutation_id}).encode()
     return base64.b64encode(box.encrypt(message)).decode()

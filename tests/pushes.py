@@ -12,13 +12,14 @@ import requests
 
 from kiosk.pins import hash_pin
 from sync.protocol import push_body
-from sync.sealing import seal_pin_change
+from sync.sealing import seal_pin_change, seal_staff_proof
 from sync.server import sealing
-from tests.sync_server import DAY, DUTY, SERVER_NOW
+from tests.sync_server import DAY, DUTY, DUTY_PIN, DUTY_PIN_HASH, SERVER_NOW
 
 STAMP = SERVER_NOW
 PIN = "246810"
 PIN_HASH = hash_pin(PIN)  # once: each costs 0.1-0.5 s
+STAFF_PINS = {DUTY: DUTY_PIN, "duty-x": DUTY_PIN}
 _counter = itertools.count(1)
 
 
@@ -38,14 +39,20 @@ def set_up_center(server) -> None:
     server.store.centers.add_center("xigu", "西固某社区服务中心")
     server.tokens["xigu-1"] = server.store.centers.add_kiosk("xigu-1", "xigu")
     office.add_staff(server.admin, "duty-x", "zhao", "赵强", {"duty"}, ["xigu"])
+    with server.store.shared.transaction():  # the same PIN as this center's on-duty staff member
+        server.store.db.execute("UPDATE staff SET pin_hash = ? WHERE id = 'duty-x'", [DUTY_PIN_HASH])
 
 
 class Pusher:
     def __init__(self, server, kiosk: str = "lobby-1"):
         self.server, self.kiosk = server, kiosk
 
-    def send(self, mutation_type: str, data: dict) -> tuple[str, str | None]:
+    def send(self, mutation_type: str, data: dict, pin: str | None = None) -> tuple[str, str | None]:
+        """pin: the staff PIN sealed into a staff-mode mutation (default: the right one)."""
         mutation = {"id": fresh("m-"), "type": mutation_type, "created_at": STAMP, "data": data}
+        if data.get("staff_id") and "staff_proof" not in data:
+            data["staff_proof"] = seal_staff_proof(server_key(self.server), data["staff_id"],
+                                                   pin or STAFF_PINS.get(data["staff_id"], "000000"), mutation["id"])
         response = requests.post(self.server.url + "/api/v1/push", json=push_body([mutation], 0),
                                  headers={"Authorization": f"Bearer {self.server.tokens[self.kiosk]}"},
                                  timeout=10)
@@ -102,10 +109,13 @@ def change_of(booking: dict, status: str, **extra) -> dict:
     return {"id": booking["id"], "ticket": booking["ticket"], "status": status, **extra}
 
 
-def sealed(server, old: str, new: str, volunteer: str = "v1") -> str:
+def server_key(server) -> str:
     with server.store.shared.lock:
-        key = sealing.ensure_key(server.store.shared.conn)
-    return seal_pin_change(key, volunteer, old, new)
+        return sealing.ensure_key(server.store.shared.conn)
+
+
+def sealed(server, old: str, new: str, volunteer: str = "v1") -> str:
+    return seal_pin_change(server_key(server), volunteer, old, new)
 
 
 # type -> (server, staff_id or None) -> data: a mutation the sending kiosk may rightly make

@@ -22,7 +22,7 @@ CENTER = load_center(CENTER_FILE)
 DAY = date(2026, 11, 27)
 NOW = lambda: datetime(2026, 11, 27, 7, 0)  # noqa: E731
 SERVER_NOW = "2026-11-27T07:00:00"  # the server's clock in the same tests (the center's time)
-DUTY = "duty-1"  # the on-duty staff member of liujiaying (PIN 135790)
+DUTY, DUTY_PIN = "duty-1", "135790"  # the on-duty staff member of liujiaying
 
 
 class _Hashes(dict):
@@ -32,7 +32,7 @@ class _Hashes(dict):
 
 
 PASSWORD_HASHES = _Hashes()
-DUTY_PIN_HASH = hash_pin("135790")
+DUTY_PIN_HASH = hash_pin(DUTY_PIN)
 
 
 def free_port() -> int:
@@ -87,3 +87,20 @@ class Server:
             self.proc.terminate()
             self.output = self.proc.communicate(timeout=10)[0].decode(errors="replace")
             self.proc = None
+
+
+def on_duty(store) -> "OnDuty":
+    """The on-duty staff member in staff mode at a kiosk that has synced (it has the server's key)."""
+    from kiosk.staffmode import OnDuty
+    from sync.sealing import SERVER_KEY
+    return OnDuty(DUTY, DUTY_PIN, store.get_meta(SERVER_KEY))
+
+
+def staff_in_a_standalone_kiosk(staff_id: str) -> "OnDuty":
+    """Staff mode at a kiosk that has no server (a key nobody can open: nothing checks it)."""
+    import base64
+
+    from nacl.public import PrivateKey
+
+    from kiosk.staffmode import OnDuty
+    return OnDuty(staff_id, DUTY_PIN, base64.b64encode(bytes(PrivateKey.generate().public_key)).decode())

@@ -4,11 +4,13 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+
 from kiosk.bookings import BookingError, Bookings
 from kiosk.center import load_center
 from kiosk.paths import CENTER_FILE
 from kiosk.store import Store
 from kiosk.validation import FieldError, FormError
+from tests.sync_server import staff_in_a_standalone_kiosk
 
 CENTER = load_center(CENTER_FILE)
 FRIDAY = date(2026, 11, 27)  # isoweekday 5
@@ -171,7 +173,7 @@ def test_no_shows_are_released_and_repeated_ones_block_self_booking(bookings, cl
     with pytest.raises(BookingError) as exc:
         bookings.book_study(FRIDAY + timedelta(days=3), "morning", 2, "张三", phone)
     assert exc.value.code == "blocked" and "12月13日" in exc.value.message
-    bookings.lift_block(phone, staff_id="duty-01")
+    bookings.lift_block(phone, staff_in_a_standalone_kiosk("duty-01"))
     clock.at += timedelta(seconds=1)
     assert bookings.blocked_until(phone) is None
     bookings.book_study(FRIDAY + timedelta(days=3), "morning", 2, "张三", phone)

@@ -7,6 +7,9 @@ import pytest
 from kiosk.passbook import SIGN_IN_FAILED, Passbook, PassbookError
 from kiosk.pins import ITERATIONS, hash_pin, verify_pin
 from kiosk.store import Store
+from tests.sync_server import staff_in_a_standalone_kiosk
+
+STAFF_1, STAFF_2 = staff_in_a_standalone_kiosk("staff-1"), staff_in_a_standalone_kiosk("staff-2")
 
 
 class Clock:
@@ -78,7 +81,7 @@ def test_balance_history_and_append_only_ledger(env):
     store, book, clock, _ = env
     for i in range(10):
         clock.at += timedelta(days=1)
-        book.add_service("v1", f"社区服务{i}", 2, 10, "staff-1")
+        book.add_service("v1", f"社区服务{i}", 2, 10, STAFF_1)
     summary = book.summary("v1")
     assert summary["balance"] == 100 and summary["hours"] == 20
     page, pages = book.history("v1")
@@ -88,7 +91,7 @@ def test_balance_history_and_append_only_ledger(env):
         store.db.execute("UPDATE ledger SET points = 1000 WHERE id = ?", [entry_id])
     with pytest.raises(sqlite3.DatabaseError):
         store.db.execute("DELETE FROM ledger WHERE id = ?", [entry_id])
-    book.reverse(entry_id, "重复登记", "staff-2")
+    book.reverse(entry_id, "重复登记", STAFF_2)
     assert book.summary("v1")["balance"] == 90
     fix = store.db.execute(
         "SELECT reason, staff_id, reverses FROM ledger ORDER BY id DESC LIMIT 1").fetchone()
@@ -97,7 +100,7 @@ def test_balance_history_and_append_only_ledger(env):
 
 def test_redemption_holds_points_so_they_cannot_be_spent_twice(env):
     store, book, _clock, _ = env
-    book.add_service("v1", "敬老服务", 6, 60, "staff-1")
+    book.add_service("v1", "敬老服务", 6, 60, STAFF_1)
     hold = book.request_redemption("v1", "rice")
     assert book.summary("v1")["balance"] == 10 and book.summary("v1")["held"] == 50
     with pytest.raises(PassbookError) as exc:
@@ -106,9 +109,9 @@ def test_redemption_holds_points_so_they_cannot_be_spent_twice(env):
     with pytest.raises(PassbookError) as exc:
         book.request_redemption("v1", "oil")
     assert exc.value.code == "stock"
-    book.hand_over(hold["id"], "staff-1")
+    book.hand_over(hold["id"], STAFF_1)
     assert book.summary("v1")["balance"] == 10 and book.summary("v1")["held"] == 0
     assert store.db["catalogue"].get("rice")["stock"] == 1
     with pytest.raises(PassbookError):
-        book.hand_over(hold["id"], "staff-1")
+        book.hand_over(hold["id"], STAFF_1)
     assert [m["type"] for m in store.pending(100)][-2:] == ["redemption.request", "redemption.handover"]

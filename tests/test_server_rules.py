@@ -9,6 +9,8 @@ import pytest
 from kiosk.bookings import BookingError, Bookings
 from kiosk.passbook import Passbook, PassbookError
 from kiosk.pins import hash_pin
+from kiosk.staffmode import OnDuty
+from sync.sealing import SERVER_KEY
 from sync.server.office import OfficeError
 from tests.pushes import (PIN, STAMP, Pusher, booked, cancel, change_of, hold, ledger_entry, sealed,
                           set_up_center, study_booking, wish)
@@ -310,11 +312,26 @@ def test_a_refused_staff_entry_and_hand_over_are_undone_on_the_kiosk(server, kio
     client_a.cycle()
     book = Passbook(a, now=NOW)
     balance = book.summary("v1")["balance"]
-    book.add_service("v1", "共享自习室值守", 2, 20, staff_id="somebody")  # not an on-duty id
+    somebody = OnDuty("somebody", "135790", a.get_meta(SERVER_KEY))  # not an on-duty id
+    book.add_service("v1", "共享自习室值守", 2, 20, somebody)
     h = book.request_redemption("v1", "pen")
     client_a.cycle()
-    book.hand_over(h["id"], staff_id="somebody")
+    book.hand_over(h["id"], somebody)
     client_a.cycle()
     assert book.summary("v1") == dict(book.summary("v1"), balance=balance - 1, held=1)
     assert a.db["holds"].get(h["id"])["status"] == "held"
     assert a.db["catalogue"].get("pen")["stock"] == 1000
+
+
+def test_staff_mode_needs_the_staff_members_own_pin_for_each_mutation(server):
+    send = Pusher(server).send
+    entry = lambda: dict(ledger_entry(), staff_id=DUTY)  # noqa: E731
+    assert send("ledger.add", dict(entry(), staff_proof=None)) == ("rejected", "staff_proof")  # an id alone
+    assert send("ledger.add", entry(), pin="000000") == ("rejected", "staff_proof")
+    signed = entry()
+    assert send("ledger.add", signed) == ("applied", None)
+    replayed = dict(entry(), staff_proof=signed["staff_proof"])  # a proof read from another mutation
+    assert send("ledger.add", replayed) == ("rejected", "staff_proof")
+    for _ in range(5):  # five wrong PINs in a row lock the person, at every kiosk
+        assert send("ledger.add", entry(), pin="000000") == ("rejected", "staff_proof")
+    assert Pusher(server, "lobby-2").send("ledger.add", entry()) == ("rejected", "staff_proof")

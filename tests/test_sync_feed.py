@@ -18,7 +18,7 @@ from kiosk.wishes import Wishes
 from sync.client import CURSOR_KEY
 from sync.protocol import push_body
 from sync.server.office import OfficeError
-from tests.sync_server import CENTER, DAY, DUTY, NOW
+from tests.sync_server import CENTER, DAY, DUTY, NOW, on_duty
 
 RICE = {"id": "rice", "item": "大米 5 斤", "points": 50, "stock": 3}
 
@@ -73,9 +73,9 @@ def test_points_and_a_hand_over_made_at_a_kiosk_come_back_once(server, kiosks):
     office_sets_up_a_volunteer_with_60_points_and_rice(server)
     client.cycle()
     book = Passbook(store, now=NOW)
-    book.add_service("v1", "共享自习室值守", 4, 20, staff_id=DUTY)
+    book.add_service("v1", "共享自习室值守", 4, 20, on_duty(store))
     hold = book.request_redemption("v1", "rice")
-    book.hand_over(hold["id"], staff_id=DUTY)
+    book.hand_over(hold["id"], on_duty(store))
     client.cycle()
     other_client.cycle()
     for kiosk in (store, other):  # the same passbook everywhere, no entry twice

@@ -57,6 +57,7 @@ class Context:
     staff: dict | None = None  # the staff member behind this change (staff mode or the office)
     action: str = ""  # the mutation type or office operation being applied
     pin_checks: int = 0  # PIN changes checked in this push
+    staff_pins: dict = field(default_factory=dict)  # staff id -> (PIN, right?) checked in this push
 
     def record(self, target: str, before, after) -> None:
         """An audit row when staff made this change; residents' own submissions are not audited."""

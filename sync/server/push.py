@@ -19,10 +19,12 @@ from sync.server import audit
 from sync.server.apply import INVALID, Context
 from sync.server.centers import Centers
 from sync.server.feed import Feed
+from sync.server.sealing import open_staff_proof
 from sync.server.shared import Shared, serialised
 from sync.server.staff import StaffAccounts
 
 log = logging.getLogger("liulinhui.server")
+STAFF_CHECKS_PER_PUSH = 3  # different staff members whose PINs one push may ask to check
 
 
 class PayloadMismatch(Exception):
@@ -60,8 +62,27 @@ class PushDesk:
             ctx.staff = self.staff.on_duty(ctx.center_id, staff_id)
             if ctx.staff is None:
                 return "unknown_staff"
+            reason = self._check_proof(ctx, staff_id, payload.staff_proof, mutation["id"])
+            if reason:
+                return reason
         ctx.action = spec.name
         return spec.apply_function()(ctx, payload)
+
+    def _check_proof(self, ctx: Context, staff_id: str, proof: str | None, mutation_id: str) -> str | None:
+        """The staff member's own PIN, sealed for this mutation: a kiosk token alone
+        cannot act as staff. Each PIN check is a PBKDF2 run under the store's lock,
+        so a push checks a person's PIN once and a few people at most."""
+        pin = open_staff_proof(self.shared.conn, proof, staff_id, mutation_id) if proof else None
+        if pin is None:
+            return "staff_proof"
+        checked = ctx.staff_pins.get(staff_id)
+        if checked is None:
+            if len(ctx.staff_pins) >= STAFF_CHECKS_PER_PUSH:
+                return "too_many"
+            checked = ctx.staff_pins[staff_id] = (pin, self.staff.check_pin(staff_id, pin))
+        if checked != (pin, True):
+            return "staff_proof"  # wrong, or the person is locked after repeated failures
+        return None
 
     def _apply_carefully(self, ctx: Context, mutation: dict) -> str | None:
         conn = self.shared.conn

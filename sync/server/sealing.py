@@ -1,4 +1,4 @@
-"""The server's key pair for sealed PIN changes (see sync/sealing.py).
+"""The server's key pair for sealed PINs (see sync/sealing.py).
 
 Made once, kept in the server's database beside the (hashed) kiosk tokens;
 the public half goes to every center's kiosks through the pull feed.
@@ -28,17 +28,30 @@ def ensure_key(conn: sqlite3.Connection) -> str:
     return public
 
 
-def open_pin_change(conn: sqlite3.Connection, sealed: str, volunteer_id: str) -> tuple[str, str] | None:
-    """(old PIN, new PIN), or None if the blob is not a sealed change for this volunteer."""
+def _open(conn: sqlite3.Connection, sealed: str) -> dict | None:
     row = conn.execute("SELECT private_key FROM server_keys WHERE id = 1").fetchone()
     if row is None:
         return None
     try:
-        box = SealedBox(PrivateKey(base64.b64decode(row[0])))
-        opened = json.loads(box.decrypt(base64.b64decode(sealed, validate=True)))
+        opened = json.loads(SealedBox(PrivateKey(base64.b64decode(row[0]))).decrypt(
+            base64.b64decode(sealed, validate=True)))
     except (CryptoError, binascii.Error, ValueError, TypeError):
         return None
-    if not isinstance(opened, dict) or opened.get("volunteer") != volunteer_id:
+    return opened if isinstance(opened, dict) else None
+
+
+def open_staff_proof(conn: sqlite3.Connection, sealed: str, staff_id: str, mutation_id: str) -> str | None:
+    """The staff PIN in a proof made for this staff member and this mutation, or None."""
+    opened = _open(conn, sealed)
+    if not opened or opened.get("staff") != staff_id or opened.get("mutation") != mutation_id:
+        return None
+    return opened.get("pin") if valid_pin(opened.get("pin")) else None
+
+
+def open_pin_change(conn: sqlite3.Connection, sealed: str, volunteer_id: str) -> tuple[str, str] | None:
+    """(old PIN, new PIN), or None if the blob is not a sealed change for this volunteer."""
+    opened = _open(conn, sealed)
+    if not opened or opened.get("volunteer") != volunteer_id:
         return None
     old, new = opened.get("old"), opened.get("new")
     return (old, new) if valid_pin(old) and valid_pin(new) else None
