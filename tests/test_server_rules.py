@@ -335,3 +335,18 @@ def test_staff_mode_needs_the_staff_members_own_pin_for_each_mutation(server):
     for _ in range(5):  # five wrong PINs in a row lock the person, at every kiosk
         assert send("ledger.add", entry(), pin="000000") == ("rejected", "staff_proof")
     assert Pusher(server, "lobby-2").send("ledger.add", entry()) == ("rejected", "staff_proof")
+
+
+def test_the_office_releases_a_hold_nobody_collects_and_every_kiosk_learns_it(server, kiosks):
+    (a, client_a), (b, client_b) = kiosks
+    client_a.cycle()
+    h = Passbook(a).request_redemption("v1", "pen")
+    client_a.cycle()
+    client_b.cycle()
+    assert Passbook(b).summary("v1")["held"] == 1
+    server.office.release_hold(server.clerk, "liujiaying", h["id"])
+    with pytest.raises(OfficeError, match="already_closed"):
+        server.office.release_hold(server.clerk, "liujiaying", h["id"])
+    client_a.cycle()
+    client_b.cycle()
+    assert Passbook(a).summary("v1")["held"] == Passbook(b).summary("v1")["held"] == 0

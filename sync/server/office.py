@@ -164,6 +164,19 @@ class Office:
             self._audit(actor, center_id, "catalogue.put", row["id"],
                         {k: found[k] for k in row} if found else None, row)
 
+    @serialised
+    def release_hold(self, actor: Actor, center_id: str, hold_id: str) -> None:
+        """An exchange request nobody will collect: its points and its item are free again."""
+        with self.shared.transaction():
+            self._context(actor, center_id)
+            found = self._own("holds", hold_id, center_id)
+            if found is None or found["status"] != "held":
+                raise OfficeError("unknown_hold" if found is None else "already_closed")
+            self.shared.conn.execute("UPDATE holds SET status = 'released', closed_at = ? WHERE id = ?",
+                                     [self.shared.local_now().isoformat(timespec="seconds"), hold_id])
+            self.desk.feed.append(center_id, "hold", apply.hold_row(self.shared.conn, hold_id))
+            self._audit(actor, center_id, "hold.release", hold_id, {"status": "held"}, {"status": "released"})
+
     # -- wishes and bookings -------------------------------------------------------------------
     def _center_of(self, table: str, row_id: str) -> str:
         row = self.shared.conn.execute(f"SELECT center_id FROM {table} WHERE id = ?", [row_id]).fetchone()
