@@ -216,6 +216,8 @@ def _promote_next(ctx: Context, found: dict) -> None:
     at any kiosk of the center, gets it."""
     if found["kind"] != "books" or found["status"] != life.BOOKED:
         return
+    if _held(ctx, "books", found["day"], found["session"]) >= _places(ctx.center, "books", found["session"]):
+        return  # no place is free after all: the office has since cut the session's places
     first = one(ctx.conn, "SELECT id, kiosk_id, kind, day, session, seat, status FROM bookings "
                           "WHERE center_id = ? AND kind = 'books' AND day = ? AND session = ? AND status = ? "
                           "ORDER BY rowid LIMIT 1",
