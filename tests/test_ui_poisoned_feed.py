@@ -11,7 +11,7 @@ from kiosk.pins import hash_pin
 from kiosk.rejections import rejected
 from screens.wish_wall import WishCard
 from tests.test_sync_worker import wait_for
-from tests.test_ui_bookings import tap_choice, type_into
+from tests.test_ui_bookings import tap_choice
 
 PHONE, PIN = "13812345678", "246810"
 GOOD_WISH = {"id": "w-good", "code": "W000001", "display_name": "张**", "category": "环境设施",
@@ -57,14 +57,11 @@ def test_poisoned_rows_are_kept_for_staff_and_every_screen_still_works(poisoned_
     # 登录 with the phone whose roster row carried a broken hash: refused in words, no crash
     k.tap_text("志愿积分")
     f = k.screen.fields
-    type_into(k, f["phone"], PHONE)
-    type_into(k, f["pin"], PIN)
+    f["phone"].text, f["pin"].text = PHONE, PIN  # typing is tests/test_ui_wishes_points.py's
     k.tap(k.find_text("登录", within=k.screen.ids.body))
     assert k.screen.volunteer is None and k.screen.message == "手机号或密码不正确"
     f = k.screen.fields
-    f["phone"].clear()
-    type_into(k, f["phone"], "13712345678")
-    type_into(k, f["pin"], PIN)
+    f["phone"].text, f["pin"].text = "13712345678", PIN
     k.tap(k.find_text("登录", within=k.screen.ids.body))
     assert k.screen.volunteer is not None  # the good row behind the bad ones arrived
     k.tap_text("首页")
@@ -86,8 +83,7 @@ def test_a_damaged_row_already_on_disk_does_not_crash_sign_in_or_stall_the_wall(
                               "live": 1, "claimed_at": "2026-11-27"})
     k.tap_text("志愿积分")
     f = k.screen.fields
-    type_into(k, f["phone"], PHONE)
-    type_into(k, f["pin"], PIN)
+    f["phone"].text, f["pin"].text = PHONE, PIN
     k.tap(k.find_text("登录", within=k.screen.ids.body))  # 2e9 PBKDF2 rounds would take minutes
     assert k.screen.message == "手机号或密码不正确"
     k.tap_text("首页")
