@@ -8,7 +8,7 @@ import random
 import uuid
 from datetime import datetime, timedelta
 
-from kiosk.passbook import hash_pin
+from kiosk.pins import hash_pin
 from kiosk.store import Store
 from kiosk.wishes import CATEGORIES
 

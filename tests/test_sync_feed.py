@@ -10,7 +10,8 @@ import requests
 
 from kiosk.bookings import Bookings, BookingError
 from kiosk.center import PUBLISHED_KEY, effective_center
-from kiosk.passbook import Passbook, hash_pin
+from kiosk.passbook import Passbook
+from kiosk.pins import hash_pin
 from kiosk.paths import CENTER_FILE
 from kiosk.rejections import rejected
 from kiosk.store import Store
