@@ -34,7 +34,7 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
-def _create_private(path: Path) -> None:
+def create_private(path: Path) -> None:
     """Create the database file (and its folder) readable by this user only."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -87,7 +87,7 @@ class Store:
             if self.path is None:
                 conn = sqlite3.connect(":memory:", check_same_thread=False)
             else:
-                _create_private(self.path)
+                create_private(self.path)
                 conn = sqlite3.connect(self.path, timeout=busy_timeout)
             # No sqlite-utils plugins: nothing installed on the machine gets to
             # hook into the kiosk's database (and scanning for them costs ~16 ms).

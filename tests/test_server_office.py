@@ -193,9 +193,12 @@ def test_add_staff_at_the_command_line_prints_nothing_secret(tmp_path):
     clerk = cli("add-staff", "c1", "c1", "刘敏", "--role", "office", "--center", "liujiaying",
                 "--password-stdin", stdin="office-pass-1\n")
     assert clerk.returncode == 1 and "Traceback" not in clerk.stderr  # later accounts: in the console
+    typo = cli("revoke-kiosk", "lobby-l")
+    assert typo.returncode == 1 and "Traceback" not in typo.stderr and "没有这个终端" in typo.stderr
     store = ServerStore(db)
     assert store.sign_in("admin", "district-admin-1", "x").roles == {"admin"}
     store.close()
+    assert db.stat().st_mode & 0o077 == 0  # password hashes and the sealing key: the server's user only
 
 
 def test_the_office_sets_the_limits_of_staff_mode_entries(running_server):

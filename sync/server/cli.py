@@ -70,6 +70,8 @@ def main(argv=None) -> int:
         elif args.command == "add-kiosk":
             print(store.centers.add_kiosk(args.id, args.center))
         elif args.command == "revoke-kiosk":
+            if not any(k["id"] == args.id for k in store.centers.kiosks()):
+                raise OfficeError(f"没有这个终端：{args.id}（liulinhui-server list-kiosks 列出全部）")
             store.centers.revoke_kiosk(args.id)
         elif args.command == "list-kiosks":
             for k in store.centers.kiosks():

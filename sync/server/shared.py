@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from kiosk.store import write_transaction
+from kiosk.store import create_private, write_transaction
 
 CENTER_TZ = ZoneInfo("Asia/Shanghai")  # the centers' clocks; kiosks keep local time in it
 
@@ -34,6 +34,9 @@ class Shared:
 
     @classmethod
     def open(cls, path: Path | str, now: Callable[[], datetime] = utc_now) -> "Shared":
+        # readable by the server's user only: it holds password hashes and the sealing key
+        # (SQLite gives its -wal and -shm files the database file's mode)
+        create_private(Path(path))
         conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
