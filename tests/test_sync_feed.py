@@ -396,3 +396,22 @@ def test_a_mutation_no_applier_foresaw_is_refused_alone_and_the_rest_of_its_batc
         ("applied", None), ("rejected", "invalid"), ("applied", None)]
     assert store.db["wishes"].count == 2 and store.db["mutations"].count == 3
     assert store.push("lobby-1", [lift], 0) == [results[1]]  # and the answer is kept like any other
+
+
+def test_a_database_error_is_not_the_mutations_fault_and_nothing_is_recorded(tmp_path, monkeypatch):
+    from sync import mutations
+    from sync.server import apply
+    from sync.server.storage import ServerStore
+
+    def locked(_ctx, _data):
+        raise sqlite3.OperationalError("database is locked")
+    monkeypatch.setattr(apply, "booking_promote", locked)
+    monkeypatch.setattr(mutations, "_resolve", mutations._resolve.__wrapped__)
+    store = ServerStore(tmp_path / "s.db")
+    store.centers.add_center("liujiaying", "柳家营社区党群服务中心")
+    store.centers.add_kiosk("lobby-1", "liujiaying")
+    promote = {"id": "m1", "type": "booking.promote", "created_at": "2026-11-27T07:00:00",
+               "data": {"id": "b1", "ticket": "123456", "status": "booked"}}
+    with pytest.raises(sqlite3.OperationalError):  # the API answers 500 and the kiosk retries later
+        store.push("lobby-1", [promote], 0)
+    assert store.db["mutations"].count == 0  # not answered "invalid" for good

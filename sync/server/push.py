@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 
 from pydantic import ValidationError
 
@@ -89,6 +90,8 @@ class PushDesk:
         conn.execute("SAVEPOINT mutation")
         try:
             reason = self._apply(ctx, mutation)
+        except sqlite3.OperationalError:
+            raise  # the database, not the mutation (locked, I/O, disk full): the kiosk sends it again
         except Exception as exc:  # noqa: BLE001  (type only: the payload may be personal)
             log.warning("push: %s refused as invalid (%s)", mutation["type"], type(exc).__name__)
             reason = INVALID
@@ -101,7 +104,7 @@ class PushDesk:
     def push(self, kiosk_id: str, mutations: list[dict], queue_depth: int) -> list[dict]:
         try:
             return self._push(kiosk_id, mutations, queue_depth, careful=False)
-        except PayloadMismatch:
+        except (PayloadMismatch, sqlite3.OperationalError):
             raise
         except Exception as exc:  # noqa: BLE001
             # a mutation no applier foresaw (the batch was rolled back): again, one savepoint
