@@ -18,11 +18,11 @@ from datetime import date, datetime, time, timedelta
 from kiosk.center import Center
 from kiosk.errors import ServiceError
 from kiosk.lifecycle import BOOKING_MOVES, CANCELLED, WAITING, can_move
-from kiosk.rejections import reason_words
 from kiosk.staffmode import OnDuty
 from kiosk.store import Store
 from kiosk.validation import (
     FieldError, FormError, normalise_phone, validate_age, validate_all, validate_name, validate_note)
+from sync.mutations import reason_words
 
 WEEKDAY_WORDS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 NOTE_LIMIT = 100

@@ -14,6 +14,7 @@ import binascii
 import hashlib
 import hmac
 import secrets
+from datetime import datetime, timedelta
 
 SCHEME = "pbkdf2_sha256"
 ITERATIONS = 600_000
@@ -45,6 +46,15 @@ def _parse(stored) -> tuple[int, bytes, bytes] | None:
     if not MIN_ITERATIONS <= iterations <= MAX_ITERATIONS or len(salt) < 16 or len(digest) != 32:
         return None
     return iterations, salt, digest
+
+
+def after_failure(failures: int, now: datetime, limit: int = 5, minutes: int = 15) -> tuple[int, str | None]:
+    """(failures, locked_until) after one more wrong try: the ``limit``-th locks
+    for ``minutes`` and starts the count again."""
+    failures += 1
+    if failures < limit:
+        return failures, None
+    return 0, (now + timedelta(minutes=minutes)).isoformat(timespec="seconds")
 
 
 def pin_hash_problem(stored) -> str | None:

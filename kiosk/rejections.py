@@ -13,8 +13,6 @@ from kiosk.store import Store
 from kiosk.validation import mask_phone
 from sync.mutations import REGISTRY, reason_words
 
-__all__ = ["reason_words", "rejected"]
-
 
 def _reference(store: Store, payload: dict) -> str:
     """The ticket or wish code and a masked phone: enough for staff to call back."""

@@ -167,6 +167,11 @@ class Store:
     def pending_count(self) -> int:
         return self.db.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
 
+    def pending_raw(self, limit: int = 100) -> list[tuple[str, str, str, str]]:
+        """(mutation id, type, created_at, payload as stored JSON), oldest first: what a push sends."""
+        return self.db.execute("SELECT mutation_id, type, created_at, payload FROM outbox WHERE state = 'pending' "
+                               "ORDER BY seq LIMIT ?", [limit]).fetchall()
+
     def pending(self, limit: int = 100) -> list[dict]:
         rows = self.db.query(
             "SELECT * FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?", [limit])

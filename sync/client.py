@@ -57,9 +57,7 @@ class SyncClient:
 
     def push_once(self, batch: int = MAX_BATCH) -> int:
         """Send one batch of the outbox; returns how many were answered."""
-        rows = self.store.db.execute(
-            "SELECT mutation_id, type, created_at, payload FROM outbox WHERE state = 'pending' "
-            "ORDER BY seq LIMIT ?", [batch]).fetchall()
+        rows = self.store.pending_raw(batch)
         if not rows:
             return 0
         depth = self.store.pending_count()

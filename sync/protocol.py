@@ -34,8 +34,8 @@ def push_body(mutations: list[dict], queue_depth: int) -> dict:
 
 def encoded_push_body(mutations: list[bytes], queue_depth: int) -> bytes:
     """push_body as UTF-8 JSON from mutations already encoded (encoded_mutation)."""
-    head = json.dumps({"version": VERSION, "queue_depth": queue_depth}, ensure_ascii=False)[:-1].encode()
-    return head + b', "mutations": [' + b", ".join(mutations) + b"]}"
+    empty = json.dumps(push_body([], queue_depth)).encode()  # ... "mutations": []}: the list comes last
+    return empty.removesuffix(b"[]}") + b"[" + b", ".join(mutations) + b"]}"
 
 
 def encoded_mutation(mutation_id: str, mutation_type: str, created_at: str, payload_json: str) -> bytes:
@@ -45,7 +45,3 @@ def encoded_mutation(mutation_id: str, mutation_type: str, created_at: str, payl
                       ensure_ascii=False)[:-1]
     return f'{head}, "data": {payload_json}}}'.encode()
 
-
-def outbox_to_mutation(row: dict) -> dict:
-    return {"id": row["mutation_id"], "type": row["type"], "created_at": row["created_at"],
-            "data": row["payload"]}

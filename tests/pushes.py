@@ -55,7 +55,7 @@ class Pusher:
                                                    pin or STAFF_PINS.get(data["staff_id"], "000000"), mutation["id"])
         response = requests.post(self.server.url + "/api/v1/push", json=push_body([mutation], 0),
                                  headers={"Authorization": f"Bearer {self.server.tokens[self.kiosk]}"},
-                                 timeout=10)
+                                 timeout=60)  # a PIN check is a PBKDF2 run: slow on a loaded machine
         response.raise_for_status()
         [result] = response.json()["results"]
         return result["status"], result.get("reason")

@@ -51,10 +51,11 @@ def test_every_batch_sent_three_times_gives_identical_answers(server, tmp_path):
     store = kiosk_store(tmp_path, "k1")
     for seat in range(1, 6):
         Bookings(store, CENTER, now=NOW).book_study(DAY, "morning", seat, "张三", f"1381234567{seat}")
-    from sync.protocol import outbox_to_mutation, push_body
-    body = push_body([outbox_to_mutation(r) for r in store.pending()], 5)
+    from sync.protocol import encoded_mutation, encoded_push_body
+    body = encoded_push_body([encoded_mutation(*row) for row in store.pending_raw()], 5)  # as the client sends
     headers = {"Authorization": f"Bearer {server.tokens['lobby-1']}"}
-    answers = [requests.post(server.url + "/api/v1/push", json=body, headers=headers, timeout=5).json()
+    answers = [requests.post(server.url + "/api/v1/push", data=body, timeout=5,
+                             headers={**headers, "Content-Type": "application/json"}).json()
                for _ in range(3)]
     assert answers[0] == answers[1] == answers[2]
     assert [r["status"] for r in answers[0]["results"]] == ["applied"] * 5

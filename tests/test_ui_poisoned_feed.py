@@ -45,7 +45,8 @@ def poisoned_kiosk(running_server, tmp_path):
                        [(kind, json.dumps(data, ensure_ascii=False)) for kind, data in POISON + GOOD])
     kiosk = KioskDriver.start(tmp_path / "kiosk", server_url=running_server.url,
                               server_token=running_server.tokens["lobby-1"])
-    assert wait_for(lambda: kiosk.store.db["volunteers"].count == 1, step=lambda: kiosk.frames(1))
+    # a bound on failure only (a loaded machine syncs later, never differently)
+    assert wait_for(lambda: kiosk.store.db["volunteers"].count == 1, seconds=60, step=lambda: kiosk.frames(1))
     yield kiosk
     kiosk.stop()
 

@@ -23,17 +23,17 @@ from datetime import date, datetime, timedelta
 from kiosk import lifecycle as life
 from kiosk.bookings import session_start, validate_booking, weekly_entry
 from kiosk.center import Center
-from kiosk.pins import pin_hash_problem
+from kiosk.pins import after_failure, hash_pin, pin_hash_problem, verify_pin
 from kiosk.validation import FormError, validate_note
 from kiosk.wishes import anonymise, validate_wish
 from sync import payloads as p
 from sync.protocol import DUPLICATE
+from sync.server.sealing import open_pin_change
 
 INVALID = "invalid"
 CLAIMANT_MAX = 40
 PAST_DAYS = 1  # a booking made offline for yesterday's session may still arrive
 PIN_CHECKS_PER_PUSH = 3  # a volunteer changes a PIN now and then; a push of hundreds is an attack
-PIN_FAILURES, PIN_LOCK_MINUTES = 5, 15
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class Context:
     center: Center
     now: datetime  # the center's local time, as the kiosks keep it
     change: Callable[[str, dict], None]  # (kind, data): appended to the center's pull feed
-    audit: Callable[[str, str, object, object], None]  # (action, target, before, after)
+    audit: Callable[[str, str, str, object, object], None]  # (staff id, action, target, before, after)
     limits: Limits = field(default_factory=Limits)
     staff: dict | None = None  # the staff member behind this change (staff mode or the office)
     action: str = ""  # the mutation type or office operation being applied
@@ -62,7 +62,7 @@ class Context:
     def record(self, target: str, before, after) -> None:
         """An audit row when staff made this change; residents' own submissions are not audited."""
         if self.staff is not None:
-            self.audit(self.action, target, before, after)
+            self.audit(self.staff["id"], self.action, target, before, after)
 
 
 def one(conn: sqlite3.Connection, sql: str, args) -> dict | None:
@@ -367,8 +367,6 @@ def volunteer_pin(ctx: Context, data: p.PinHash) -> str | None:
 def volunteer_pin_change(ctx: Context, data: p.PinChange) -> str | None:
     """A volunteer's own change at a kiosk: the server opens the seal and
     checks the current PIN itself before it makes the new hash."""
-    from sync.server.sealing import open_pin_change  # the server's key lives with the server
-
     row = one(ctx.conn, "SELECT pin_hash, pin_failures, pin_locked_until FROM volunteers "
                         "WHERE id = ? AND center_id = ?", [data.id, ctx.center_id])
     if row is None:
@@ -381,15 +379,11 @@ def volunteer_pin_change(ctx: Context, data: p.PinChange) -> str | None:
     opened = open_pin_change(ctx.conn, data.sealed, data.id)
     if opened is None:
         return INVALID
-    from kiosk.pins import hash_pin, verify_pin
     old, new = opened
     if not verify_pin(old, row["pin_hash"]):
         # a refusal rolls nothing back here (it writes no record), so the count stays
-        failures = row["pin_failures"] + 1
-        locked = (ctx.now + timedelta(minutes=PIN_LOCK_MINUTES)).isoformat(timespec="seconds") \
-            if failures >= PIN_FAILURES else None
         ctx.conn.execute("UPDATE volunteers SET pin_failures = ?, pin_locked_until = ? WHERE id = ?",
-                         [0 if locked else failures, locked, data.id])
+                         [*after_failure(row["pin_failures"], ctx.now), data.id])
         return "wrong_pin"
     ctx.conn.execute("UPDATE volunteers SET pin_failures = 0 WHERE id = ?", [data.id])
     return set_pin_hash(ctx, data.id, hash_pin(new))

@@ -34,10 +34,6 @@ class Centers:
             # the key for sealed PIN changes reaches the center's kiosks with their first pull
             self.feed.append(center_id, "server.key", {"public_key": sealing.ensure_key(self.shared.conn)})
 
-    @serialised
-    def exists(self, center_id: str) -> bool:
-        return self.shared.conn.execute("SELECT 1 FROM centers WHERE id = ?", [center_id]).fetchone() is not None
-
     # -- kiosks --------------------------------------------------------------------
     @serialised
     def add_kiosk(self, kiosk_id: str, center_id: str) -> str:

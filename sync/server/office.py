@@ -13,9 +13,9 @@ import uuid
 from pydantic import ValidationError
 
 from kiosk.center import parse_center
-from kiosk.pins import pin_hash_problem
 from kiosk.validation import FieldError, normalise_phone, validate_name, validate_note
 from sync import payloads as p
+from sync.rows import checked
 from sync.server import apply, audit
 from sync.server.apply import Context, Limits
 from sync.server.push import PushDesk
@@ -26,11 +26,26 @@ VOLUNTEER_NUMBER_MAX = 20
 
 
 class OfficeError(ValueError):
-    """An office change refused: not allowed (forbidden), or not valid (the words say why)."""
+    """An office change refused, and of which kind: "forbidden" (the staff member's
+    role or centers), "not_found" (an id the server does not know) or "refused"
+    (not valid, or the record's state says no); the words say why."""
 
-    def __init__(self, words: str, forbidden: bool = False):
+    def __init__(self, words: str, kind: str = "refused"):
         super().__init__(words)
-        self.forbidden = forbidden
+        self.kind = kind
+
+    @classmethod
+    def reason(cls, reason: str) -> "OfficeError":
+        """An applier's refusal reason (sync/mutations.py REASON_WORDS)."""
+        return cls(reason, "not_found" if reason.startswith("unknown_") else "refused")
+
+
+def _row(kind: str, row: dict) -> dict:
+    """The row as the feed may carry it to kiosks (sync/rows.py), checked before it is written."""
+    try:
+        return checked(kind, row)
+    except ValueError as exc:
+        raise OfficeError(f"{kind}: {type(exc).__name__}") from None
 
 
 class Office:
@@ -39,7 +54,7 @@ class Office:
 
     def _context(self, actor: Actor, center_id: str) -> Context:
         if not actor.may_work_in(center_id):
-            raise OfficeError("没有这个中心的办公权限", forbidden=True)
+            raise OfficeError("没有这个中心的办公权限", "forbidden")
         ctx = self.desk.context(center_id, address=actor.address)
         ctx.staff = {"id": actor.staff_id}
         return ctx
@@ -51,7 +66,7 @@ class Office:
             ctx.action = action
             reason = change(ctx, *args)
             if reason not in (None, apply.DUPLICATE):
-                raise OfficeError(reason)
+                raise OfficeError.reason(reason)
 
     def _audit(self, actor: Actor, center_id: str, action: str, target: str, before, after) -> None:
         audit.write(self.shared, actor.staff_id, center_id, action, target, before, after,
@@ -114,8 +129,9 @@ class Office:
                    "pin_hash": volunteer.get("pin_hash")}
         except (FieldError, KeyError) as exc:
             raise OfficeError(str(exc)) from None
-        if not row["number"] or (row["pin_hash"] is not None and pin_hash_problem(row["pin_hash"])):
-            raise OfficeError("volunteer: a number and a well-formed PIN hash (or none)")
+        if not row["number"]:
+            raise OfficeError("volunteer: a number")
+        row = _row("volunteer", row)  # the id's length, the PIN hash's shape
         with self.shared.transaction():
             self._context(actor, center_id)
             found = self._own("volunteers", row["id"], center_id)
@@ -153,9 +169,9 @@ class Office:
                    "points": item["points"], "stock": item["stock"]}
         except (FieldError, KeyError) as exc:
             raise OfficeError(str(exc)) from None
-        if not (row["item"] and all(type(row[k]) is int for k in ("points", "stock"))
-                and 0 < row["points"] <= 100_000 and 0 <= row["stock"] <= 100_000):
-            raise OfficeError("catalogue item: a name, 1-100000 points, a stock of 0-100000")
+        if not row["item"]:
+            raise OfficeError("catalogue item: a name")
+        row = _row("catalogue", row)  # 1-100000 points, a stock of 0-100000
         with self.shared.transaction():
             self._context(actor, center_id)
             found = self._own("catalogue", row["id"], center_id)
@@ -171,7 +187,7 @@ class Office:
             self._context(actor, center_id)
             found = self._own("holds", hold_id, center_id)
             if found is None or found["status"] != "held":
-                raise OfficeError("unknown_hold" if found is None else "already_closed")
+                raise OfficeError.reason("unknown_hold" if found is None else "already_closed")
             self.shared.conn.execute("UPDATE holds SET status = 'released', closed_at = ? WHERE id = ?",
                                      [self.shared.local_now().isoformat(timespec="seconds"), hold_id])
             self.desk.feed.append(center_id, "hold", apply.hold_row(self.shared.conn, hold_id))
@@ -181,7 +197,7 @@ class Office:
     def _center_of(self, table: str, row_id: str) -> str:
         row = self.shared.conn.execute(f"SELECT center_id FROM {table} WHERE id = ?", [row_id]).fetchone()
         if row is None:
-            raise OfficeError({"wishes": "unknown_wish", "bookings": "unknown_booking"}[table])
+            raise OfficeError.reason({"wishes": "unknown_wish", "bookings": "unknown_booking"}[table])
         return row[0]
 
     @serialised
@@ -189,7 +205,7 @@ class Office:
         try:
             change = p.WishChange(id=wish_id, status=status, **extra)
         except ValidationError:
-            raise OfficeError("invalid") from None
+            raise OfficeError.reason("invalid") from None
         self._as_office(actor, self._center_of("wishes", wish_id), "wish.status", apply.wish_status, change)
 
     @serialised
@@ -201,7 +217,7 @@ class Office:
         movers = {"cancelled": apply.booking_cancel, "checked_in": apply.booking_checkin,
                   "no_show": apply.booking_no_show}
         if status not in movers:
-            raise OfficeError("booking_state")
+            raise OfficeError.reason("booking_state")
         self._as_office(actor, center_id, "booking." + status, movers[status], change)
 
     # -- staff accounts (the sub-district administrator) ----------------------------------------
@@ -210,7 +226,7 @@ class Office:
                   centers=(), password: str | None = None, pin: str | None = None) -> None:
         """actor None: the first administrator, made at the server's command line."""
         if actor is not None and "admin" not in actor.roles:
-            raise OfficeError("只有街道管理员可以管理工作人员账号", forbidden=True)
+            raise OfficeError("只有街道管理员可以管理工作人员账号", "forbidden")
         with self.shared.transaction():
             if actor is None and self.shared.conn.execute("SELECT 1 FROM staff").fetchone() \
                     and "admin" not in roles:
@@ -222,27 +238,9 @@ class Office:
             audit.write(self.shared, actor.staff_id if actor else staff_id, None, "staff.add", staff_id,
                         None, {"username": username, "roles": sorted(roles), "centers": sorted(centers)},
                         address=actor.address if actor else "command line")
-            for center_id in centers:
-                if "duty" in roles:
-                    self._send_duty_roster(center_id)
-
-    def _send_duty_roster(self, center_id: str) -> None:
-        for row in self.staff.duty_roster(center_id):
-            self.desk.feed.append(center_id, "staff", row)
-
-    @serialised
-    def set_staff_pin(self, actor: Actor, staff_id: str, pin: str) -> None:
-        if "admin" not in actor.roles and actor.staff_id != staff_id:
-            raise OfficeError("只能改自己的工作人员密码", forbidden=True)
-        with self.shared.transaction():
-            try:
-                self.staff.set_pin(staff_id, pin)
-            except StaffError as exc:
-                raise OfficeError(str(exc)) from None
-            audit.write(self.shared, actor.staff_id, None, "staff.pin", staff_id, None, {"pin": "set"},
-                        address=actor.address)
-            for center_id in self.staff.centers(staff_id):
-                self._send_duty_roster(center_id)
+            for center_id in centers if "duty" in roles else ():
+                for row in self.staff.duty_roster(center_id, staff_id):  # the new member only
+                    self.desk.feed.append(center_id, "staff", row)
 
     @serialised
     def audit_history(self, actor: Actor, center_id: str, target: str | None = None) -> list[dict]:

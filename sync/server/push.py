@@ -38,15 +38,12 @@ class PushDesk:
 
     def context(self, center_id: str, kiosk_id: str = "", address: str = "") -> Context:
         """What an applier works with; no kiosk_id: the office's own change."""
-        ctx = Context(self.shared.conn, kiosk_id, center_id, self.centers.document(center_id),
-                      self.shared.local_now(), lambda kind, data: self.feed.append(center_id, kind, data),
-                      lambda *a: None, self.centers.limits(center_id))
-
-        def record(action, target, before, after):
-            audit.write(self.shared, ctx.staff["id"], center_id, action, target, before, after,
+        def record(staff_id, action, target, before, after):
+            audit.write(self.shared, staff_id, center_id, action, target, before, after,
                         kiosk_id=kiosk_id, address=address)
-        ctx.audit = record
-        return ctx
+        return Context(self.shared.conn, kiosk_id, center_id, self.centers.document(center_id),
+                       self.shared.local_now(), lambda kind, data: self.feed.append(center_id, kind, data),
+                       record, self.centers.limits(center_id))
 
     def _apply(self, ctx: Context, mutation: dict) -> str | None:
         """Who may send it, what it may hold, then its applier."""

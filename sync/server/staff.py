@@ -12,13 +12,13 @@ from __future__ import annotations
 import secrets
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from kiosk.pins import hash_pin, valid_pin, verify_pin
+from kiosk.pins import after_failure, hash_pin, valid_pin, verify_pin
 from kiosk.validation import FieldError, validate_name
 
 
@@ -72,8 +72,9 @@ class StaffAccounts:
         roles = {Role(r) for r in roles}
         if not roles:
             raise StaffError("至少要有一个角色")
-        if not (username and username.isascii() and username.isprintable() and len(username) <= 40):
-            raise StaffError("用户名只能用英文字母、数字和符号，最多 40 个")
+        for value in (username, staff_id):
+            if not (value and value.isascii() and value.isprintable() and len(value) <= 40):
+                raise StaffError("用户名和编号只能用英文字母、数字和符号，最多 40 个")
         if self.conn.execute("SELECT 1 FROM staff WHERE username = ? OR id = ?", [username, staff_id]).fetchone():
             raise StaffError("这个用户名或编号已经有人用了")
         for center in centers:
@@ -102,9 +103,6 @@ class StaffAccounts:
         self.conn.execute("UPDATE staff SET pin_hash = ?, pin_failures = 0, pin_locked_until = NULL "
                           "WHERE id = ?", [hash_pin(pin), staff_id])
 
-    def deactivate(self, staff_id: str) -> None:
-        self.conn.execute("UPDATE staff SET active = 0 WHERE id = ?", [staff_id])
-
     def roles(self, staff_id: str) -> frozenset[str]:
         return frozenset(r for (r,) in self.conn.execute(
             "SELECT role FROM staff_roles WHERE staff_id = ?", [staff_id]))
@@ -123,12 +121,13 @@ class StaffAccounts:
             "AND c.center_id = ?", [staff_id, center_id]).fetchone()
         return {"id": row[0], "display_name": row[1]} if row else None
 
-    def duty_roster(self, center_id: str) -> list[dict]:
-        """What kiosks of a center receive: on-duty staff, their PIN hashes and locks."""
+    def duty_roster(self, center_id: str, staff_id: str | None = None) -> list[dict]:
+        """What kiosks of a center receive: on-duty staff (or the one), their PIN hashes and locks."""
         rows = self.conn.execute(
             "SELECT s.id, s.display_name, s.pin_hash, s.pin_locked_until, s.active FROM staff s "
             "JOIN staff_roles r ON r.staff_id = s.id AND r.role = 'duty' "
-            "JOIN staff_centers c ON c.staff_id = s.id AND c.center_id = ? ORDER BY s.id", [center_id])
+            "JOIN staff_centers c ON c.staff_id = s.id AND c.center_id = ? "
+            "WHERE s.id = coalesce(?, s.id) ORDER BY s.id", [center_id, staff_id])
         return [dict(zip(("id", "display_name", "pin_hash", "locked_until", "active"), row)) for row in rows]
 
     def _locked(self, until: str | None) -> bool:
@@ -136,11 +135,8 @@ class StaffAccounts:
 
     def _failed(self, staff_id: str, column: str, failures: int) -> None:
         """One more failure; the fifth locks the account for a while (the same for PIN and password)."""
-        failures += 1
-        locked = (self.now() + timedelta(minutes=LOCK_MINUTES)).isoformat(timespec="seconds") \
-            if failures >= MAX_FAILURES else None
         self.conn.execute(f"UPDATE staff SET {column}_failures = ?, {column}_locked_until = ? WHERE id = ?",
-                          [0 if locked else failures, locked, staff_id])
+                          [*after_failure(failures, self.now(), MAX_FAILURES, LOCK_MINUTES), staff_id])
 
     def check_pin(self, staff_id: str, pin: str) -> bool:
         """A staff PIN tried at any kiosk: failures count for the person, not the kiosk."""
@@ -154,23 +150,34 @@ class StaffAccounts:
         self._failed(staff_id, "pin", row[1])
         return False
 
-    def sign_in(self, username: str, password: str) -> str | None:
-        """The staff id for a right username and password, else None; an
-        unknown username costs the same argon2 work as a known one."""
-        row = self.conn.execute("SELECT id, password_hash, password_failures, password_locked_until "
+    # A sign-in in three steps, so that the argon2 work (75 ms) runs outside the
+    # store's lock and no kiosk's push waits for someone typing a password.
+    def password_record(self, username: str) -> tuple | None:
+        """(staff id, hash) of an account that may sign in now, else None."""
+        row = self.conn.execute("SELECT id, password_hash, password_locked_until "
                                 "FROM staff WHERE username = ? AND active = 1", [username]).fetchone()
-        if row is None or not row[1] or self._locked(row[3]):
-            # unknown, without a password or locked: the same argon2 work, so time tells nothing
+        return None if row is None or not row[1] or self._locked(row[2]) else row[:2]
+
+    def password_matches(self, record: tuple | None, password: str) -> bool:
+        """No database: an unknown, password-less or locked account costs the same
+        argon2 work as a known one, so time tells nothing."""
+        if record is None:
             self._dummy = self._dummy or _dummy_password_hash()
-            try:
-                PASSWORDS.verify(self._dummy, password or "-")
-            except VerificationError:
-                pass
-            return None
-        staff_id, stored, failures, _until = row
+            stored = self._dummy
+        else:
+            stored = record[1]
         try:
-            PASSWORDS.verify(stored, password or "")
+            return PASSWORDS.verify(stored, password or "-") and record is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    def note_sign_in(self, record: tuple | None, matched: bool) -> str | None:
+        """The staff id if signed in; a wrong password counts towards the lock."""
+        if record is None:
+            return None
+        staff_id = record[0]
+        if not matched:  # counted from the row as it is now: another try may have come in between
+            failures = self.conn.execute("SELECT password_failures FROM staff WHERE id = ?", [staff_id]).fetchone()[0]
             self._failed(staff_id, "password", failures)
             return None
         self.conn.execute("UPDATE staff SET password_failures = 0 WHERE id = ?", [staff_id])

@@ -62,11 +62,13 @@ class ServerStore:
         return self.feed.pull(center_id, cursor, limit)
 
     # the staff session's needs
-    @serialised
     def sign_in(self, username: str, password: str, address: str) -> Actor | None:
-        with self.shared.transaction():
-            staff_id = self.staff.sign_in(username, password)
-        return self.staff.actor(staff_id, address) if staff_id else None
+        with self.shared.lock:
+            record = self.staff.password_record(username)
+        matched = self.staff.password_matches(record, password)  # argon2, outside the lock
+        with self.shared.lock, self.shared.transaction():
+            staff_id = self.staff.note_sign_in(record, matched)
+            return self.staff.actor(staff_id, address) if staff_id else None
 
     @serialised
     def actor(self, staff_id: str, address: str) -> Actor | None:

@@ -39,11 +39,10 @@ class LedgerIn(BaseModel):
 def _refused(exc: OfficeError) -> Problem:
     """403 outside the staff member's role or centers, 404 for an id the
     server does not know, 409 for a change the record's state refuses."""
-    if exc.forbidden:
-        return Problem(403, "forbidden", str(exc))
-    if str(exc).startswith("unknown_"):
-        return Problem(404, "not-found", "没有这条记录", str(exc))
-    return Problem(409, "refused", "变更没有通过核对", str(exc))
+    status, kind, title = {"forbidden": (403, "forbidden", str(exc)),
+                           "not_found": (404, "not-found", "没有这条记录")}.get(
+        exc.kind, (409, "refused", "变更没有通过核对"))
+    return Problem(status, kind, title, "" if exc.kind == "forbidden" else str(exc))
 
 
 @router.post("/session", responses=documented(400, 401, 422, 429))
