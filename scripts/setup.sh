@@ -16,16 +16,20 @@ for lib in libGL.so.1:libgl1 libEGL.so.1:libegl1 libmtdev.so.1:libmtdev1; do
     ldconfig -p 2>/dev/null | grep -q "${lib%%:*}" || missing="$missing ${lib##*:}"
 done
 "$PYTHON" -c 'import venv, ensurepip' 2>/dev/null || missing="$missing python3-venv"
-if [ -n "$missing" ]; then
+
+# install_missing PACKAGES: Debian packages, as root; otherwise say what to install.
+install_missing() {
+    [ -n "$1" ] || return 0
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        echo "installing system packages:$missing" >&2
+        echo "installing system packages:$1" >&2
         apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $1 >/dev/null
     else
-        echo "missing system packages:$missing — run: sudo apt-get install$missing" >&2
+        echo "missing system packages:$1 — run: sudo apt-get install$1" >&2
         exit 1
     fi
-fi
+}
+install_missing "$missing"
 
 stamp=.venv/.installed
 want=$(cat pyproject.toml | cksum)

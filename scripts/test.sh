@@ -2,5 +2,10 @@
 # Set up (first time) and run the whole test suite with no display: Kivy's
 # SDL2 renders offscreen (EGL + Mesa), so no X server is needed.
 . "$(dirname "$0")/setup.sh"
+# the console tests drive Debian's chromium, with CJK fonts to render Chinese
+missing=""
+[ -x /usr/lib/chromium/chromium ] || missing="$missing chromium"
+[ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing="$missing fonts-noto-cjk"
+install_missing "$missing"
 unset DISPLAY WAYLAND_DISPLAY
 exec .venv/bin/python -m pytest "$@"

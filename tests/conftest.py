@@ -42,6 +42,27 @@ def running_server(server):
     return server
 
 
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian chromium for the whole run (tests/console.py); each test opens its own context."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.console import CHROMIUM, CHROMIUM_ARGS
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def console(browser, running_server):
+    """A fresh browser page (1366x768) on the running server; not signed in."""
+    from tests.console import new_page
+    page = new_page(browser, running_server)
+    yield page
+    page.context.close()
+
+
 @pytest.fixture
 def kiosks(server, tmp_path):
     """Two lobby kiosks of one center (of whatever ``server`` the test uses), each

@@ -11,7 +11,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 
 from sync.protocol import MAX_BODY, VERSION
-from sync.server import problems
+from sync.server import console, problems
 from sync.server.auth import RateLimit
 from sync.server.problems import Problem
 from sync.server.routes import kiosk_api, office_api
@@ -27,7 +27,7 @@ def create_app(settings: Settings, store: StorageInterface | None = None) -> Fas
                                                                   session_minutes=settings.session_minutes)
     app.state.kiosk_rate = RateLimit(settings.rate, settings.burst)
     app.state.sign_in_rate = RateLimit(settings.sign_in_rate, SIGN_IN_BURST)
-    problems.install(app)
+    problems.install(app, page=console.web.problem_page)
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next):
@@ -38,4 +38,5 @@ def create_app(settings: Settings, store: StorageInterface | None = None) -> Fas
 
     app.include_router(kiosk_api.router)
     app.include_router(office_api.router)
+    console.install(app)  # the office's pages under /console
     return app

@@ -68,19 +68,26 @@ def documented(*statuses: int) -> dict:
     return {status: dict(doc) for status in statuses}
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, page=None) -> None:
+    """page(request, problem): how a browser path (the console) answers
+    instead; the APIs always answer problem+json."""
+    def answer(request, p: Problem):
+        if page is not None and request.url.path.startswith("/console"):
+            return page(request, p)
+        return response(p)
+
     @app.exception_handler(Problem)
-    async def _problem(_request, exc: Problem):
-        return response(exc)
+    async def _problem(request, exc: Problem):
+        return answer(request, exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_request, _exc):  # a parameter out of range; no echo of the input
-        return response(Problem(422, "invalid", "请求格式不符合协议"))
+    async def _invalid(request, _exc):  # a parameter out of range; no echo of the input
+        return answer(request, Problem(422, "invalid", "请求格式不符合协议"))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request, exc: StarletteHTTPException):  # unknown path, wrong method
-        return response(Problem(exc.status_code, "http", str(exc.detail), headers=exc.headers))
+    async def _http(request, exc: StarletteHTTPException):  # unknown path, wrong method
+        return answer(request, Problem(exc.status_code, "http", str(exc.detail), headers=exc.headers))
 
     @app.exception_handler(Exception)
-    async def _unexpected(_request, _exc):  # never a stack trace (or a token) to the client
-        return response(Problem(500, "internal", "服务器内部错误"))
+    async def _unexpected(request, _exc):  # never a stack trace (or a token) to the client
+        return answer(request, Problem(500, "internal", "服务器内部错误"))

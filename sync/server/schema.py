@@ -150,3 +150,14 @@ def m004_volunteer_pin_lock_and_keys(db):
         "INSERT INTO changes (center_id, kind, data, at) SELECT id, 'server.key', json_object('public_key', ?), "
         "strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now') FROM centers c WHERE NOT EXISTS "
         "(SELECT 1 FROM changes WHERE center_id = c.id AND kind = 'server.key')", [key])
+
+
+@migrations()
+def m005_console_indexes(db):
+    # the console's lists: refused mutations per kiosk lately, wishes by center and state
+    db.executescript(
+        """
+        CREATE INDEX mutations_by_kiosk_time ON mutations (kiosk_id, received_at);
+        CREATE INDEX wishes_by_center ON wishes (center_id, status);
+        """
+    )

@@ -33,6 +33,9 @@ class StorageInterface(Protocol):
     def pull(self, kiosk_id: str, cursor: int, limit: int) -> dict: ...
     def sign_in(self, username: str, password: str, address: str) -> Actor | None: ...
     def actor(self, staff_id: str, address: str) -> Actor | None: ...
+    def read(self, query, *args): ...
+    def staff_name(self, staff_id: str) -> str: ...
+    def centers_for(self, actor: Actor) -> list[tuple[str, str]]: ...
     sessions: Sessions
     office: Office
 
@@ -74,6 +77,22 @@ class ServerStore:
     def actor(self, staff_id: str, address: str) -> Actor | None:
         found = self.shared.conn.execute("SELECT 1 FROM staff WHERE id = ? AND active = 1", [staff_id]).fetchone()
         return self.staff.actor(staff_id, address) if found else None
+
+    def read(self, query, *args):
+        """A console list or count (sync/server/reads/): query(conn, *args) under the lock."""
+        with self.shared.lock:
+            return query(self.shared.conn, *args)
+
+    @serialised
+    def staff_name(self, staff_id: str) -> str:
+        row = self.shared.conn.execute("SELECT display_name FROM staff WHERE id = ?", [staff_id]).fetchone()
+        return row[0] if row else ""
+
+    @serialised
+    def centers_for(self, actor: Actor) -> list[tuple[str, str]]:
+        """(id, name) of the centers this staff member may work in, by name."""
+        rows = self.shared.conn.execute("SELECT id, name FROM centers ORDER BY name").fetchall()
+        return [(row[0], row[1]) for row in rows if actor.may_work_in(row[0])]
 
     def close(self) -> None:
         self.db.close()

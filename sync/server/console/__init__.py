@@ -1,0 +1,38 @@
+"""The office's web console under /console (no Kivy): server-rendered pages
+(Jinja2, autoescaped) with a vendored htmx, over the same store the kiosk
+API uses. One router per ledger; web.py holds what they share."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from sync.server.console import home, signin, web
+from sync.server.console.web import Clerk, PageError, signed_in
+
+STATIC = web.HERE / "static"
+
+
+def _go() -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/go")
+    def go(center: str = "", clerk: Clerk = Depends(signed_in)):
+        """The center switch in the header (a plain form, no script)."""
+        if center not in dict(clerk.centers):
+            raise PageError(403, "没有这个中心的权限")
+        return RedirectResponse(f"/console/{center}/", status_code=303)
+    return router
+
+
+def install(app) -> None:
+    web.install(app)
+    app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
+    router = APIRouter(prefix="/console", include_in_schema=False)
+    for part in (signin.router, _go(), home.router):
+        router.include_router(part)
+    app.include_router(router)
+
+    @app.get("/", include_in_schema=False)
+    def root():
+        return RedirectResponse("/console/", status_code=303)

@@ -1,0 +1,195 @@
+"""What every console page shares (no Kivy): the templates, who is signed
+in, the CSRF check, the center being worked on, and error pages.
+
+The session lives in an HttpOnly, SameSite=Strict cookie (Secure behind
+TLS). The CSRF token is an HMAC of the session token, so it needs no table
+and dies with the session; every form carries it in a hidden field and
+every htmx request in the X-CSRF-Token header (base.html sets both).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from kiosk.validation import mask_phone
+from sync.server.auth import address
+from sync.server.staff import Actor, Role
+
+HERE = Path(__file__).parent
+COOKIE = "lh_session"
+PRE_SIGN_IN = "lh_pre"  # the sign-in form's own CSRF cookie (no session yet)
+
+templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescape on for .html
+templates.env.filters["masked"] = lambda phone: mask_phone(phone) if phone else ""
+
+# Every response from /console: nothing from elsewhere, no inline script or style, no framing.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+
+# The navigation, in order: (path under /console/{center}, words, who sees it).
+SECTIONS: list[tuple[str, str, str]] = [
+    ("", "首页", Role.OFFICE),
+]
+
+
+class PageError(Exception):
+    """A console request refused: answered with a page, never JSON."""
+
+    def __init__(self, status: int, title: str, detail: str = ""):
+        super().__init__(title)
+        self.status, self.title, self.detail = status, title, detail
+
+
+class SignInNeeded(Exception):
+    """No live session: the browser goes to the sign-in page (and back afterwards)."""
+
+
+def csrf_for(token: str) -> str:
+    return hmac.new(token.encode(), b"console-csrf", hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Clerk:
+    """The signed-in staff member."""
+    actor: Actor
+    name: str
+    token: str
+    centers: tuple[tuple[str, str], ...]  # (id, name) of the centers they may open
+
+    @property
+    def csrf(self) -> str:
+        return csrf_for(self.token)
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in self.actor.roles
+
+    def may_see_private(self, center_id: str) -> bool:
+        """Full phones, counseling topics and notes: the center's own community
+        staff only — not the sub-district administrator, not other centers."""
+        return Role.OFFICE in self.actor.roles and center_id in self.actor.centers
+
+
+def _signed_in_sync(request: Request) -> Clerk:
+    store = request.app.state.store
+    token = request.cookies.get(COOKIE, "")
+    staff_id = store.sessions.staff_for(token) if token else None
+    actor = store.actor(staff_id, address(request)) if staff_id else None
+    if actor is None:
+        raise SignInNeeded()
+    if not actor.roles & {Role.OFFICE, Role.ADMIN}:
+        raise PageError(403, "值班员账号不能使用办公室后台", "请在大厅终端上进入工作人员模式。")
+    return Clerk(actor, store.staff_name(staff_id), token, tuple(store.centers_for(actor)))
+
+
+async def signed_in(request: Request) -> Clerk:
+    return await run_in_threadpool(_signed_in_sync, request)
+
+
+async def csrf_checked(request: Request, clerk: Clerk = Depends(signed_in)) -> Clerk:
+    """For every change: the token from the header (htmx) or the form's hidden field."""
+    sent = request.headers.get("x-csrf-token")
+    if sent is None and request.headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        sent = (await request.form()).get("csrf")
+    if not isinstance(sent, str) or not hmac.compare_digest(sent, clerk.csrf):
+        raise PageError(403, "表单已过期或来源不明", "请刷新页面后再试一次。")
+    return clerk
+
+
+@dataclass(frozen=True)
+class Here:
+    """A page of one center, opened by someone allowed to work there."""
+    clerk: Clerk
+    center_id: str
+    center_name: str
+
+    @property
+    def private(self) -> bool:
+        return self.clerk.may_see_private(self.center_id)
+
+    def phone(self, phone: str | None) -> str:
+        """A phone as this reader may see it."""
+        return (phone or "") if self.private else (mask_phone(phone) if phone else "")
+
+
+def _here(center_id: str, clerk: Clerk) -> Here:
+    names = dict(clerk.centers)
+    if center_id not in names:
+        raise PageError(403, "没有这个中心的权限", "只能查看和办理本人所在中心的事务。")
+    return Here(clerk, center_id, names[center_id])
+
+
+async def here(center_id: str, clerk: Clerk = Depends(signed_in)) -> Here:
+    return _here(center_id, clerk)
+
+
+async def here_changing(center_id: str, clerk: Clerk = Depends(csrf_checked)) -> Here:
+    return _here(center_id, clerk)
+
+
+def page(request: Request, name: str, context: dict | None = None, status: int = 200,
+         clerk: Clerk | None = None, where: Here | None = None) -> HTMLResponse:
+    """A template with what base.html needs: who, which center, the navigation."""
+    clerk = clerk or (where.clerk if where else None)
+    ctx = {"clerk": clerk, "here": where, "sections": [s for s in SECTIONS if _sees(clerk, s[2])]}
+    ctx.update(context or {})
+    return templates.TemplateResponse(request, name, ctx, status_code=status)
+
+
+def _sees(clerk: Clerk | None, role: str) -> bool:
+    return clerk is not None and (role == Role.OFFICE or role in clerk.actor.roles)
+
+
+def error_page(request: Request, status: int, title: str, detail: str = "") -> HTMLResponse:
+    return page(request, "error.html", {"status": status, "title": title, "detail": detail},
+                status=status)
+
+
+HTTP_WORDS = {404: "没有这个页面", 405: "不支持这种操作", 422: "填写的内容格式不对", 500: "服务器出错了"}
+
+
+def problem_page(request: Request, problem) -> HTMLResponse:
+    """The console's page for an error the API would answer as problem+json."""
+    title = HTTP_WORDS.get(problem.status, "请求无法处理") if problem.kind in ("http", "invalid", "internal") \
+        else problem.title
+    return error_page(request, problem.status, title)
+
+
+def install(app) -> None:
+    """The console's answers to errors and its security headers."""
+
+    @app.exception_handler(PageError)
+    async def _page_error(request: Request, exc: PageError):
+        return error_page(request, exc.status, exc.title, exc.detail)
+
+    @app.exception_handler(SignInNeeded)
+    async def _sign_in(request: Request, _exc):
+        target = "/console/login?next=" + quote(request.url.path, safe="/")
+        if request.headers.get("hx-request"):  # htmx follows this header, not a 303
+            return HTMLResponse("", headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next):
+        response = await call_next(request)
+        if request.url.path.startswith("/console"):
+            response.headers["Content-Security-Policy"] = CSP
+            response.headers["X-Content-Type-Options"] = "nosniff"
+            response.headers["Referrer-Policy"] = "same-origin"
+            if "cache-control" not in response.headers:
+                response.headers["Cache-Control"] = "no-store"  # personal data stays off the disk
+        return response
+
+
+def set_session_cookie(request: Request, response, token: str) -> None:
+    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/console",
+                        secure=request.url.scheme == "https")
