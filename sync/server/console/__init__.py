@@ -7,7 +7,8 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from sync.server.console import home, signin, web
+from sync.server.console import (audit_log, counseling, home, kiosks, report, rooms, signin, staff_admin,
+                                  volunteers, web, wishes)
 from sync.server.console.web import Clerk, PageError, signed_in
 
 STATIC = web.HERE / "static"
@@ -29,7 +30,8 @@ def install(app) -> None:
     web.install(app)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     router = APIRouter(prefix="/console", include_in_schema=False)
-    for part in (signin.router, _go(), home.router):
+    for part in (signin.router, _go(), home.router, wishes.router, counseling.router, rooms.router,
+                 volunteers.router, kiosks.router, staff_admin.router, audit_log.router, report.router):
         router.include_router(part)
     app.include_router(router)
 

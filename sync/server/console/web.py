@@ -37,6 +37,14 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 # The navigation, in order: (path under /console/{center}, words, who sees it).
 SECTIONS: list[tuple[str, str, str]] = [
     ("", "首页", Role.OFFICE),
+    ("wishes", "微心愿台账", Role.OFFICE),
+    ("counseling", "民情恳谈室", Role.OFFICE),
+    ("study", "自习室", Role.OFFICE),
+    ("books", "妈妈绘本馆", Role.OFFICE),
+    ("volunteers", "志愿者", Role.OFFICE),
+    ("kiosks", "终端", Role.OFFICE),
+    ("audit", "操作记录", Role.OFFICE),
+    ("report", "年度台账", Role.OFFICE),
 ]
 
 
