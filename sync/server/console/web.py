@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -20,7 +21,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from kiosk.validation import mask_phone
+from sync.mutations import REASON_WORDS
 from sync.server.auth import address
+from sync.server.shared import CENTER_TZ
 from sync.server.staff import Actor, Role
 
 HERE = Path(__file__).parent
@@ -29,6 +32,19 @@ PRE_SIGN_IN = "lh_pre"  # the sign-in form's own CSRF cookie (no session yet)
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescape on for .html
 templates.env.filters["masked"] = lambda phone: mask_phone(phone) if phone else ""
+
+
+def center_time(stamp: str | None) -> str:
+    """A server stamp (UTC, ISO) as the center's clock reads it: 2026-11-27 15:04."""
+    if not stamp:
+        return ""
+    moment = datetime.fromisoformat(stamp)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(CENTER_TZ)
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+templates.env.filters["center_time"] = center_time
 
 # Every response from /console: nothing from elsewhere, no inline script or style, no framing.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -170,6 +186,13 @@ def problem_page(request: Request, problem) -> HTMLResponse:
     title = HTTP_WORDS.get(problem.status, "请求无法处理") if problem.kind in ("http", "invalid", "internal") \
         else problem.title
     return error_page(request, problem.status, title)
+
+
+def refusal(exc) -> str:
+    """An OfficeError in the clerk's words: a registry reason (sync/mutations.py)
+    or the office's own sentence."""
+    text = str(exc)
+    return REASON_WORDS.get(text, text)
 
 
 def install(app) -> None:
