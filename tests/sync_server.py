@@ -74,13 +74,16 @@ class Server:
              "--port", str(self.port)],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             env={**os.environ, **self.env, **(env or {})})
-        for _ in range(100):
+        # a generous bound, reached only when something is broken: a loaded machine is slow
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and self.proc.poll() is None:
             try:
-                if requests.get(self.url + "/api/v1/health", timeout=0.5).ok:
+                if requests.get(self.url + "/api/v1/health", timeout=2).ok:
                     return
             except requests.RequestException:
                 time.sleep(0.1)
-        raise RuntimeError("server did not start")
+        output = self.proc.stdout.read().decode(errors="replace") if self.proc.poll() is not None else ""
+        raise RuntimeError("server did not start\n" + output[-2000:])
 
     def stop(self):
         if self.proc:
