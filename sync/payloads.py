@@ -105,6 +105,7 @@ class WishChange(Payload):
     status: Short
     claimant: Short | None = None
     claimant_kind: Literal["party_member", "member_unit"] | None = None
+    claimant_contact: Short | None = None  # the office's only: never in the feed
     reason: Note | None = None
     fulfilled_note: Note | None = None
 

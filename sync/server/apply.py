@@ -311,13 +311,14 @@ def wish_status(ctx: Context, data: p.WishChange) -> str | None:
     """The office's review, claim, fulfilment or withdrawal of a claim."""
     if data.status not in life.WISH_STATES:
         return INVALID
-    if data.claimant is not None:
-        try:
-            claimant = validate_note(data.claimant, "claimant", limit=CLAIMANT_MAX)
-        except ValueError:
-            return INVALID
-        if claimant != data.claimant or not claimant:
-            return INVALID
+    for given in (data.claimant, data.claimant_contact):
+        if given is not None:
+            try:
+                clean = validate_note(given, "claimant", limit=CLAIMANT_MAX)
+            except ValueError:
+                return INVALID
+            if clean != given or not clean:
+                return INVALID
     current = one(ctx.conn, "SELECT status, claimant FROM wishes WHERE id = ? AND center_id = ?",
                   [data.id, ctx.center_id])
     if current is None:
@@ -333,12 +334,15 @@ def wish_status(ctx: Context, data: p.WishChange) -> str | None:
         "claimant = CASE WHEN :status = 'approved' THEN NULL ELSE coalesce(:claimant, claimant) END, "
         "claimant_kind = CASE WHEN :status = 'approved' THEN NULL "
         "ELSE coalesce(:claimant_kind, claimant_kind) END, "
+        "claimant_contact = CASE WHEN :status = 'approved' THEN NULL "
+        "ELSE coalesce(:contact, claimant_contact) END, "
         "reason = coalesce(:reason, reason), fulfilled_note = coalesce(:note, fulfilled_note) "
         "WHERE id = :id",
         {"status": data.status, "claimant": data.claimant, "claimant_kind": data.claimant_kind,
-         "reason": data.reason, "note": data.fulfilled_note, "id": data.id})
+         "contact": data.claimant_contact, "reason": data.reason, "note": data.fulfilled_note, "id": data.id})
     ctx.change("wish.status", public_wish(ctx.conn, data.id))
-    ctx.record(data.id, current, data.model_dump(exclude_none=True))
+    # the audit is read by roles that may not see a claimant's contact
+    ctx.record(data.id, current, data.model_dump(exclude_none=True, exclude={"claimant_contact"}))
     return None
 
 

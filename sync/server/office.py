@@ -12,6 +12,7 @@ import uuid
 
 from pydantic import ValidationError
 
+from kiosk import lifecycle as life
 from kiosk.center import parse_center
 from kiosk.validation import FieldError, normalise_phone, validate_name, validate_note
 from sync import payloads as p
@@ -201,12 +202,22 @@ class Office:
         return row[0]
 
     @serialised
-    def set_wish_status(self, actor: Actor, wish_id: str, status: str, **extra) -> None:
+    def set_wish_status(self, actor: Actor, wish_id: str, status: str, seen: str | None = None,
+                        **extra) -> None:
+        """seen: the state the clerk's page showed. A wish that moved on since is
+        refused where the move would still be allowed (上墙 pressed on a page
+        from before a claim must not withdraw the claim); the state machine
+        refuses the rest with its own reason."""
         try:
             change = p.WishChange(id=wish_id, status=status, **extra)
         except ValidationError:
             raise OfficeError.reason("invalid") from None
-        self._as_office(actor, self._center_of("wishes", wish_id), "wish.status", apply.wish_status, change)
+        center_id = self._center_of("wishes", wish_id)
+        if seen is not None and actor.may_work_in(center_id):  # else: refused as forbidden below
+            now = self.shared.conn.execute("SELECT status FROM wishes WHERE id = ?", [wish_id]).fetchone()[0]
+            if now != seen and life.can_move(life.WISH_MOVES, now, status):
+                raise OfficeError.reason("wish_state")
+        self._as_office(actor, center_id, "wish.status", apply.wish_status, change)
 
     @serialised
     def set_booking_status(self, actor: Actor, booking_id: str, status: str) -> None:

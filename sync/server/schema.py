@@ -161,3 +161,16 @@ def m005_console_indexes(db):
         CREATE INDEX wishes_by_center ON wishes (center_id, status);
         """
     )
+
+
+@migrations()
+def m006_wish_claims(db):
+    # a claim's contact (the office's only: never in the feed, on the wall or in the audit);
+    # the wish ledger newest first and each wish's own history without scanning the audit
+    db.executescript(
+        """
+        ALTER TABLE wishes ADD COLUMN claimant_contact TEXT;
+        CREATE INDEX wishes_by_center_created ON wishes (center_id, json_extract(data, '$.created_at'));
+        CREATE INDEX audit_by_target ON audit (target, center_id, seq);
+        """
+    )
