@@ -130,7 +130,7 @@ def test_filters_refusals_withdrawal_and_the_history(console, running_server):
     console.get_by_label("不通过的原因").fill("不属于微心愿的范围，已转社区医生联系")
     console.get_by_role("button", name="不通过").click()
     assert "未通过" in console.get_by_role("heading", level=1).inner_text()
-    assert console.get_by_text("这个心愿已未通过，不再办理。").is_visible()
+    assert console.get_by_text("这个心愿未通过审核，办理结束。").is_visible()
     assert wish_of(running_server, phone["id"])["reason"] == validate_note("不属于微心愿的范围，已转社区医生联系")
 
     # two clerks on one wish: the second claim is refused with the reason; a stale 上墙 withdraws nothing
