@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime
 
 from pydantic import ValidationError
 
@@ -24,6 +25,9 @@ from sync.server.shared import Shared, serialised
 from sync.server.staff import Actor, StaffAccounts, StaffError
 
 VOLUNTEER_NUMBER_MAX = 20
+# a counseling request's follow-up by the office (counseling_follow_ups): a time agreed, a call back, done
+FOLLOW_UP_STATES = ("confirmed", "call_back", "done")
+FOLLOW_UP_NOTE_MAX = 100
 
 
 class OfficeError(ValueError):
@@ -230,6 +234,40 @@ class Office:
         if status not in movers:
             raise OfficeError.reason("booking_state")
         self._as_office(actor, center_id, "booking." + status, movers[status], change)
+
+    @serialised
+    def follow_up_counseling(self, actor: Actor, booking_id: str, state: str, arranged_at: str | None = None,
+                             note: str = "") -> None:
+        """The office's follow-up of a counseling request: a time agreed with the
+        resident (confirmed, arranged_at the center's "2026-12-01T09:30"), a call back,
+        or done — an open request is then closed as attended, so the resident may ask
+        again. Only the current follow-up is kept; the audit tells who did what
+        before, and says only whether a note was written: notes stay with the center's staff."""
+        try:
+            note = validate_note(note or "", "note", limit=FOLLOW_UP_NOTE_MAX)
+            at = datetime.fromisoformat(arranged_at) if state == "confirmed" else None
+        except (FieldError, TypeError, ValueError) as exc:
+            raise OfficeError(f"follow-up: {type(exc).__name__}") from None
+        if state not in FOLLOW_UP_STATES or at is not None and (
+                at.tzinfo is not None or at.date() < self.shared.local_now().date()):
+            raise OfficeError.reason("invalid")
+        center_id = self._center_of("bookings", booking_id)
+        with self.shared.transaction():
+            self._context(actor, center_id)
+            found = apply.one(self.shared.conn, "SELECT b.kind, b.status, f.state, f.arranged_at FROM bookings b "
+                              "LEFT JOIN counseling_follow_ups f ON f.booking_id = b.id WHERE b.id = ?",
+                              [booking_id])
+            if found["kind"] != "counseling" or found["status"] not in life.HOLDS_PLACE:
+                raise OfficeError.reason("booking_state")
+            arranged = at.isoformat(timespec="minutes") if at else None
+            self.shared.db["counseling_follow_ups"].upsert(
+                {"booking_id": booking_id, "center_id": center_id, "state": state, "arranged_at": arranged,
+                 "note": note or None, "staff_id": actor.staff_id, "at": self.shared.stamp()}, pk="booking_id")
+            self._audit(actor, center_id, "counseling.follow_up", booking_id,
+                        {"state": found["state"], "arranged_at": found["arranged_at"]} if found["state"] else None,
+                        {"state": state, "arranged_at": arranged, "noted": bool(note)})
+            if state == "done" and found["status"] == life.BOOKED:
+                self.set_booking_status(actor, booking_id, life.CHECKED_IN)
 
     # -- staff accounts (the sub-district administrator) ----------------------------------------
     @serialised

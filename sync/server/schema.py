@@ -174,3 +174,22 @@ def m006_wish_claims(db):
         CREATE INDEX audit_by_target ON audit (target, center_id, seq);
         """
     )
+
+
+@migrations()
+def m007_counseling_follow_up(db):
+    # the office's follow-up of each counseling request (its current state; who did
+    # what before is in the audit); the counseling requests newest first; the last
+    # pause a center's kiosks were sent, without walking the center's feed
+    db.executescript(
+        """
+        CREATE TABLE counseling_follow_ups (
+            booking_id TEXT PRIMARY KEY REFERENCES bookings (id), center_id TEXT NOT NULL,
+            state TEXT NOT NULL
+                CONSTRAINT follow_up_state_known CHECK (state IN ('confirmed', 'call_back', 'done')),
+            arranged_at TEXT, note TEXT, staff_id TEXT NOT NULL, at TEXT NOT NULL);
+        CREATE INDEX bookings_counseling_by_created ON bookings (center_id, json_extract(data, '$.created_at'))
+            WHERE kind = 'counseling';
+        CREATE INDEX changes_pauses ON changes (center_id, cursor) WHERE kind = 'bookings.pause';
+        """
+    )
