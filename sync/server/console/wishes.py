@@ -149,6 +149,20 @@ def wish_export(request: Request, fmt: str, where: Here = Depends(here)):
 
 
 # -- one wish ------------------------------------------------------------------------
+def _said(move: Move | None, before: dict, after: dict) -> str:
+    """What a move recorded, in a line of the history."""
+    key = move.key if move else ""
+    if key == "decline":
+        return after.get("reason") or ""
+    if key == "fulfil":
+        return after.get("fulfilled_note") or ""
+    if key == "claim":
+        return f"{after.get('claimant', '')}（{KINDS.get(after.get('claimant_kind'), '未注明')}）"
+    if key == "withdraw" and before.get("claimant"):
+        return f"原认领人：{before['claimant']}"
+    return ""
+
+
 def _history(store, where: Here, wish: dict) -> list[dict]:
     """The card's arrival, then every audited change with who made it and where."""
     rows = store.office.audit_history(where.clerk.actor, where.center_id, wish["id"])
@@ -156,16 +170,12 @@ def _history(store, where: Here, wish: dict) -> list[dict]:
     told = [{"at": wish["created"], "who": "居民", "what": "提交心愿卡",
              "detail": f"在终端 {wish['kiosk_id']} 提交"}]
     for row in rows:
-        move, after, before = _move_of(row["before"], row["after"]), row["after"] or {}, row["before"] or {}
-        detail = {
-            "decline": after.get("reason"), "fulfil": after.get("fulfilled_note"),
-            "claim": f"{after.get('claimant', '')}（{KINDS.get(after.get('claimant_kind'), '未注明')}）",
-            "withdraw": before.get("claimant") and f"原认领人：{before['claimant']}",
-        }.get(move.key if move else "", "")
-        where_made = f"终端 {row['kiosk_id']}" if row["kiosk_id"] else "办公室后台"
+        before, after = row["before"] or {}, row["after"] or {}
+        move = _move_of(before, after)
+        made_at = f"终端 {row['kiosk_id']}" if row["kiosk_id"] else "办公室后台"
         told.append({"at": row["at"], "who": names.get(row["staff_id"], row["staff_id"] or ""),
                      "what": move.words if move else row["action"],
-                     "detail": "；".join(t for t in (detail, where_made) if t)})
+                     "detail": "；".join(t for t in (_said(move, before, after), made_at) if t)})
     return told
 
 
