@@ -9,14 +9,23 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from importlib import metadata
 
 import requests
 
 from kiosk.store import Store
-from sync.protocol import MAX_BATCH, MAX_BODY, REJECTED, encoded_mutation, encoded_push_body
+from sync.protocol import APP_VERSION_HEADER, MAX_BATCH, MAX_BODY, REJECTED, encoded_mutation, encoded_push_body
 from sync.replica import apply_change, refused
 
 CURSOR_KEY = "sync_cursor"
+
+
+def app_version() -> str:
+    """This kiosk program's version (pyproject.toml), told to the server so the office sees it."""
+    try:
+        return metadata.version("liulinhui-kiosk")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
 
 
 class SyncError(Exception):
@@ -37,6 +46,7 @@ class SyncClient:
     def __post_init__(self):
         self.session = self.session or requests.Session()
         self.session.headers["Authorization"] = f"Bearer {self.token}"
+        self.session.headers[APP_VERSION_HEADER] = app_version()
         self.url = self.url.rstrip("/")
 
     def _call(self, method: str, path: str, **kwargs) -> dict:

@@ -20,6 +20,8 @@ MAX_PULL = 500
 PROBLEM_BASE = "https://liulinhui.invalid/problems/"  # stable identifiers, not fetched
 
 APPLIED, DUPLICATE, REJECTED = "applied", "duplicate", "rejected"
+# optional on every kiosk request: the kiosk program's version, which the office's 终端 page shows
+APP_VERSION_HEADER = "X-Kiosk-Version"
 
 
 def payload_digest(mutation: dict) -> str:

@@ -10,6 +10,7 @@ from collections import defaultdict
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from sync.protocol import APP_VERSION_HEADER
 from sync.server.problems import Problem
 from sync.server.staff import Actor
 
@@ -41,7 +42,7 @@ class RateLimit:
 def kiosk(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> dict:
     store, limit = request.app.state.store, request.app.state.kiosk_rate
     token = credentials.credentials if credentials else ""
-    found = store.kiosk_for_token(token) if token else None
+    found = store.kiosk_for_token(token, request.headers.get(APP_VERSION_HEADER)) if token else None
     if found is None:
         raise _unauthorized("未知或已停用的终端令牌")
     limit.take(found["id"])

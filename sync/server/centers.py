@@ -15,6 +15,7 @@ from sync.server.feed import Feed
 from sync.server.shared import Shared, serialised
 
 LAST_SEEN_EVERY = 60.0  # s between last_seen writes for one kiosk
+APP_VERSION_MAX = 40
 
 
 def token_hash(token: str) -> str:
@@ -44,6 +45,14 @@ class Centers:
         return token
 
     @serialised
+    def rotate_token(self, kiosk_id: str) -> str:
+        """A new token for the kiosk; the old one stops working with this write."""
+        token = secrets.token_urlsafe(32)
+        self.shared.db["kiosks"].update(kiosk_id, {"token_sha256": token_hash(token),
+                                                   "token_rotated_at": self.shared.stamp()})
+        return token
+
+    @serialised
     def revoke_kiosk(self, kiosk_id: str) -> None:
         self.shared.db["kiosks"].update(kiosk_id, {"revoked": 1})
 
@@ -53,13 +62,23 @@ class Centers:
             select="id, center_id, revoked, last_seen, last_push, queue_depth", order_by="id"))
 
     @serialised
-    def kiosk_for_token(self, token: str) -> dict | None:
+    def kiosk_for_token(self, token: str, app_version: str | None = None) -> dict | None:
+        """The kiosk this token belongs to; app_version: what the kiosk says it runs
+        (written only when it changes)."""
         row = next(self.shared.db["kiosks"].rows_where("token_sha256 = ? AND revoked = 0",
                                                        [token_hash(token)], limit=1), None)
-        if row and time.monotonic() - self._seen.get(row["id"], -LAST_SEEN_EVERY) >= LAST_SEEN_EVERY:
+        if row is None:
+            return None
+        seen = {}
+        if time.monotonic() - self._seen.get(row["id"], -LAST_SEEN_EVERY) >= LAST_SEEN_EVERY:
             self._seen[row["id"]] = time.monotonic()  # a write per request would cost every request
+            seen["last_seen"] = self.shared.stamp()
+        if app_version and app_version != row["app_version"] and len(app_version) <= APP_VERSION_MAX \
+                and app_version.isascii() and app_version.isprintable():
+            seen["app_version"] = app_version
+        if seen:
             with self.shared.transaction():
-                self.shared.db["kiosks"].update(row["id"], {"last_seen": self.shared.stamp()})
+                self.shared.db["kiosks"].update(row["id"], seen)
         return row
 
     # -- what the office decided for a center ---------------------------------------------

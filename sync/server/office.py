@@ -8,6 +8,7 @@ audit with who, from where, before and after.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import datetime
 
@@ -22,9 +23,11 @@ from sync.server import apply, audit
 from sync.server.apply import Context, Limits
 from sync.server.push import PushDesk
 from sync.server.shared import Shared, serialised
-from sync.server.staff import Actor, StaffAccounts, StaffError
+from sync.server.staff import (Actor, Role, StaffAccounts, StaffError, new_password, new_pin, password_hash,
+                               staff_pin_hash)
 
 VOLUNTEER_NUMBER_MAX = 20
+KIOSK_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 # a counseling request's follow-up by the office (counseling_follow_ups): a time agreed, a call back, done
 FOLLOW_UP_STATES = ("confirmed", "call_back", "done")
 FOLLOW_UP_NOTE_MAX = 100
@@ -35,9 +38,9 @@ class OfficeError(ValueError):
     role or centers), "not_found" (an id the server does not know) or "refused"
     (not valid, or the record's state says no); the words say why."""
 
-    def __init__(self, words: str, kind: str = "refused"):
+    def __init__(self, words: str, kind: str = "refused", field: str = ""):
         super().__init__(words)
-        self.kind = kind
+        self.kind, self.field = kind, field  # field: the form field at fault, if one is
 
     @classmethod
     def reason(cls, reason: str) -> "OfficeError":
@@ -269,27 +272,169 @@ class Office:
             if state == "done" and found["status"] == life.BOOKED:
                 self.set_booking_status(actor, booking_id, life.CHECKED_IN)
 
-    # -- staff accounts (the sub-district administrator) ----------------------------------------
+    # -- kiosks: whoever may work in the center (Actor.may_work_in: its office staff, the administrator)
+    def _kiosk(self, actor: Actor, center_id: str, kiosk_id: str) -> dict:
+        """An active kiosk of this center that the actor may manage."""
+        self._context(actor, center_id)
+        found = self._own("kiosks", kiosk_id, center_id)
+        if found is None:
+            raise OfficeError("没有这个终端", "not_found")
+        if found["revoked"]:
+            raise OfficeError("这台终端已经停用了")
+        return found
+
     @serialised
+    def add_kiosk(self, actor: Actor, center_id: str, kiosk_id: str) -> str:
+        """A new kiosk of the center; returns its token (shown once: only its SHA-256 is kept)."""
+        if not (isinstance(kiosk_id, str) and KIOSK_ID.fullmatch(kiosk_id)):
+            raise OfficeError("终端编号只能用小写英文字母、数字和短横线（-），最多 40 个，例如 lobby-3",
+                              field="kiosk_id")
+        with self.shared.transaction():
+            self._context(actor, center_id)
+            if self.shared.conn.execute("SELECT 1 FROM kiosks WHERE id = ?", [kiosk_id]).fetchone():
+                raise OfficeError("这个终端编号已经用过了（停用的终端也算），请换一个", field="kiosk_id")
+            token = self.desk.centers.add_kiosk(kiosk_id, center_id)
+            self._audit(actor, center_id, "kiosk.add", kiosk_id, None, {"kiosk": kiosk_id})
+        return token
+
+    @serialised
+    def rotate_kiosk_token(self, actor: Actor, center_id: str, kiosk_id: str) -> str:
+        """A new token; the old one is refused from this moment."""
+        with self.shared.transaction():
+            self._kiosk(actor, center_id, kiosk_id)
+            token = self.desk.centers.rotate_token(kiosk_id)
+            self._audit(actor, center_id, "kiosk.rotate", kiosk_id, None, None)
+        return token
+
+    @serialised
+    def revoke_kiosk(self, actor: Actor, center_id: str, kiosk_id: str) -> None:
+        with self.shared.transaction():
+            self._kiosk(actor, center_id, kiosk_id)
+            self.desk.centers.revoke_kiosk(kiosk_id)
+            self._audit(actor, center_id, "kiosk.revoke", kiosk_id, {"revoked": False}, {"revoked": True})
+
+    # -- staff accounts (the sub-district administrator) ----------------------------------------
+    # Passwords and PINs are hashed before the store's lock is taken (argon2 75 ms, PBKDF2
+    # more), as a sign-in checks one: no kiosk's push waits for them. Account changes are
+    # audited without a center: they concern every center the person works in.
+    @staticmethod
+    def _admin(actor: Actor | None) -> None:
+        if actor is not None and Role.ADMIN not in actor.roles:
+            raise OfficeError("只有街道管理员可以管理工作人员账号", "forbidden")
+
+    def _audit_staff(self, actor: Actor, action: str, staff_id: str, before, after) -> None:
+        audit.write(self.shared, actor.staff_id, None, action, staff_id, before, after, address=actor.address)
+
+    def _account(self, staff_id: str) -> dict:
+        found = self.staff.account(staff_id)
+        if found is None:
+            raise OfficeError("没有这个工作人员账号", "not_found")
+        return found
+
+    def _roster_to_kiosks(self, staff_id: str, *accounts: dict) -> None:
+        """The person's roster row to the kiosks of every center where they are (or were) on duty:
+        where they no longer are, an inactive row without a PIN, so staff mode refuses them."""
+        centers = {c for account in accounts if Role.DUTY in account["roles"] for c in account["centers"]}
+        for center_id in sorted(centers):
+            rows = self.staff.duty_roster(center_id, staff_id)
+            row = rows[0] if rows else {"id": staff_id, "display_name": accounts[-1]["display_name"],
+                                        "pin_hash": None, "locked_until": None, "active": 0}
+            self.desk.feed.append(center_id, "staff", _row("staff", row))
+
+    @staticmethod
+    def _hashed(make, secret):
+        try:
+            return make(secret) if secret is not None else None
+        except StaffError as exc:
+            raise OfficeError(str(exc), field=exc.field) from None
+
     def add_staff(self, actor: Actor | None, staff_id: str, username: str, display_name: str, roles,
                   centers=(), password: str | None = None, pin: str | None = None) -> None:
         """actor None: the first administrator, made at the server's command line."""
-        if actor is not None and "admin" not in actor.roles:
-            raise OfficeError("只有街道管理员可以管理工作人员账号", "forbidden")
-        with self.shared.transaction():
+        self._admin(actor)
+        hashes = self._hashed(password_hash, password), self._hashed(staff_pin_hash, pin)
+        with self.shared.lock, self.shared.transaction():
             if actor is None and self.shared.conn.execute("SELECT 1 FROM staff").fetchone() \
                     and "admin" not in roles:
                 raise OfficeError("the command line adds administrators only once staff exist")
             try:
-                self.staff.add(staff_id, username, display_name, roles, centers, password, pin)
+                self.staff.add(staff_id, username, display_name, roles, centers, *hashes)
             except StaffError as exc:
-                raise OfficeError(str(exc)) from None
+                raise OfficeError(str(exc), field=exc.field) from None
             audit.write(self.shared, actor.staff_id if actor else staff_id, None, "staff.add", staff_id,
-                        None, {"username": username, "roles": sorted(roles), "centers": sorted(centers)},
+                        None, {"username": username, "display_name": display_name, "roles": sorted(roles),
+                               "centers": sorted(centers)},
                         address=actor.address if actor else "command line")
-            for center_id in centers if "duty" in roles else ():
-                for row in self.staff.duty_roster(center_id, staff_id):  # the new member only
-                    self.desk.feed.append(center_id, "staff", row)
+            self._roster_to_kiosks(staff_id, self._account(staff_id))  # the new member only
+
+    @serialised
+    def edit_staff(self, actor: Actor, staff_id: str, display_name: str, roles, centers) -> None:
+        """Name, roles and centers; the kiosks of every center concerned learn the roster change."""
+        self._admin(actor)
+        with self.shared.transaction():
+            before = self._account(staff_id)
+            if staff_id == actor.staff_id and Role.ADMIN not in set(roles):
+                raise OfficeError("不能去掉自己的街道管理员角色", field="roles")
+            try:
+                self.staff.update(staff_id, display_name, roles, centers)
+            except StaffError as exc:
+                raise OfficeError(str(exc), field=exc.field) from None
+            after = self._account(staff_id)
+            shown = ("display_name", "roles", "centers")
+            self._audit_staff(actor, "staff.edit", staff_id, {k: before[k] for k in shown},
+                              {k: after[k] for k in shown})
+            self._roster_to_kiosks(staff_id, before, after)
+
+    @serialised
+    def set_staff_active(self, actor: Actor, staff_id: str, active: bool) -> None:
+        """Deactivated: signed out, refused at sign-in and in staff mode at every kiosk."""
+        self._admin(actor)
+        with self.shared.transaction():
+            before = self._account(staff_id)
+            if staff_id == actor.staff_id:
+                raise OfficeError("不能停用自己的账号")
+            self.staff.set_active(staff_id, active)
+            self._audit_staff(actor, "staff.reactivate" if active else "staff.deactivate", staff_id,
+                              {"active": before["active"]}, {"active": bool(active)})
+            self._roster_to_kiosks(staff_id, before)
+
+    def reset_staff_password(self, actor: Actor, staff_id: str) -> str:
+        """A new console password made by the server; returned to be shown once."""
+        self._admin(actor)
+        password = new_password()
+        hashed = password_hash(password)
+        with self.shared.lock, self.shared.transaction():
+            self._account(staff_id)
+            self.staff.set_password_hash(staff_id, hashed)
+            self._audit_staff(actor, "staff.password", staff_id, None, None)
+        return password
+
+    def set_staff_pin(self, actor: Actor, staff_id: str) -> str:
+        """A new on-duty PIN made by the server, to the kiosks of the person's centers through
+        the feed; returned to be shown once."""
+        self._admin(actor)
+        pin = new_pin()
+        hashed = staff_pin_hash(pin)
+        with self.shared.lock, self.shared.transaction():
+            account = self._account(staff_id)
+            if Role.DUTY not in account["roles"]:
+                raise OfficeError("只有值班员需要值班密码（先在角色里选上值班员）")
+            self.staff.set_pin_hash(staff_id, hashed)
+            self._audit_staff(actor, "staff.pin", staff_id, None, None)
+            self._roster_to_kiosks(staff_id, account)
+        return pin
+
+    @serialised
+    def unlock_staff(self, actor: Actor, staff_id: str) -> None:
+        """After repeated wrong passwords or PINs: the count starts again, at once."""
+        self._admin(actor)
+        with self.shared.transaction():
+            account = self._account(staff_id)
+            self.staff.unlock(staff_id)
+            self._audit_staff(actor, "staff.unlock", staff_id,
+                              {"console_locked_until": account["password_locked_until"],
+                               "duty_locked_until": account["pin_locked_until"]}, None)
+            self._roster_to_kiosks(staff_id, account)
 
     @serialised
     def audit_history(self, actor: Actor, center_id: str, target: str | None = None) -> list[dict]:

@@ -193,3 +193,43 @@ def m007_counseling_follow_up(db):
         CREATE INDEX changes_pauses ON changes (center_id, cursor) WHERE kind = 'bookings.pause';
         """
     )
+
+
+@migrations()
+def m008_kiosk_console(db):
+    # 终端 and 操作记录: the app version a kiosk reports and when its token was last
+    # changed; a center's refused mutations without reading every answer; the audit
+    # newest first by time within a center, alone or by staff member, action or target
+    db.executescript(
+        """
+        ALTER TABLE kiosks ADD COLUMN app_version TEXT;
+        ALTER TABLE kiosks ADD COLUMN token_rotated_at TEXT;
+        CREATE INDEX mutations_refused ON mutations (kiosk_id, received_at)
+            WHERE json_extract(result, '$.status') = 'rejected';
+        CREATE INDEX audit_by_center_time ON audit (center_id, at);
+        CREATE INDEX audit_by_staff_time ON audit (center_id, staff_id, at);
+        CREATE INDEX audit_by_action_time ON audit (center_id, action, at);
+        CREATE INDEX audit_by_target_time ON audit (center_id, target, at);
+        """
+    )
+
+
+@migrations()
+def m009_volunteer_console(db):
+    # the console's volunteer pages: the center's ledger by date and by activity, one
+    # volunteer's ledger by date with their points and hours (a balance is summed from the
+    # index alone; it replaces the index on the volunteer alone), whether an entry was
+    # reversed (kiosks' reversals looked this up by scanning the ledger), the roster by
+    # number and phone, the open exchange requests
+    db.executescript(
+        """
+        CREATE INDEX ledger_by_center_time ON ledger (center_id, at);
+        CREATE INDEX ledger_by_center_activity ON ledger (center_id, activity, at);
+        CREATE INDEX ledger_by_volunteer_time ON ledger (volunteer_id, at, points, hours);
+        DROP INDEX ledger_by_volunteer;
+        CREATE INDEX ledger_reversals ON ledger (reverses_uid) WHERE reverses_uid IS NOT NULL;
+        CREATE INDEX volunteers_by_number ON volunteers (center_id, number);
+        CREATE INDEX volunteers_by_phone ON volunteers (center_id, phone);
+        CREATE INDEX holds_by_center ON holds (center_id, status, created_at);
+        """
+    )

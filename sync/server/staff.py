@@ -37,7 +37,40 @@ SIGN_IN_FAILED = "用户名或密码不正确"  # the same words for an unknown 
 
 
 class StaffError(ValueError):
-    """A staff account that cannot be made or changed as asked."""
+    """A staff account that cannot be made or changed as asked; field: the form field at fault."""
+
+    def __init__(self, words: str, field: str = ""):
+        super().__init__(words)
+        self.field = field
+
+
+def password_hash(password: str) -> str:
+    """The argon2id hash of a console password (about 75 ms: callers make it
+    outside the store's lock, as a sign-in checks one)."""
+    if not isinstance(password, str) or len(password) < PASSWORD_MIN:
+        raise StaffError(f"密码至少 {PASSWORD_MIN} 位", "password")
+    return PASSWORDS.hash(password)
+
+
+def staff_pin_hash(pin: str) -> str:
+    """The PBKDF2 hash of an on-duty PIN (made outside the store's lock too)."""
+    if not valid_pin(pin):
+        raise StaffError("工作人员密码是 6 位数字", "pin")
+    return hash_pin(pin)
+
+
+# Made by the server and shown once: no letters or digits that read alike (0/o, 1/l).
+_PASSWORD_LETTERS = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def new_password() -> str:
+    """An initial or reset console password, e.g. k7mq-x2hd-p9wa (12 random letters, about 59 bits)."""
+    letters = "".join(secrets.choice(_PASSWORD_LETTERS) for _ in range(12))
+    return "-".join(letters[i:i + 4] for i in range(0, 12, 4))
+
+
+def new_pin() -> str:
+    return f"{secrets.randbelow(10 ** 6):06d}"
 
 
 @dataclass(frozen=True)
@@ -63,45 +96,82 @@ class StaffAccounts:
         self.now = now  # () -> aware UTC datetime
         self._dummy = None
 
-    def add(self, staff_id: str, username: str, display_name: str, roles, centers=(),
-            password: str | None = None, pin: str | None = None) -> None:
+    def _checked(self, display_name: str, roles, centers) -> tuple[str, set[Role], set[str]]:
+        """A name, roles and centers an account may have (adding or editing)."""
         try:
             display_name = validate_name(display_name, "display_name")
         except FieldError as exc:
-            raise StaffError(exc.message) from None
-        roles = {Role(r) for r in roles}
+            raise StaffError(exc.message, "display_name") from None
+        try:
+            roles = {Role(r) for r in roles}
+        except ValueError:
+            raise StaffError("没有这个角色", "roles") from None
         if not roles:
-            raise StaffError("至少要有一个角色")
-        for value in (username, staff_id):
-            if not (value and value.isascii() and value.isprintable() and len(value) <= 40):
-                raise StaffError("用户名和编号只能用英文字母、数字和符号，最多 40 个")
-        if self.conn.execute("SELECT 1 FROM staff WHERE username = ? OR id = ?", [username, staff_id]).fetchone():
-            raise StaffError("这个用户名或编号已经有人用了")
+            raise StaffError("至少要有一个角色", "roles")
+        centers = set(centers)
         for center in centers:
             if not self.conn.execute("SELECT 1 FROM centers WHERE id = ?", [center]).fetchone():
-                raise StaffError(f"没有这个中心：{center}")
+                raise StaffError(f"没有这个中心：{center}", "centers")
+        if roles & {Role.OFFICE, Role.DUTY} and not centers:
+            raise StaffError("社区工作人员和值班员至少要选一个中心", "centers")
+        return display_name, roles, centers
+
+    def add(self, staff_id: str, username: str, display_name: str, roles, centers=(),
+            password_hash: str | None = None, pin_hash: str | None = None) -> None:
+        """The hashes come made (password_hash(), staff_pin_hash()): no hashing under the lock."""
+        for value in (username, staff_id):
+            if not (value and value.isascii() and value.isprintable() and len(value) <= 40):
+                raise StaffError("用户名只能用英文字母、数字和符号，最多 40 个", "username")
+        display_name, roles, centers = self._checked(display_name, roles, centers)
+        if self.conn.execute("SELECT 1 FROM staff WHERE username = ? OR id = ?", [username, staff_id]).fetchone():
+            raise StaffError("这个用户名已经有人用了", "username")
         self.conn.execute("INSERT INTO staff (id, username, display_name, created_at) VALUES (?, ?, ?, ?)",
                           [staff_id, username, display_name, self.now().isoformat(timespec="seconds")])
+        self._set_roles_and_centers(staff_id, roles, centers)
+        if password_hash is not None:
+            self.set_password_hash(staff_id, password_hash)
+        if pin_hash is not None:
+            self.set_pin_hash(staff_id, pin_hash)
+
+    def _set_roles_and_centers(self, staff_id: str, roles: set[Role], centers: set[str]) -> None:
+        self.conn.execute("DELETE FROM staff_roles WHERE staff_id = ?", [staff_id])
+        self.conn.execute("DELETE FROM staff_centers WHERE staff_id = ?", [staff_id])
         self.conn.executemany("INSERT INTO staff_roles (staff_id, role) VALUES (?, ?)",
                               [(staff_id, r.value) for r in sorted(roles)])
         self.conn.executemany("INSERT INTO staff_centers (staff_id, center_id) VALUES (?, ?)",
-                              [(staff_id, c) for c in sorted(set(centers))])
-        if password is not None:
-            self.set_password(staff_id, password)
-        if pin is not None:
-            self.set_pin(staff_id, pin)
+                              [(staff_id, c) for c in sorted(centers)])
 
-    def set_password(self, staff_id: str, password: str) -> None:
-        if not isinstance(password, str) or len(password) < PASSWORD_MIN:
-            raise StaffError(f"密码至少 {PASSWORD_MIN} 位")
+    def account(self, staff_id: str) -> dict | None:
+        """What the administrator may change of an account (never its hashes)."""
+        row = self.conn.execute("SELECT display_name, active, password_locked_until, pin_locked_until "
+                                "FROM staff WHERE id = ?", [staff_id]).fetchone()
+        if row is None:
+            return None
+        return {"display_name": row[0], "roles": sorted(self.roles(staff_id)),
+                "centers": sorted(self.centers(staff_id)), "active": bool(row[1]),
+                "password_locked_until": row[2], "pin_locked_until": row[3]}
+
+    def update(self, staff_id: str, display_name: str, roles, centers) -> None:
+        display_name, roles, centers = self._checked(display_name, roles, centers)
+        self.conn.execute("UPDATE staff SET display_name = ? WHERE id = ?", [display_name, staff_id])
+        self._set_roles_and_centers(staff_id, roles, centers)
+
+    def set_active(self, staff_id: str, active: bool) -> None:
+        self.conn.execute("UPDATE staff SET active = ? WHERE id = ?", [int(active), staff_id])
+        if not active:  # signed out everywhere at once
+            self.conn.execute("DELETE FROM staff_sessions WHERE staff_id = ?", [staff_id])
+
+    def unlock(self, staff_id: str) -> None:
+        self.conn.execute("UPDATE staff SET password_failures = 0, password_locked_until = NULL, "
+                          "pin_failures = 0, pin_locked_until = NULL WHERE id = ?", [staff_id])
+
+    def set_password_hash(self, staff_id: str, hashed: str) -> None:
         self.conn.execute("UPDATE staff SET password_hash = ?, password_failures = 0, "
-                          "password_locked_until = NULL WHERE id = ?", [PASSWORDS.hash(password), staff_id])
+                          "password_locked_until = NULL WHERE id = ?", [hashed, staff_id])
 
-    def set_pin(self, staff_id: str, pin: str) -> None:
-        if not valid_pin(pin):
-            raise StaffError("工作人员密码是 6 位数字")
+    def set_pin_hash(self, staff_id: str, hashed: str) -> None:
         self.conn.execute("UPDATE staff SET pin_hash = ?, pin_failures = 0, pin_locked_until = NULL "
-                          "WHERE id = ?", [hash_pin(pin), staff_id])
+                          "WHERE id = ?", [hashed, staff_id])
 
     def roles(self, staff_id: str) -> frozenset[str]:
         return frozenset(r for (r,) in self.conn.execute(

@@ -28,7 +28,7 @@ __all__ = ["ServerStore", "StorageInterface", "PayloadMismatch"]
 
 class StorageInterface(Protocol):
     """What the HTTP routes need of a store."""
-    def kiosk_for_token(self, token: str) -> dict | None: ...
+    def kiosk_for_token(self, token: str, app_version: str | None = None) -> dict | None: ...
     def push(self, kiosk_id: str, mutations: list[dict], queue_depth: int) -> list[dict]: ...
     def pull(self, kiosk_id: str, cursor: int, limit: int) -> dict: ...
     def sign_in(self, username: str, password: str, address: str) -> Actor | None: ...
@@ -53,8 +53,8 @@ class ServerStore:
         self.sessions = Sessions(self.shared, session_minutes)
 
     # the kiosk API's needs
-    def kiosk_for_token(self, token: str) -> dict | None:
-        return self.centers.kiosk_for_token(token)
+    def kiosk_for_token(self, token: str, app_version: str | None = None) -> dict | None:
+        return self.centers.kiosk_for_token(token, app_version)
 
     def push(self, kiosk_id: str, mutations: list[dict], queue_depth: int) -> list[dict]:
         return self.desk.push(kiosk_id, mutations, queue_depth)

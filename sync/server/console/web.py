@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -20,7 +20,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from kiosk.validation import mask_phone
+from kiosk.validation import FieldError, mask_phone
 from sync.mutations import REASON_WORDS
 from sync.server.auth import address
 from sync.server.shared import CENTER_TZ
@@ -160,6 +160,21 @@ async def here_changing(center_id: str, clerk: Clerk = Depends(csrf_checked)) ->
     return _here(center_id, clerk)
 
 
+def _administrator(clerk: Clerk) -> Clerk:
+    if not clerk.is_admin:
+        raise PageError(403, "只有街道管理员可以管理工作人员账号", "请联系街道管理员。")
+    return clerk
+
+
+async def administrator(clerk: Clerk = Depends(signed_in)) -> Clerk:
+    """Pages of the sub-district administrator only (工作人员): anyone else gets a 403 page."""
+    return _administrator(clerk)
+
+
+async def administrator_changing(clerk: Clerk = Depends(csrf_checked)) -> Clerk:
+    return _administrator(clerk)
+
+
 def page(request: Request, name: str, context: dict | None = None, status: int = 200,
          clerk: Clerk | None = None, where: Here | None = None) -> HTMLResponse:
     """A template with what base.html needs: who, which center, the navigation."""
@@ -186,6 +201,16 @@ def problem_page(request: Request, problem) -> HTMLResponse:
     title = HTTP_WORDS.get(problem.status, "请求无法处理") if problem.kind in ("http", "invalid", "internal") \
         else problem.title
     return error_page(request, problem.status, title)
+
+
+def parse_day(text: str, field: str) -> date | None:
+    """A date typed in a filter ("" for none); FieldError at the field if it is not one."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise FieldError(field, "日期格式应为 2026-11-27") from None
 
 
 def refusal(exc) -> str:
