@@ -4,6 +4,7 @@ what the office decides reaches the kiosks, what kiosks take shows in the
 console, and a counseling topic is for the center's own staff only."""
 import csv
 import io
+import json
 import re
 from datetime import datetime, timedelta
 
@@ -79,9 +80,11 @@ def test_a_pause_and_a_closed_day_set_in_the_console_reach_the_kiosk(console, ru
     client.cycle()
     bookings = Bookings(store, kiosk_center(store), now=NOW)
     assert bookings.paused() is None and SATURDAY in bookings.open_days()
-    done = [(who, action) for who, action, _t, _a in audit_actions(running_server)]
-    assert done == [("office-1", "bookings.pause"), ("office-1", "center.publish"), ("office-1", "bookings.pause"),
-                    ("office-1", "center.publish")]
+    done = [(who, action, json.loads(after)) for who, action, _t, after in audit_actions(running_server)]
+    assert done == [("office-1", "bookings.pause", {"message": message}),
+                    ("office-1", "center.publish", {"closed_day": "2026-11-28", "reason": "设备检修"}),
+                    ("office-1", "bookings.pause", {"message": None}),
+                    ("office-1", "center.publish", {"reopened_day": "2026-11-28"})]
 
 
 def test_the_days_bookings_show_check_ins_and_the_waitlist_in_order(console, running_server, kiosks):

@@ -89,9 +89,10 @@ class Office:
 
     # -- the center's document and pauses ------------------------------------------------
     @serialised
-    def publish_center(self, actor: Actor, center_id: str, document: dict) -> None:
+    def publish_center(self, actor: Actor, center_id: str, document: dict, what: dict | None = None) -> None:
         """Schedules, closures and the center's description, checked by the
-        same parser the kiosk uses before any kiosk receives them."""
+        same parser the kiosk uses before any kiosk receives them. what: the
+        change in a few words for the audit (a closed day and its reason, a slot)."""
         parse_center(document)  # raises CenterDataError with the key at fault
         with self.shared.transaction():
             self._context(actor, center_id)
@@ -100,7 +101,7 @@ class Office:
                  # to the microsecond: it tells every process's cache that this is a new one
                  "published_at": self.shared.now().isoformat()}, pk="center_id")
             self.desk.feed.append(center_id, "center", {"document": document})
-            self._audit(actor, center_id, "center.publish", center_id, None, {"published": True})
+            self._audit(actor, center_id, "center.publish", center_id, None, what or {"published": True})
 
     @serialised
     def pause_bookings(self, actor: Actor, center_id: str, message: str | None) -> None:

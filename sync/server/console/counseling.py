@@ -18,7 +18,7 @@ from kiosk.center import WEEKDAYS, parse_center
 from kiosk.validation import FieldError, FormError, validate_all, validate_note
 from sync.server.console.export import Table, export, paged
 from sync.server.console.rooms import center_today, publish_change
-from sync.server.console.web import Here, PageError, here, here_changing, page, refusal
+from sync.server.console.web import Here, PageError, here, here_changing, page, parse_day, refusal
 from sync.server.office import FOLLOW_UP_NOTE_MAX, FOLLOW_UP_STATES, OfficeError
 from sync.server.reads import bookings as booking_reads
 from sync.server.reads import counseling as reads
@@ -39,15 +39,6 @@ def when_words(stamp: str | None) -> str:
     return f"{moment.month}月{moment.day}日 {WEEKDAYS[moment.weekday()]} {moment:%H:%M}"
 
 
-def _date(text: str, field: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise FieldError(field, "请按 年-月-日 选择日期，如 2026-12-01") from None
-
-
 def _time(text: str, field: str) -> time:
     try:
         return time.fromisoformat(text)
@@ -60,7 +51,7 @@ def _filters(request: Request) -> tuple[reads.Filters, int, dict]:
     errors, days = {}, {}
     for key in ("since", "until"):
         try:
-            days[key] = _date(q.get(key, ""), key)
+            days[key] = parse_day(q.get(key, ""), key)
         except FieldError as exc:
             errors[exc.field] = exc.message
     if days.get("since") and days.get("until") and days["until"] < days["since"]:
@@ -89,6 +80,10 @@ def _slots(document: dict) -> list[dict]:
     center = parse_center(document)
     return [{"index": i, "weekday": WEEKDAYS[s.weekday - 1], "span": f"{s.start:%H:%M}–{s.end:%H:%M}",
              "counselor": s.counselor, "mark": _mark(s)} for i, s in enumerate(center.counseling_slots)]
+
+
+def _slot_words(slot) -> str:
+    return f"{WEEKDAYS[slot.weekday - 1]} {slot.start:%H:%M}–{slot.end:%H:%M} {slot.counselor}"
 
 
 def _mark(slot) -> str:
@@ -181,7 +176,7 @@ def _follow_up(request: Request, where: Here, booking_id: str, state: str, day: 
     def check_day() -> date | None:
         if state != "confirmed":
             return None
-        chosen = _date(day, "day")
+        chosen = parse_day(day, "day")
         if chosen is None:
             raise FieldError("day", "确认时段时请选择日期")
         if chosen < today:
@@ -237,11 +232,12 @@ def _add_slot(request: Request, where: Here, weekday: str, start: str, end: str,
     except FormError as exc:
         return _list(request, where, exc.errors, form)
 
-    def add(document: dict) -> None:
+    def add(document: dict) -> dict:
         # appended: a slot's id is its place in the list (c0, c1, ...), which bookings keep
         document.setdefault("counseling", {}).setdefault("slots", []).append(
             {"weekday": v["weekday"], "start": f"{v['start']:%H:%M}", "end": f"{v['end']:%H:%M}",
              "counselor": v["counselor"]})
+        return {"slot_added": _slot_words(parse_center(document).counseling_slots[-1])}
     publish_change(store, where, add)
     return RedirectResponse(f"/console/{where.center_id}/counseling?done=slot_added", status_code=303)
 
@@ -250,7 +246,7 @@ def _remove_slot(request: Request, where: Here, index: str, mark: str):
     store = request.app.state.store
     held = store.read(reads.open_slots_from, where.center_id, center_today(store).isoformat())
 
-    def remove(document: dict) -> None:
+    def remove(document: dict) -> dict:
         slots = parse_center(document).counseling_slots
         i = int(index) if index.isdigit() else -1
         if not 0 <= i < len(slots) or _mark(slots[i]) != mark:
@@ -260,6 +256,7 @@ def _remove_slot(request: Request, where: Here, index: str, mark: str):
             raise FormError({"slots": "还有居民预约了这个时段或排在它后面的时段，暂时不能删除"
                                       "（删除会打乱这些预约的时间）。请先办结或取消这些预约。"})
         del document["counseling"]["slots"][i]
+        return {"slot_removed": _slot_words(slots[i])}
     try:
         publish_change(store, where, remove)
     except FormError as exc:

@@ -20,7 +20,7 @@ from kiosk.bookings import is_open_day, weekly_entry
 from kiosk.center import WEEKDAYS, Center, CenterDataError, parse_center
 from kiosk.validation import FieldError, FormError, validate_all, validate_note
 from sync.server.console.export import Table, export, paged
-from sync.server.console.web import Here, PageError, here, here_changing, page, refusal
+from sync.server.console.web import Here, PageError, here, here_changing, page, parse_day, refusal
 from sync.server.office import OfficeError
 from sync.server.reads import bookings as reads
 
@@ -42,13 +42,14 @@ def center_today(store) -> date:
     return store.shared.local_now().date()
 
 
-def publish_change(store, where: Here, change: Callable[[dict], None]) -> None:
+def publish_change(store, where: Here, change: Callable[[dict], dict]) -> None:
     """Change the center's document as it stands now and publish it; ``change``
-    edits the dict in place or raises FormError (nothing is published then)."""
+    edits the dict in place and returns what it did, for the audit, or raises
+    FormError (nothing is published then)."""
     document = store.read(reads.center_document, where.center_id)
-    change(document)
+    what = change(document)
     try:
-        store.office.publish_center(where.clerk.actor, where.center_id, document)
+        store.office.publish_center(where.clerk.actor, where.center_id, document, what)
     except CenterDataError as exc:  # the console checks first; this is the parser's last word
         raise PageError(400, "中心资料没有通过核对", str(exc)) from None
     except OfficeError as exc:
@@ -82,23 +83,15 @@ def place_words(kind: str, booking: dict) -> str:
     return f"{booking.get('child_name') or ''}（{age} 岁）" if age is not None else booking.get("child_name") or ""
 
 
-def _day(text: str, field: str = "day") -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise FieldError(field, "请按 年-月-日 选择日期，如 2026-12-01") from None
-
-
 def _query(request: Request, store) -> tuple[dict, dict]:
     """The list's filters from the query string, and their errors."""
     q = request.query_params
     today = center_today(store)
     errors, day = {}, today
-    if q.get("day"):
-        try:
-            day = _day(q["day"])
-        except FieldError as exc:
-            errors[exc.field] = exc.message
+    try:
+        day = parse_day(q.get("day", ""), "day") or today
+    except FieldError as exc:
+        errors[exc.field] = exc.message
     status = q.get("status", "")
     if status and status not in reads.BOOKING_WORDS:
         status = ""
@@ -133,7 +126,7 @@ def _room_context(request: Request, where: Here, kind: str, errors: dict | None 
     still_open = 0
     if request.query_params.get("done") == "closed" and closed_day:
         try:
-            still_open = store.read(reads.open_on_day, where.center_id, _day(closed_day).isoformat())
+            still_open = store.read(reads.open_on_day, where.center_id, parse_day(closed_day, "closed").isoformat())
         except FieldError:
             closed_day = ""
     return {
@@ -205,7 +198,9 @@ def _close_day(request: Request, where: Here, kind: str, day_text: str, reason: 
     today = center_today(store)
 
     def check_day() -> date:
-        day = _day(day_text, "close_day")
+        day = parse_day(day_text, "close_day")
+        if day is None:
+            raise FieldError("close_day", "请选择闭馆的日期")
         if day < today:
             raise FieldError("close_day", "只能设置今天或以后的闭馆日")
         return day
@@ -222,7 +217,7 @@ def _close_day(request: Request, where: Here, kind: str, day_text: str, reason: 
         return _show(request, where, kind, exc.errors, {"day": day_text, "reason": reason})
     day = v["close_day"].isoformat()
 
-    def close(document: dict) -> None:
+    def close(document: dict) -> dict:
         rules = document.setdefault("bookings", {})
         holidays = [str(d) for d in rules.get("holidays", [])]
         if day in holidays:
@@ -230,6 +225,7 @@ def _close_day(request: Request, where: Here, kind: str, day_text: str, reason: 
         rules["holidays"] = sorted(holidays + [day])
         # the kiosk's parser reads only the dates; the reasons ride along for the office
         rules["holiday_reasons"] = dict(rules.get("holiday_reasons", {}), **{day: v["reason"]})
+        return {"closed_day": day, "reason": v["reason"]}
 
     try:
         publish_change(store, where, close)
@@ -241,14 +237,18 @@ def _close_day(request: Request, where: Here, kind: str, day_text: str, reason: 
 def _reopen_day(request: Request, where: Here, kind: str, day_text: str):
     store = request.app.state.store
     try:
-        day = _day(day_text).isoformat()
+        day = parse_day(day_text, "day")
     except FieldError:
-        raise PageError(400, "日期格式不对") from None
+        day = None
+    if day is None:
+        raise PageError(400, "日期格式不对")
+    day = day.isoformat()
 
-    def reopen(document: dict) -> None:
+    def reopen(document: dict) -> dict:
         rules = document.setdefault("bookings", {})
         rules["holidays"] = [str(d) for d in rules.get("holidays", []) if str(d) != day]
         rules["holiday_reasons"] = {d: r for d, r in rules.get("holiday_reasons", {}).items() if d != day}
+        return {"reopened_day": day}
 
     publish_change(store, where, reopen)
     return _back(where, kind, "reopened")
