@@ -55,8 +55,8 @@ def as_text(value) -> str:
     return "'" + text if isinstance(value, str) and text.startswith(FORMULA_START) else text
 
 
-def _filename(table: Table, ext: str) -> str:
-    name = f"{table.title}-{date.today().isoformat()}.{ext}"
+def _filename(title: str, ext: str) -> str:
+    name = f"{title}-{date.today().isoformat()}.{ext}"
     return f"attachment; filename=\"export.{ext}\"; filename*=UTF-8''{quote(name)}"
 
 
@@ -74,35 +74,37 @@ def csv_response(table: Table) -> StreamingResponse:
                 out.truncate()
         yield out.getvalue()
     return StreamingResponse(lines(), media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": _filename(table, "csv")})
+                             headers={"Content-Disposition": _filename(table.title, "csv")})
 
 
-def write_xlsx(table: Table, path: str) -> None:
-    """Write-only mode: openpyxl streams the rows to the file as they come."""
+def write_xlsx(tables: Table | Sequence[Table], path: str) -> None:
+    """Write-only mode: openpyxl streams the rows to the file as they come; one sheet a table."""
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(table.title[:31])
-    sheet.append(["序号", *table.columns])
-    for n, row in enumerate(table.rows, 1):
-        cells = [n]
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # text stays text, even "=1+1"
-            cells.append(cell)
-        sheet.append(cells)
+    for table in [tables] if isinstance(tables, Table) else tables:
+        sheet = book.create_sheet(table.title[:31])
+        sheet.append(["序号", *table.columns])
+        for n, row in enumerate(table.rows, 1):
+            cells = [n]
+            for value in row:
+                cell = WriteOnlyCell(sheet, value=value)
+                if isinstance(value, str):
+                    cell.data_type = "s"  # text stays text, even "=1+1"
+                cells.append(cell)
+            sheet.append(cells)
     book.save(path)
 
 
-def xlsx_response(table: Table) -> FileResponse:
+def xlsx_response(tables: Table | Sequence[Table], title: str | None = None) -> FileResponse:
+    """One table, or a workbook of several (title: the file's name; default the table's)."""
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     try:
-        write_xlsx(table, path)
+        write_xlsx(tables, path)
     except BaseException:
         os.unlink(path)
         raise
     return FileResponse(path, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"Content-Disposition": _filename(table, "xlsx")},
+                        headers={"Content-Disposition": _filename(title or tables.title, "xlsx")},
                         background=BackgroundTask(os.unlink, path))
 
 
