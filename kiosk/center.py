@@ -97,6 +97,7 @@ class Center:
     counseling_topics: tuple[str, ...]
     counseling_slots: tuple[CounselingSlot, ...] = ()
     rules: BookingRules = BookingRules()
+    points_per_hour: int = 10  # 志愿积分 a volunteer earns for an hour of service
 
     def room(self, room_id: str) -> Room:
         for room in self.rooms:
@@ -182,6 +183,7 @@ def parse_center(data: dict) -> Center:
     return Center(
         counseling_slots=slots,
         rules=_rules(data.get("bookings", {})),
+        points_per_hour=_points_per_hour(data.get("volunteers", {})),
         name=_get(c, "name", str, "center"),
         brand=_get(c, "brand", str, "center"),
         slogan=_get(c, "slogan", str, "center"),
@@ -216,6 +218,15 @@ def _rules(t: dict) -> BookingRules:
     except ValueError:
         raise CenterDataError("bookings.holidays: dates look like 2027-02-17") from None
     return BookingRules(**values, closed_weekdays=tuple(days), holidays=holidays)
+
+
+def _points_per_hour(t: dict) -> int:
+    if "points_per_hour" not in t:
+        return Center.points_per_hour
+    rate = _get(t, "points_per_hour", int, "volunteers")
+    if not 1 <= rate <= 1000:
+        raise CenterDataError("volunteers.points_per_hour must be 1 to 1000")
+    return rate
 
 
 def load_center(path: Path) -> Center:

@@ -462,11 +462,15 @@ def ledger_reverse(ctx: Context, data: p.LedgerEntry) -> str | None:
     return add_ledger(ctx, dict(data.model_dump(), staff_id=ctx.staff["id"]))
 
 
+def balance_sql(volunteer: str) -> str:
+    """The points a volunteer may spend (the ledger less what is on hold) as an SQL
+    expression of ``volunteer`` (a column, or a parameter such as :v)."""
+    return (f"((SELECT coalesce(sum(points), 0) FROM ledger WHERE volunteer_id = {volunteer}) - "
+            f"(SELECT coalesce(sum(points), 0) FROM holds WHERE volunteer_id = {volunteer} AND status = 'held'))")
+
+
 def balance(conn: sqlite3.Connection, volunteer_id: str) -> int:
-    return conn.execute(
-        "SELECT (SELECT coalesce(sum(points), 0) FROM ledger WHERE volunteer_id = :v) - "
-        "(SELECT coalesce(sum(points), 0) FROM holds WHERE volunteer_id = :v AND status = 'held')",
-        {"v": volunteer_id}).fetchone()[0]
+    return conn.execute("SELECT " + balance_sql(":v"), {"v": volunteer_id}).fetchone()[0]
 
 
 def catalogue_row(conn: sqlite3.Connection, item_id: str, center_id: str) -> dict | None:

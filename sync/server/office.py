@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import ValidationError
 
 from kiosk import lifecycle as life
 from kiosk.center import parse_center
-from kiosk.validation import FieldError, normalise_phone, validate_name, validate_note
+from kiosk.validation import FieldError, FormError, normalise_phone, validate_all, validate_name, validate_note
 from sync import payloads as p
 from sync.rows import checked
 from sync.server import apply, audit
@@ -28,6 +30,8 @@ from sync.server.staff import (Actor, Role, StaffAccounts, StaffError, new_passw
 
 VOLUNTEER_NUMBER_MAX = 20
 KIOSK_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+ROSTER_IMPORT_MAX = 5000  # volunteers in one roster file (the station has about 1,800)
+ROSTER_FIELDS = {"number": "志愿者编号", "name": "姓名", "phone": "手机号"}
 # a counseling request's follow-up by the office (counseling_follow_ups): a time agreed, a call back, done
 FOLLOW_UP_STATES = ("confirmed", "call_back", "done")
 FOLLOW_UP_NOTE_MAX = 100
@@ -46,6 +50,88 @@ class OfficeError(ValueError):
     def reason(cls, reason: str) -> "OfficeError":
         """An applier's refusal reason (sync/mutations.py REASON_WORDS)."""
         return cls(reason, "not_found" if reason.startswith("unknown_") else "refused")
+
+
+def _volunteer_number(text) -> str:
+    number = validate_note(text, "number", limit=VOLUNTEER_NUMBER_MAX)
+    if not number:
+        raise FieldError("number", "请填写志愿者编号")
+    return number
+
+
+ROSTER_CHECKS = {"number": _volunteer_number, "name": validate_name, "phone": normalise_phone}
+
+
+def volunteer_fields(volunteer: dict) -> dict:
+    """A roster row's number, name and phone in the kiosk's normal form (FormError names each bad field)."""
+    return validate_all(**{field: (lambda check=check, field=field: check(volunteer.get(field)))
+                           for field, check in ROSTER_CHECKS.items()})
+
+
+@dataclass(frozen=True)
+class RosterProblem:
+    row: int | None  # the line's row in the roster file; None for a single form
+    field: str  # a key of ROSTER_FIELDS
+    words: str
+
+    def __str__(self) -> str:
+        return (f"第 {self.row} 行，" if self.row else "") + f"{ROSTER_FIELDS[self.field]}：{self.words}"
+
+
+class RosterRefused(OfficeError):
+    """Roster rows refused, each problem named (nothing was stored)."""
+
+    def __init__(self, problems: list[RosterProblem]):
+        super().__init__("；".join(map(str, problems[:5])))
+        self.problems = problems
+
+
+def _held_by(field: str, other: dict) -> str:
+    return f"已登记给志愿者“{other['name']}”" + (f"（编号 {other['number']}）" if field == "phone" else "")
+
+
+def plan_roster(conn, center_id: str, lines: list[dict]) -> tuple[list[dict], list[RosterProblem]]:
+    """What importing these lines (number, name, phone; row: where the line is in
+    its file) would do, each checked as put_volunteer checks a row, against the
+    other lines and against the center's roster. A number the roster holds under
+    the same name is that volunteer (updated, their PIN kept); a new number adds one."""
+    by_number, by_phone = {}, {}
+    for row in conn.execute("SELECT id, number, name, phone, pin_hash FROM volunteers WHERE center_id = ?",
+                            [center_id]):
+        known = dict(zip(("id", "number", "name", "phone", "pin_hash"), row))
+        by_number[known["number"]], by_phone[known["phone"]] = known, known
+    plan, problems, first_row = [], [], {}
+    for position, line in enumerate(lines, 1):
+        at = line.get("row", position)
+        found = []
+        fields = {}
+        for field, check in ROSTER_CHECKS.items():
+            try:
+                fields[field] = check(line.get(field))
+            except FieldError as exc:
+                found.append(RosterProblem(at, field, exc.message))
+        for field in ("number", "phone"):  # one line a volunteer: the kiosk signs in by phone
+            if field in fields:
+                earlier = first_row.setdefault((field, fields[field]), at)
+                if earlier != at:
+                    found.append(RosterProblem(at, field, f"与第 {earlier} 行重复"))
+        known = by_number.get(fields.get("number"))
+        if known and "name" in fields and known["name"] != fields["name"]:
+            found.append(RosterProblem(at, "number", _held_by("number", known)))
+        holder = by_phone.get(fields.get("phone"))
+        if holder and holder is not known:
+            found.append(RosterProblem(at, "phone", _held_by("phone", holder)))
+        problems += found
+        if found:
+            continue
+        if known is None:
+            plan.append(dict(fields, row=at, id=str(uuid.uuid4()), pin_hash=None, action="add", before=None))
+        else:
+            same = known["phone"] == fields["phone"]
+            plan.append(dict(fields, row=at, id=known["id"], pin_hash=known["pin_hash"],
+                             action="same" if same else "update",
+                             before={k: known[k] for k in ("id", "number", "name")}))
+    return plan, problems
 
 
 def _row(kind: str, row: dict) -> dict:
@@ -129,21 +215,30 @@ class Office:
 
     # -- the roster, points and the catalogue ----------------------------------------------
     @serialised
-    def put_volunteer(self, actor: Actor, center_id: str, volunteer: dict) -> None:
-        """Add or change a roster row; a missing pin_hash keeps the PIN set before."""
+    def put_volunteer(self, actor: Actor, center_id: str, volunteer: dict, unique: bool = False) -> None:
+        """Add or change a roster row; a missing pin_hash keeps the PIN set before.
+        unique: a number or phone another volunteer of the center holds is refused
+        (RosterRefused, by field: the console's form); the feed itself copes with
+        two volunteers' numbers swapped one row at a time."""
         try:
-            row = {"id": volunteer["id"], "name": validate_name(volunteer.get("name")),
-                   "phone": normalise_phone(volunteer.get("phone")),
-                   "number": validate_note(volunteer.get("number"), "number", limit=VOLUNTEER_NUMBER_MAX),
-                   "pin_hash": volunteer.get("pin_hash")}
-        except (FieldError, KeyError) as exc:
+            fields = volunteer_fields(volunteer)
+            row = {"id": volunteer["id"], **fields, "pin_hash": volunteer.get("pin_hash")}
+        except FormError as exc:
+            raise RosterRefused([RosterProblem(None, f, w) for f, w in exc.errors.items()]) from None
+        except KeyError as exc:
             raise OfficeError(str(exc)) from None
-        if not row["number"]:
-            raise OfficeError("volunteer: a number")
         row = _row("volunteer", row)  # the id's length, the PIN hash's shape
         with self.shared.transaction():
             self._context(actor, center_id)
             found = self._own("volunteers", row["id"], center_id)
+            if unique:
+                clashes = [RosterProblem(None, field, _held_by(field, dict(zip(("number", "name"), other))))
+                           for field in ("number", "phone")
+                           for other in self.shared.conn.execute(
+                               f"SELECT number, name FROM volunteers WHERE center_id = ? AND {field} = ? "
+                               f"AND id != ? LIMIT 1", [center_id, row[field], row["id"]])]
+                if clashes:
+                    raise RosterRefused(clashes)
             if "pin_hash" not in volunteer and found:
                 row["pin_hash"] = found["pin_hash"]
             self.shared.db["volunteers"].upsert(dict(row, center_id=center_id), pk="id")
@@ -201,6 +296,77 @@ class Office:
                                      [self.shared.local_now().isoformat(timespec="seconds"), hold_id])
             self.desk.feed.append(center_id, "hold", apply.hold_row(self.shared.conn, hold_id))
             self._audit(actor, center_id, "hold.release", hold_id, {"status": "held"}, {"status": "released"})
+
+    @serialised
+    def import_volunteers(self, actor: Actor, center_id: str, lines: list[dict]) -> dict[str, int]:
+        """A roster file in one transaction, every line checked by plan_roster:
+        nothing is stored unless all pass (RosterRefused names each problem).
+        Returns how many were added, updated and already the same."""
+        if len(lines) > ROSTER_IMPORT_MAX:
+            raise OfficeError(f"一次最多导入 {ROSTER_IMPORT_MAX} 名志愿者")
+        with self.shared.transaction():
+            self._context(actor, center_id)
+            plan, problems = plan_roster(self.shared.conn, center_id, lines)
+            if problems:
+                raise RosterRefused(problems)
+            changed = [(planned, _row("volunteer", planned)) for planned in plan if planned["action"] != "same"]
+            # one statement for all (sqlite-utils' upsert re-reads the schema per call); the PIN stays
+            self.shared.conn.executemany(
+                "INSERT INTO volunteers (id, center_id, number, name, phone, pin_hash) "
+                "VALUES (:id, :center_id, :number, :name, :phone, :pin_hash) ON CONFLICT (id) DO UPDATE SET "
+                "number = excluded.number, name = excluded.name, phone = excluded.phone",
+                [dict(row, center_id=center_id) for _, row in changed])
+            for planned, row in changed:
+                self.desk.feed.append(center_id, "volunteer", row)
+                self._audit(actor, center_id, "volunteer.import", row["id"], planned["before"],
+                            {k: row[k] for k in ("id", "number", "name")})
+        counts = Counter(planned["action"] for planned in plan)
+        return {action: counts[action] for action in ("add", "update", "same")}
+
+    @serialised
+    def reverse_ledger(self, actor: Actor, center_id: str, uid: str, reason: str) -> str:
+        """冲正: a new entry that undoes one entry exactly (reverses_uid), with the
+        reason; never an edit. Any entry but a reversal, once, and not for more
+        points than the volunteer still has (less what is on hold)."""
+        try:
+            reason = validate_note(reason, "reason")
+        except FieldError as exc:
+            raise OfficeError(exc.message) from None
+        if not reason:
+            raise OfficeError("请写明冲正的原因")
+        fix = str(uuid.uuid4())
+
+        def reverse(ctx: Context, _data) -> str | None:
+            conn = ctx.conn
+            original = apply.one(conn, "SELECT uid, volunteer_id, activity, hours, points, reverses_uid FROM ledger "
+                                       "WHERE uid = ? AND center_id = ?", [uid, center_id])
+            if original is None:
+                return "unknown_entry"
+            if original["reverses_uid"]:
+                raise OfficeError("这是一条冲正记录，不能再冲正")
+            if conn.execute("SELECT 1 FROM ledger WHERE reverses_uid = ?", [uid]).fetchone():
+                raise OfficeError("这条记录已经冲正过了")
+            left = apply.balance(conn, original["volunteer_id"])
+            if original["points"] > left:
+                raise OfficeError(f"志愿者现有可用积分 {left} 分，不够冲正这条 {original['points']} 分的记录")
+            entry = p.LedgerEntry(uid=fix, volunteer_id=original["volunteer_id"],
+                                  at=ctx.now.isoformat(timespec="seconds"),
+                                  activity=f"冲正：{original['activity']}"[:40], hours=-original["hours"],
+                                  points=-original["points"], reason=reason, reverses_uid=uid)
+            return apply.add_ledger(ctx, dict(entry.model_dump(), staff_id=actor.staff_id))
+
+        self._as_office(actor, center_id, "ledger.reverse", reverse, None)
+        return fix
+
+    @serialised
+    def hand_over(self, actor: Actor, center_id: str, hold_id: str) -> str:
+        """兑换发放 at the station: as a kiosk's redemption.handover (the same applier),
+        the held points become a ledger entry and the stock goes down by one."""
+        entry = p.HandoverEntry(uid=str(uuid.uuid4()),
+                                at=self.shared.local_now().isoformat(timespec="seconds"))
+        self._as_office(actor, center_id, "redemption.handover", apply.redemption_handover,
+                        p.Handover(hold=hold_id, entry=entry))
+        return entry.uid
 
     # -- wishes and bookings -------------------------------------------------------------------
     def _center_of(self, table: str, row_id: str) -> str:

@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from sync.server.console import (audit_log, counseling, home, kiosks, report, rooms, signin, staff_admin,
                                   volunteers, web, wishes)
+from sync.server.console import catalogue, points, volunteer_import
 from sync.server.console.web import Clerk, PageError, signed_in
 
 STATIC = web.HERE / "static"
@@ -31,7 +32,9 @@ def install(app) -> None:
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     router = APIRouter(prefix="/console", include_in_schema=False)
     for part in (signin.router, _go(), home.router, wishes.router, counseling.router, rooms.router,
-                 volunteers.router, kiosks.router, staff_admin.router, audit_log.router, report.router):
+                 # the volunteer section's fixed paths before /volunteers/{volunteer_id}
+                 volunteer_import.router, points.router, catalogue.router, volunteers.router,
+                 kiosks.router, staff_admin.router, audit_log.router, report.router):
         router.include_router(part)
     app.include_router(router)
 
