@@ -10,7 +10,7 @@ from pathlib import Path
 from openpyxl import Workbook, load_workbook
 
 from kiosk.passbook import Passbook
-from tests.console import SHOTS, describe, serious_violations, sign_in
+from tests.console import ADMIN, SHOTS, describe, serious_violations, sign_in
 from tests.pushes import PIN, PIN_HASH
 from tests.sync_server import NOW
 
@@ -120,3 +120,169 @@ def test_a_roster_with_two_bad_rows_imports_nothing_then_the_fixed_file_signs_in
     audit = server.store.read(lambda conn: conn.execute(
         "SELECT count(*) FROM audit WHERE action = 'volunteer.import' AND staff_id = 'office-1'").fetchone()[0])
     assert audit == 4 + 2
+
+
+def put_wang_fang(server) -> None:
+    server.office.put_volunteer(server.clerk, CENTER, {"id": "v1", "number": "LJY-0001", "name": "王芳",
+                                                       "phone": "13812345678", "pin_hash": PIN_HASH})
+
+
+def test_service_recorded_in_the_console_reaches_the_passbook_and_a_reversal_needs_a_reason(
+        console, running_server, kiosks):
+    server = running_server
+    (store, client), _ = kiosks
+    put_wang_fang(server)
+    sign_in(console)
+    console.goto(f"{BASE}/new")  # a phone already on the roster is refused at its field
+    console.get_by_label("志愿者编号").fill("LJY-0002")
+    console.get_by_label("姓名").fill("李强")
+    console.get_by_label("手机号").fill("138 1234 5678")
+    console.get_by_role("button", name="保存").click()
+    assert console.locator("#phone-error").inner_text() == "已登记给志愿者“王芳”（编号 LJY-0001）"
+    accessible(console, "new")
+    console.get_by_label("手机号").fill("13912345678")
+    console.get_by_role("button", name="保存").click()
+    assert "已登记新志愿者" in console.get_by_role("status").inner_text()
+    console.get_by_role("link", name="修改资料").click()
+    console.get_by_label("姓名").fill("李强强")
+    console.get_by_role("button", name="保存").click()
+    assert console.get_by_role("heading", level=1).inner_text().startswith("李强强")
+
+    console.goto(f"{BASE}/v1")
+    assert "每服务 1 小时得 10 分" in console.locator("#rate-hint").inner_text()  # the center document's rate
+    console.get_by_label("服务项目").fill("敬老院陪伴")
+    console.get_by_role("button", name="记录").click()  # no hours: said at the field, nothing stored
+    assert "请填写服务时长" in console.locator("#hours-error").inner_text()
+    assert console.get_by_label("服务时长（小时）").get_attribute("aria-invalid") == "true"
+    assert server_count(server, "SELECT count(*) FROM ledger") == 0
+    console.get_by_label("服务时长（小时）").fill("2.5")
+    console.get_by_role("button", name="记录").click()
+    assert "已记录服务和积分" in console.get_by_role("status").inner_text()
+    assert console.locator("#balance").inner_text() == "25"
+    assert table_rows(console)[0][:5] == ["2026-11-27", "敬老院陪伴", "2.5", "25", ""]
+    accessible(console, "volunteer")
+
+    client.cycle()  # the kiosk's passbook shows the points the office recorded
+    book = Passbook(store, now=NOW)
+    volunteer = book.sign_in("13812345678", PIN)
+    assert book.summary(volunteer["id"])["balance"] == 25
+    assert [(e.activity, e.hours, e.points) for e in book.history(volunteer["id"])[0]] == [("敬老院陪伴", 2.5, 25)]
+
+    # 冲正: refused at the field without a reason; with one, a new entry undoes the old, which stays
+    console.get_by_role("link", name="冲正").click()
+    console.get_by_role("button", name="确认冲正").click()
+    assert console.locator("#reason-error").inner_text() == "请写明冲正的原因"
+    assert console.get_by_label("冲正原因（必填）").get_attribute("aria-invalid") == "true"
+    accessible(console, "reverse")
+    assert server_count(server, "SELECT count(*) FROM ledger") == 1
+    console.get_by_label("冲正原因（必填）").fill("重复录入")
+    console.get_by_role("button", name="确认冲正").click()
+    assert "已冲正" in console.get_by_role("status").inner_text()
+    assert console.locator("#balance").inner_text() == "0"
+    assert [r[:7] for r in table_rows(console)] == [
+        ["2026-11-27", "冲正：敬老院陪伴", "-2.5", "-25", "重复录入", "冲正记录", "刘敏"],
+        ["2026-11-27", "敬老院陪伴", "2.5", "25", "", "已冲正", "刘敏"]]
+    assert console.get_by_role("link", name="冲正").count() == 0  # neither can be reversed again
+    client.cycle()
+    assert book.summary(volunteer["id"])["balance"] == 0
+    entries = server.store.read(lambda conn: conn.execute(
+        "SELECT points, reason, reverses_uid IS NOT NULL FROM ledger ORDER BY rowid").fetchall())
+    assert entries == [(25, None, 0), (-25, "重复录入", 1)]
+
+
+def test_the_center_ledger_exported_as_xlsx_reads_back_equal_to_the_table(console, running_server, tmp_path):
+    server = running_server
+    put_wang_fang(server)
+    server.office.put_volunteer(server.clerk, CENTER, {"id": "v2", "number": "LJY-0002", "name": "李强",
+                                                       "phone": "13912345678"})
+    entries = [("v1", "2026-11-20T09:00:00", "敬老院陪伴", 3, 30), ("v2", "2026-11-21T14:00:00", "社区环境清洁", 1.5, 15),
+               ("v1", "2026-11-22T09:30:00", "=1+2", 2, 20), ("v2", "2026-11-25T10:00:00", "共享自习室值守", 4, 40)]
+    uids = [server.office.add_ledger(server.clerk, CENTER, {"volunteer_id": v, "at": at, "activity": a,
+                                                            "hours": h, "points": p}) for v, at, a, h, p in entries]
+    server.office.reverse_ledger(server.clerk, CENTER, uids[1], "时长记错")
+    sign_in(console)
+    console.goto(f"{BASE}/ledger")
+    headers = console.locator("table.list thead th").all_inner_texts()
+    assert headers[-1] == "操作"
+    shown = [row[:-1] for row in table_rows(console)]  # without the actions
+    assert len(shown) == 5 and shown[0][3] == "冲正：社区环境清洁" and shown[-1][3] == "敬老院陪伴"
+    accessible(console, "ledger")
+
+    with console.expect_download() as download:
+        console.get_by_role("link", name="Excel（.xlsx）").click()
+    path = tmp_path / "积分台账.xlsx"
+    download.value.save_as(path)
+    sheet = load_workbook(path, read_only=True).worksheets[0]
+    rows = [["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+    assert rows[0] == ["序号", *headers[:-1]]
+    assert [row[0] for row in rows[1:]] == ["1", "2", "3", "4", "5"]
+    assert [row[1:] for row in rows[1:]] == shown
+    formula = load_workbook(path).worksheets[0]["E4"]  # "=1+2" stays text, never a formula
+    assert (formula.value, formula.data_type) == ("=1+2", "s")
+
+    # filtered by activity and a volunteer's number: the page and its export alike
+    console.get_by_label("服务项目").fill("敬老院陪伴")
+    console.get_by_label("志愿者编号").fill("LJY-0001")
+    console.get_by_role("button", name="筛选").click()
+    assert [row[3] for row in table_rows(console)] == ["敬老院陪伴"]
+    with console.expect_download() as download:
+        console.get_by_role("link", name="CSV（.csv）").click()
+    text = Path(download.value.path()).read_bytes().decode("utf-8")
+    assert text.startswith("\ufeff序号,日期,") and text.count("\n") == 2 and "敬老院陪伴" in text
+    console.get_by_label("志愿者编号").fill("LJY-9999")
+    console.get_by_role("button", name="筛选").click()
+    assert console.locator("#volunteer-error").inner_text() == "本中心没有这个编号的志愿者"
+
+    # the sub-district administrator sees phones masked, on the page and in the export
+    console.get_by_role("button", name="退出登录").click()
+    sign_in(console, ADMIN, f"{BASE}?q=5678")
+    assert [r[:3] for r in table_rows(console)] == [["LJY-0001", "王芳", "138****5678"],
+                                                     ["LJY-0002", "李强", "139****5678"]]
+    with console.expect_download() as download:
+        console.get_by_role("link", name="CSV（.csv）").click()
+    text = Path(download.value.path()).read_bytes().decode("utf-8")
+    assert "138****5678" in text and "13812345678" not in text
+
+
+def test_an_exchange_requested_at_the_kiosk_is_handed_over_or_released_at_the_station(
+        console, running_server, kiosks):
+    server = running_server
+    (store, client), _ = kiosks
+    put_wang_fang(server)
+    server.office.add_ledger(server.clerk, CENTER, {"volunteer_id": "v1", "activity": "敬老院陪伴", "points": 100})
+    sign_in(console)
+    console.goto(BASE)
+    console.get_by_role("link", name="兑换物品").click()
+    console.get_by_label("物品名称").fill("大米 5 斤")
+    console.get_by_label("所需积分").fill("0")
+    console.get_by_label("库存（件）").fill("2")
+    console.get_by_role("button", name="添加").click()
+    assert console.locator("#points-error").inner_text() == "所需积分是 1–100000 的整数"
+    console.get_by_label("所需积分").fill("50")
+    console.get_by_role("button", name="添加").click()
+    assert table_rows(console) == [["大米 5 斤", "50", "2", "0", "2", "修改"]]
+    accessible(console, "catalogue")
+
+    client.cycle()  # on the kiosk, 王芳 asks for rice twice: 100 points held
+    [item] = store.db["catalogue"].rows
+    book = Passbook(store, now=NOW)
+    first, second = (book.request_redemption("v1", item["id"]) for _ in range(2))
+    client.cycle()
+    console.get_by_role("link", name="兑换申请").click()
+    rows = console.locator("table.list tbody tr")
+    assert rows.count() == 2 and table_rows(console)[0][1:5] == ["LJY-0001", "王芳", "大米 5 斤", "50"]
+    accessible(console, "holds")
+    rows.first.get_by_role("button", name="发放").click()
+    assert "已记录发放" in console.get_by_role("status").inner_text()
+    console.locator("table.list tbody tr").first.get_by_role("button", name="释放").click()
+    assert "已释放" in console.get_by_role("status").inner_text()
+    assert console.get_by_text("没有等待发放的兑换申请").is_visible()
+    console.get_by_role("link", name="兑换物品").click()
+    assert table_rows(console) == [["大米 5 斤", "50", "1", "0", "1", "修改"]]
+
+    client.cycle()  # the kiosk learns both: one hand-over in the ledger, the stock, the points back
+    assert sorted(store.db["holds"].get(h["id"])["status"] for h in (first, second)) == ["handed_over", "released"]
+    assert book.summary("v1")["balance"] == 50 and store.db["catalogue"].get(item["id"])["stock"] == 1
+    console.goto(f"{BASE}/v1")
+    assert console.locator("#balance").inner_text() == "50"
+    assert table_rows(console)[0][1:4] == ["积分兑换：大米 5 斤", "0", "-50"]
