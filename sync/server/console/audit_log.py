@@ -102,6 +102,8 @@ def changes(before, after, reader: Reader, target: str | None = None) -> list[tu
             continue
         if key in ("id", "uid") and after.get(key, before.get(key)) == target:
             continue
+        if key not in before and after[key] in (None, ""):  # recorded empty: nothing to tell
+            continue
         old = _value(key, before[key], reader) if key in before else None
         told.append((FIELD_WORDS.get(key, key), old, _value(key, after.get(key), reader)))
     return told
