@@ -137,6 +137,13 @@ def test_a_kiosk_added_rotated_and_revoked_in_the_console(console, running_serve
     exported = _xlsx(_download(console, f"{CENTER}/kiosks.xlsx"), tmp_path)
     assert [r[1:3] for r in exported[1:]] == [["lobby-1", "在用"], ["lobby-2", "在用"], ["lobby-3", "已停用"]]
 
+    # another center's kiosk, asked for through this center's page: as unknown as a made-up one
+    server.store.centers.add_center("xigu", "西固某社区服务中心")
+    server.store.centers.add_kiosk("xigu-1", "xigu")
+    csrf = console.locator("input[name=csrf]").first.input_value()
+    for kiosk in ("xigu-1", "no-such-kiosk"):
+        assert console.request.post(f"{CENTER}/kiosks/{kiosk}/rotate", form={"csrf": csrf}).status == 404
+
     # each change is in the audit, by whom
     console.get_by_role("link", name="操作记录", exact=True).click()
     for words in ("添加终端", "更换终端令牌", "停用终端"):
