@@ -4,12 +4,17 @@ process, with a real kiosk store and SyncClient: the roster imported from
 PIN set in the console that signs in at the kiosk, service recorded that the
 kiosk's passbook shows, the ledger exported and read back, reversals with a
 reason, the catalogue and the hand-over of an exchange request."""
+import io
 import re
 from pathlib import Path
 
+import pytest
+import requests
 from openpyxl import Workbook, load_workbook
 
 from kiosk.passbook import Passbook
+from sync.server import roster_import
+from sync.server.roster_import import RosterFileError
 from tests.console import ADMIN, SHOTS, describe, serious_violations, sign_in
 from tests.pushes import PIN, PIN_HASH
 from tests.sync_server import NOW
@@ -75,6 +80,10 @@ def test_a_roster_with_two_bad_rows_imports_nothing_then_the_fixed_file_signs_in
     assert console.get_by_role("button", name="确认导入").count() == 0
     accessible(console, "import-problems")
     assert server_count(server, "SELECT count(*) FROM volunteers") == 0
+    cookies = {c["name"]: c["value"] for c in console.context.cookies()}
+    too_big = requests.post(server.url + BASE + "/import", cookies=cookies, timeout=30,
+                            files={"file": ("名册.csv", b"x" * (2 * 1024 * 1024))})
+    assert too_big.status_code == 413 and "text/html" in too_big.headers["content-type"]  # refused unread
 
     # fixed, saved again (UTF-8 with a BOM this time): checked, then imported in one go
     upload(console, write_csv(tmp_path / "名册.csv", GOOD, "utf-8-sig"))
@@ -183,6 +192,12 @@ def test_service_recorded_in_the_console_reaches_the_passbook_and_a_reversal_nee
         ["2026-11-27", "冲正：敬老院陪伴", "-2.5", "-25", "重复录入", "冲正记录", "刘敏"],
         ["2026-11-27", "敬老院陪伴", "2.5", "25", "", "已冲正", "刘敏"]]
     assert console.get_by_role("link", name="冲正").count() == 0  # neither can be reversed again
+    with console.expect_download() as download:  # her own ledger, as the page lists it
+        console.get_by_role("link", name="CSV（.csv）").click()
+    lines = Path(download.value.path()).read_bytes().decode("utf-8").splitlines()
+    assert lines[0] == "\ufeff序号,日期,志愿者编号,姓名,服务项目,时长（小时）,积分,说明,冲正,记录人"
+    assert lines[1:] == ["1,2026-11-27,LJY-0001,王芳,冲正：敬老院陪伴,-2.5,-25,重复录入,冲正记录,刘敏",
+                         "2,2026-11-27,LJY-0001,王芳,敬老院陪伴,2.5,25,,已冲正,刘敏"]
     client.cycle()
     assert book.summary(volunteer["id"])["balance"] == 0
     entries = server.store.read(lambda conn: conn.execute(
@@ -286,3 +301,41 @@ def test_an_exchange_requested_at_the_kiosk_is_handed_over_or_released_at_the_st
     console.goto(f"{BASE}/v1")
     assert console.locator("#balance").inner_text() == "50"
     assert table_rows(console)[0][1:4] == ["积分兑换：大米 5 斤", "0", "-50"]
+
+
+def xlsx(rows) -> bytes:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_roster_files_are_read_as_offices_save_them():
+    header = "序号,姓名,手机号,志愿者编号"
+    for data in ((header + "\r\n1,王芳,13812345678,LJY-0001\r\n").encode("gbk"),  # Excel on Chinese Windows
+                 ("\ufeff" + header + "\n1,王芳,13812345678,LJY-0001\n").encode("utf-8"),
+                 (header.replace(",", "\t") + "\n1\t王芳\t13812345678\tLJY-0001\n").encode("utf-16")):
+        roster = roster_import.read_roster("名册.csv", data)
+        mapping = roster_import.guess_mapping(roster.header)
+        assert roster_import.lines(roster, mapping) == [
+            {"row": 2, "number": "LJY-0001", "name": "王芳", "phone": "13812345678"}]
+    # numbers as Excel keeps them, blank rows kept out of the count but not out of the row numbers
+    roster = roster_import.read_roster("名册.xlsx", xlsx([[None], ["志愿者姓名", "联系电话", "编号"], [],
+                                                         ["李强", 13912345678, 7.0]]))
+    assert roster.rows == ((4, ("李强", "13912345678", "7")),)
+    assert roster_import.guess_mapping(roster.header) == {"number": 2, "name": 0, "phone": 1}
+    assert roster_import.mapping_problems({"number": 2, "name": 0, "phone": 0}, roster.header) == {
+        "phone": "与“姓名”选了同一列"}
+    refused = {
+        "old.xls": b"\xd0\xcf\x11\xe0" + b"\0" * 100,
+        "big.csv": b"a" * (roster_import.MAX_BYTES + 1),
+        "many.csv": ("姓名\n" + "王芳\n" * 5001).encode(),
+        "header.csv": "姓名,手机号\n".encode(),
+        "photo.png": b"\x89PNG....",
+        "broken.xlsx": b"PK\x03\x04 not really a workbook",
+    }
+    for name, data in refused.items():
+        with pytest.raises(RosterFileError):
+            roster_import.read_roster(name, data)

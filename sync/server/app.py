@@ -33,7 +33,10 @@ def create_app(settings: Settings, store: StorageInterface | None = None) -> Fas
     async def limit_body(request: Request, call_next):
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            return problems.response(Problem(413, "too-large", "请求太大", f"最多 {MAX_BODY} 字节"))
+            problem = Problem(413, "too-large", "请求太大", f"最多 {MAX_BODY} 字节")
+            if request.url.path.startswith("/console"):  # a browser's upload: a page, not JSON
+                return console.web.problem_page(request, problem)
+            return problems.response(problem)
         return await call_next(request)
 
     app.include_router(kiosk_api.router)

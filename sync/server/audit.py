@@ -19,7 +19,8 @@ MARKERS = ("set", "reset")
 # What an action is, for the console's 操作记录 (the registry names the kiosks' own types).
 ACTION_WORDS = {
     "center.publish": "发布中心信息和开放安排", "bookings.pause": "暂停或恢复预约", "limits.set": "设定值班积分上限",
-    "volunteer.put": "登记或修改志愿者", "catalogue.put": "登记兑换物品", "hold.release": "释放兑换申请",
+    "volunteer.put": "登记或修改志愿者", "volunteer.import": "导入志愿者名册", "catalogue.put": "登记兑换物品",
+    "hold.release": "释放兑换申请",
     "booking.cancelled": "取消预约", "booking.checked_in": "签到", "booking.no_show": "未签到释放",
     "kiosk.add": "添加终端", "kiosk.revoke": "停用终端", "kiosk.rotate": "更换终端令牌",
     "staff.add": "添加工作人员", "staff.edit": "修改工作人员", "staff.deactivate": "停用工作人员账号",

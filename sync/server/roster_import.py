@@ -21,9 +21,12 @@ from datetime import date, datetime, time
 
 from openpyxl import load_workbook
 
+from sync.protocol import MAX_BODY
 from sync.server.office import ROSTER_FIELDS, ROSTER_IMPORT_MAX
 
-MAX_BYTES = 2 * 1024 * 1024  # a roster of 5,000 volunteers is well under 1 MB
+# a roster of 5,000 volunteers is about 200 KB; with the form around it, under the server's body limit
+MAX_BYTES = MAX_BODY - 64 * 1024
+SIZE_WORDS = "最大约 1 MB"
 MAX_COLUMNS = 30
 MAX_CELL = 200  # characters kept of one cell (a roster's cells are short)
 MAX_UNZIPPED = 40 * 1024 * 1024  # an .xlsx is a zip: refuse one that would unpack huge
@@ -111,7 +114,7 @@ def read_roster(filename: str, data: bytes) -> RosterFile:
     if not data:
         raise RosterFileError("文件是空的")
     if len(data) > MAX_BYTES:
-        raise RosterFileError(f"文件太大：最大 {MAX_BYTES // (1024 * 1024)} MB")
+        raise RosterFileError(f"文件太大（{SIZE_WORDS}）")
     if data.startswith(b"\xd0\xcf\x11\xe0") or lower.endswith(".xls"):
         raise RosterFileError("这是旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 或 .csv 后再上传")
     if data.startswith(b"PK\x03\x04"):

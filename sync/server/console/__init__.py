@@ -29,6 +29,7 @@ def _go() -> APIRouter:
 
 def install(app) -> None:
     web.install(app)
+    app.state.roster_uploads = volunteer_import.Uploads()  # roster files between upload and import
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     router = APIRouter(prefix="/console", include_in_schema=False)
     for part in (signin.router, _go(), home.router, wishes.router, counseling.router, rooms.router,

@@ -19,11 +19,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import UploadFile
 
+from sync.protocol import MAX_BODY
 from sync.server import roster_import
 from sync.server.console.station import base, show
 from sync.server.console.web import Here, PageError, here, here_changing
 from sync.server.office import ROSTER_FIELDS, RosterRefused, plan_roster
-from sync.server.roster_import import MAX_BYTES, RosterFile, RosterFileError
+from sync.server.roster_import import MAX_BYTES, SIZE_WORDS, RosterFile, RosterFileError
 
 router = APIRouter()
 
@@ -49,6 +50,7 @@ class Uploads:
         self._held: dict[str, _Upload] = {}
 
     def put(self, where: Here, roster: RosterFile) -> str:
+        """A new file replaces the clerk's earlier one for that center."""
         token = secrets.token_urlsafe(16)
         with self._lock:
             now = time.monotonic()
@@ -73,15 +75,12 @@ class Uploads:
 
 
 def _uploads(request: Request) -> Uploads:
-    state = request.app.state
-    if not hasattr(state, "roster_uploads"):
-        state.roster_uploads = Uploads()
-    return state.roster_uploads
+    return request.app.state.roster_uploads  # made by console.install
 
 
 def _upload_page(request: Request, where: Here, error: str | None = None, status: int = 200):
     return show(request, "volunteers_import.html", where, "", {
-        "title": "导入志愿者名册", "error": error, "max_mb": MAX_BYTES // (1024 * 1024),
+        "title": "导入志愿者名册", "error": error, "size": SIZE_WORDS,
         "max_rows": roster_import.ROSTER_IMPORT_MAX}, status=status)
 
 
@@ -96,10 +95,9 @@ def upload_form(request: Request, upload: str = "", where: Here = Depends(here))
 
 async def small_body(request: Request) -> None:
     """Before the form is read (the CSRF check reads it): a body over the limit is refused unread."""
-    length = request.headers.get("content-length", "")
-    if not length.isdigit() or int(length) > MAX_BYTES + 64 * 1024:  # the file and a few form fields
-        raise PageError(413, "文件太大", f"名册文件最大 {MAX_BYTES // (1024 * 1024)} MB，"
-                                         f"最多 {roster_import.ROSTER_IMPORT_MAX} 行。")
+    length = request.headers.get("content-length", "")  # (larger than the server's limit: app.py)
+    if not length.isdigit() or int(length) > MAX_BODY:
+        raise PageError(413, "文件太大", f"名册文件{SIZE_WORDS}，最多 {roster_import.ROSTER_IMPORT_MAX} 行。")
 
 
 @router.post("/{center_id}/volunteers/import")
@@ -112,7 +110,7 @@ async def upload(request: Request, _small: None = Depends(small_body), where: He
         data = await sent.read(MAX_BYTES + 1)
         name = sent.filename
     finally:
-        await form.close()  # a file over 1 MB was spooled to a temporary file: gone now
+        await form.close()  # a large file was spooled to a temporary file: gone now
     try:
         roster = await run_in_threadpool(roster_import.read_roster, name, data)
     except RosterFileError as exc:
@@ -134,7 +132,7 @@ def _mapping(roster: RosterFile, chosen) -> dict[str, int | None]:
 
 
 def _check_page(request: Request, where: Here, token: str, roster: RosterFile, mapping: dict,
-                problems=None, status: int = 200):
+                problems=None):
     """The mapping and, when it is complete, what importing would do or every row's problem."""
     field_errors = roster_import.mapping_problems(mapping, roster.header)
     plan = []
@@ -149,7 +147,7 @@ def _check_page(request: Request, where: Here, token: str, roster: RosterFile, m
         "bad_rows": len({p.row for p in problems or []}), "counts": counts,
         "preview": [dict(line, phone=where.phone(line["phone"])) for line in plan[:PREVIEW_ROWS]],
         "columns": [f"{_letter(i)} 列：{h}" for i, h in enumerate(roster.header)]},
-        status=400 if field_errors or problems else status)
+        status=400 if field_errors or problems else 200)
 
 
 def _letter(index: int) -> str:

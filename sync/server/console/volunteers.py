@@ -105,7 +105,7 @@ def save_volunteer(request: Request, volunteer_id: str, number: str = Form(""), 
 # -- one volunteer: facts, the PIN, service and their ledger ---------------------------------------
 def volunteer_page(request: Request, where: Here, found: dict, page: int = 1, service: dict | None = None,
                    errors: dict | None = None):
-    """Also the answer to a service form with mistakes (points.py), shown at its fields."""
+    """Also the answer to a service form with mistakes, shown at its fields."""
     store = request.app.state.store
     rows, more = store.read(reads.ledger_page, where.center_id, LedgerFilter(volunteer_id=found["id"]), page)
     today = store.shared.local_now().date().isoformat()
