@@ -101,3 +101,12 @@ def open_slots_from(conn: sqlite3.Connection, center_id: str, day: str) -> set[s
     return {row[0] for row in conn.execute(
         "SELECT DISTINCT session FROM bookings WHERE center_id = ? AND kind = 'counseling' AND day >= ? "
         "AND status = 'booked' AND session IS NOT NULL", [center_id, day])}
+
+
+def open_requests(conn: sqlite3.Connection, center_id: str) -> int:
+    """首页's count: requests still waiting for the office — new (no follow-up yet)
+    or marked for a call back — with or without a slot, not cancelled or attended."""
+    return conn.execute(
+        "SELECT count(*) FROM bookings b LEFT JOIN counseling_follow_ups f ON f.booking_id = b.id "
+        "WHERE b.center_id = ? AND b.kind = 'counseling' AND b.status IN ('booked', 'waiting') "
+        "AND (f.state IS NULL OR f.state = 'call_back')", [center_id]).fetchone()[0]

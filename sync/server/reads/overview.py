@@ -5,6 +5,7 @@ import sqlite3
 from datetime import datetime, timedelta
 
 from kiosk import lifecycle as life
+from sync.server.reads import counseling
 
 KIOSK_QUIET = timedelta(minutes=10)  # a kiosk not heard from for this long is shown
 REFUSALS_SINCE = timedelta(days=7)  # refused mutations still worth a look
@@ -37,9 +38,7 @@ def today(conn: sqlite3.Connection, center_id: str, day: str, now_utc: datetime)
     return {
         "wishes_to_review": one("SELECT count(*) FROM wishes WHERE center_id = ? AND status = ?",
                                 center_id, life.SUBMITTED),
-        "counseling_waiting": one(
-            "SELECT count(*) FROM bookings WHERE center_id = ? AND kind = 'counseling' AND day >= ? "
-            "AND status IN ('booked', 'waiting')", center_id, day),
+        "counseling_waiting": counseling.open_requests(conn, center_id),
         "counseling_today": one(
             "SELECT count(*) FROM bookings WHERE center_id = ? AND kind = 'counseling' AND day = ? "
             "AND status IN ('booked', 'checked_in')", center_id, day),
