@@ -43,14 +43,14 @@ def _activities(report: reads.Report) -> list[tuple]:
 
 
 def _summary(report: reads.Report) -> list[tuple[str, object]]:
-    t, v = report.ledger.total, report.volunteers
+    t = report.ledger.total
     w = dict(report.wishes["by_category"])["合计"]
     c = dict(report.counseling["by_topic"])["合计"]
     study, books = dict(report.study)["合计"], dict(report.books)["合计"]
     return [
-        ("登记在册的志愿者（人）", v["registered"]),
+        ("登记在册的志愿者（人）", report.registered),
         ("本年参加服务的志愿者（人）", sum(1 for s in report.ledger.people.values() if s.entries > 0)),
-        ("其中本年首次参加服务（人）", v["first_served"]),
+        ("其中本年首次参加服务（人）", report.ledger.first_served),
         ("志愿服务（次）", t.entries), ("服务时长（小时）", round(t.hours, 1)), ("发放志愿积分", t.points),
         ("积分兑换（次）", t.exchanges), ("兑换积分", t.exchanged),
         *((f"微心愿{label}（个）", w[i]) for i, label in enumerate(reads.WISH_COLUMNS[:4])),
@@ -83,7 +83,7 @@ def report_page(request: Request, year: str = "", where: Here = Depends(here)):
     this_year = request.app.state.store.shared.local_now().year
     first = int(report.first_year or this_year)
     top = sorted(report.ledger.people.items(), key=lambda kv: (-kv[1].hours, kv[0]))[:TOP]
-    names = request.app.state.store.read(reads.roster, where.center_id) if top else {}
+    names = request.app.state.store.read(reads.roster, where.center_id, [vid for vid, _ in top])
     return page(request, "report.html", {
         "title": f"年度台账 {report.year}年", "report": report, "summary": _summary(report),
         "years": list(range(this_year, min(first, report.year) - 1, -1)),

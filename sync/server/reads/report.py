@@ -64,6 +64,7 @@ class LedgerYear:
     people: dict[str, Service] = field(default_factory=dict)  # volunteer id -> their year
     activities: dict[str, Activity] = field(default_factory=dict)
     total: Service = field(default_factory=Service)
+    first_served: int = 0  # volunteers whose first entry of all is in this year
 
 
 def _grouped(source: str, rows: str) -> str:
@@ -122,7 +123,9 @@ def ledger_year(conn: sqlite3.Connection, center_id: str, year: int) -> LedgerYe
         sums[0] += entries
         sums[1] += hours
         sums[2] += points
-    kept = _Sums(last, _last_uid(conn, last), groups, _summed(groups))
+    year_figures = _summed(groups)
+    year_figures.first_served = _first_served(conn, center_id, start, end)  # moves only with the ledger too
+    kept = _Sums(last, _last_uid(conn, last), groups, year_figures)
     _SUMS[key] = kept
     _SUMS.move_to_end(key)
     while len(_SUMS) > CACHED_YEARS:
@@ -153,101 +156,112 @@ def _summed(groups: dict[tuple[str, str], list]) -> LedgerYear:
     return out
 
 
-def roster(conn: sqlite3.Connection, center_id: str) -> dict[str, tuple[str, str]]:
-    """volunteer id -> (number, name): the names for the per-person table, never a phone."""
-    return {vid: (number, name) for vid, number, name in conn.execute(
-        "SELECT id, number, name FROM volunteers WHERE center_id = ?", [center_id])}
+def roster(conn: sqlite3.Connection, center_id: str, ids=None) -> dict[str, tuple[str, str]]:
+    """volunteer id -> (number, name), of everyone or of these ids: the names for the
+    per-person table, never a phone."""
+    sql, args = "SELECT id, number, name FROM volunteers WHERE center_id = ?", [center_id]
+    if ids is not None:
+        ids = list(ids)
+        sql += f" AND id IN ({', '.join('?' * len(ids))})"
+        args += ids
+    return {vid: (number, name) for vid, number, name in conn.execute(sql, args)}
 
 
-def volunteer_counts(conn: sqlite3.Connection, center_id: str, year: int) -> dict:
-    start, end = span(year)
-    one = lambda sql, *args: conn.execute(sql, args).fetchone()[0]  # noqa: E731
-    return {
-        "registered": one("SELECT count(*) FROM volunteers WHERE center_id = ?", center_id),
-        # a volunteer's first entry of all: one seek each through ledger_by_volunteer_time (m009)
-        "first_served": one(
-            "SELECT count(*) FROM (SELECT (SELECT min(l.at) FROM ledger l WHERE l.volunteer_id = v.id) AS first "
-            "FROM volunteers v WHERE v.center_id = ?) WHERE first >= ? AND first < ?", center_id, start, end),
-    }
+def _first_served(conn: sqlite3.Connection, center_id: str, start: str, end: str) -> int:
+    """A volunteer's first entry of all: one seek each through ledger_by_volunteer_time (m009)."""
+    return conn.execute(
+        "SELECT count(*) FROM (SELECT (SELECT min(l.at) FROM ledger l WHERE l.volunteer_id = v.id) AS first "
+        "FROM volunteers v WHERE v.center_id = ?) WHERE first >= ? AND first < ?", [center_id, start, end]).fetchone()[0]
+
+
+def registered(conn: sqlite3.Connection, center_id: str) -> int:
+    return conn.execute("SELECT count(*) FROM volunteers WHERE center_id = ?", [center_id]).fetchone()[0]
 
 
 # -- 微心愿 -------------------------------------------------------------------------------
 WISH_COLUMNS = ("收集", "通过审核", "已认领", "已实现", "未通过", "待审核")
 _WISH = (
-    "SELECT {key}, count(*), sum(status IN {wall}), sum(status IN {claimed}), sum(status = '{fulfilled}'), "
-    "sum(status = '{declined}'), sum(status = '{submitted}') FROM wishes "
+    "SELECT json_extract(data, '$.category'), substr(json_extract(data, '$.created_at'), 1, 7), count(*), "
+    f"sum(status IN {_in(life.ON_WALL)}), sum(status IN {_in((life.CLAIMED, life.FULFILLED))}), "
+    f"sum(status = '{life.FULFILLED}'), sum(status = '{life.DECLINED}'), sum(status = '{life.SUBMITTED}') "
     # wishes_by_center_created (m006): the same expression, or SQLite will not use it
-    "WHERE center_id = ? AND json_extract(data, '$.created_at') >= ? AND json_extract(data, '$.created_at') < ? "
-    "GROUP BY 1"
-).format(key="{key}", wall=_in(life.ON_WALL), claimed=_in((life.CLAIMED, life.FULFILLED)),
-         fulfilled=life.FULFILLED, declined=life.DECLINED, submitted=life.SUBMITTED)
+    "FROM wishes WHERE center_id = ? AND json_extract(data, '$.created_at') >= ? "
+    "AND json_extract(data, '$.created_at') < ? GROUP BY 1, 2")
 
 
 def wishes(conn: sqlite3.Connection, center_id: str, year: int) -> dict:
-    """by category and by month of collection: each a list of (label, counts in WISH_COLUMNS' order)."""
-    start, end = span(year)
-    by = {key: {row[0]: list(row[1:]) for row in conn.execute(
-        _WISH.format(key=expr), [center_id, start, end])}
-        for key, expr in (("category", "json_extract(data, '$.category')"),
-                          ("month", "substr(json_extract(data, '$.created_at'), 1, 7)"))}
-    return {"by_category": _labelled(by["category"], CATEGORIES, len(WISH_COLUMNS)),
-            "by_month": _months(by["month"], year, len(WISH_COLUMNS))}
+    """By category and by month of collection: each a list of (label, counts in WISH_COLUMNS' order)."""
+    by_category, by_month = _fold(conn.execute(_WISH, [center_id, *span(year)]), len(WISH_COLUMNS))
+    return {"by_category": _labelled(by_category, CATEGORIES, len(WISH_COLUMNS)),
+            "by_month": _months(by_month, year, len(WISH_COLUMNS))}
 
 
 # -- 民情恳谈室 ---------------------------------------------------------------------------
 COUNSELING_COLUMNS = ("申请", "已接待办结", "未到", "已取消", "处理中")
 _COUNSELING = (
-    "SELECT {key}, count(*), "
+    "SELECT json_extract(b.data, '$.topic'), substr(json_extract(b.data, '$.created_at'), 1, 7), count(*), "
     "sum(b.status = 'checked_in' OR (b.status != 'cancelled' AND f.state = 'done')), "
     "sum(b.status = 'no_show'), sum(b.status = 'cancelled'), "
     "sum(b.status IN ('booked', 'waiting') AND f.state IS NOT 'done') "
     "FROM bookings b LEFT JOIN counseling_follow_ups f ON f.booking_id = b.id "
     # bookings_counseling_by_created (m007): the literal kind and the same expression
     "WHERE b.center_id = ? AND b.kind = 'counseling' "
-    "AND json_extract(b.data, '$.created_at') >= ? AND json_extract(b.data, '$.created_at') < ? GROUP BY 1")
+    "AND json_extract(b.data, '$.created_at') >= ? AND json_extract(b.data, '$.created_at') < ? GROUP BY 1, 2")
 
 
 def counseling(conn: sqlite3.Connection, center_id: str, year: int, topics: tuple[str, ...]) -> dict:
     """Requests made in the year, by topic and by month: counts only."""
-    start, end = span(year)
-    by = {key: {row[0]: list(row[1:]) for row in conn.execute(
-        _COUNSELING.format(key=expr), [center_id, start, end])}
-        for key, expr in (("topic", "json_extract(b.data, '$.topic')"),
-                          ("month", "substr(json_extract(b.data, '$.created_at'), 1, 7)"))}
-    return {"by_topic": _labelled(by["topic"], topics, len(COUNSELING_COLUMNS)),
-            "by_month": _months(by["month"], year, len(COUNSELING_COLUMNS))}
+    by_topic, by_month = _fold(conn.execute(_COUNSELING, [center_id, *span(year)]), len(COUNSELING_COLUMNS))
+    return {"by_topic": _labelled(by_topic, topics, len(COUNSELING_COLUMNS)),
+            "by_month": _months(by_month, year, len(COUNSELING_COLUMNS))}
 
 
 # -- 自习室, 妈妈绘本馆 ---------------------------------------------------------------------
 ROOM_COLUMNS = {"study": ("预约", "签到", "未到", "取消", "待签到"),
                 "books": ("报名", "签到", "未到", "取消", "待签到", "候补未轮到")}
+_ROOM_STATES = (life.CHECKED_IN, life.NO_SHOW, life.CANCELLED, life.BOOKED, life.WAITING)  # the columns after the first
 _ROOM = (
-    # by day first: bookings_by_session (m003) gives the rows in day order, so no sort of the
-    # year's rows; the months are then summed from a few hundred days
-    "SELECT substr(day, 1, 7), sum(n), sum(checked), sum(missed), sum(cancelled), sum(booked), sum(waiting) "
-    "FROM (SELECT day, count(*) AS n, sum(status = 'checked_in') AS checked, sum(status = 'no_show') AS missed, "
-    "sum(status = 'cancelled') AS cancelled, sum(status = 'booked') AS booked, sum(status = 'waiting') AS waiting "
-    "FROM bookings WHERE center_id = ? AND kind = ? AND day >= ? AND day < ? GROUP BY day) GROUP BY 1")
+    # grouped in bookings_by_session's own order (m003), so the year's rows need no sort;
+    # the months are summed from a few thousand groups
+    "SELECT substr(day, 1, 7), status, sum(n) FROM (SELECT day, status, count(*) AS n FROM bookings "
+    "WHERE center_id = ? AND kind = ? AND day >= ? AND day < ? GROUP BY day, session, status) GROUP BY 1, 2")
 
 
 def room(conn: sqlite3.Connection, center_id: str, year: int, kind: str) -> list[tuple[str, list]]:
-    start, end = span(year)
     width = len(ROOM_COLUMNS[kind])
-    rows = {row[0]: list(row[1:1 + width]) for row in conn.execute(_ROOM, [center_id, kind, start, end])}
-    return _months(rows, year, width)
+    months: dict[str, list] = {}
+    for month, status, n in conn.execute(_ROOM, [center_id, kind, *span(year)]):
+        counts = months.setdefault(month, [0] * width)
+        counts[0] += n
+        column = 1 + _ROOM_STATES.index(status) if status in _ROOM_STATES else None
+        if column is not None and column < width:  # a study seat has no waitlist
+            counts[column] += n
+    return _months(months, year, width)
 
 
 # -- shapes ----------------------------------------------------------------------------------
+def _fold(rows, width: int) -> tuple[dict, dict]:
+    """(label, month, counts...) groups summed by label and by month."""
+    by_label: dict = {}
+    by_month: dict = {}
+    for label, month, *counts in rows:
+        for into, key in ((by_label, label), (by_month, month)):
+            total = into.setdefault(key, [0] * width)
+            for i, n in enumerate(counts):
+                total[i] += n or 0
+    return by_label, by_month
+
+
 def _labelled(found: dict, known, width: int) -> list[tuple[str, list]]:
     """Every known label in its order (zeros where none), then any other found, then 合计."""
     labels = list(known) + sorted(str(k) for k in found if k not in known)
     rows = [(label, found.get(label, [0] * width)) for label in labels]
-    return rows + [("合计", [sum(r[1][i] or 0 for r in rows) for i in range(width)])]
+    return rows + [("合计", [sum(r[1][i] for r in rows) for i in range(width)])]
 
 
 def _months(found: dict, year: int, width: int) -> list[tuple[str, list]]:
     months = [(f"{m}月", found.get(f"{year:04d}-{m:02d}", [0] * width)) for m in range(1, MONTHS + 1)]
-    return months + [("合计", [sum(r[1][i] or 0 for r in months) for i in range(width)])]
+    return months + [("合计", [sum(r[1][i] for r in months) for i in range(width)])]
 
 
 def first_year(conn: sqlite3.Connection, center_id: str) -> str | None:
@@ -264,7 +278,7 @@ def first_year(conn: sqlite3.Connection, center_id: str) -> str | None:
 @dataclass
 class Report:
     year: int
-    volunteers: dict
+    registered: int  # volunteers on the roster
     ledger: LedgerYear
     wishes: dict
     counseling: dict
@@ -275,7 +289,7 @@ class Report:
 
 def report(conn: sqlite3.Connection, center_id: str, year: int, topics: tuple[str, ...]) -> Report:
     """The whole year, read at once (under the store's lock: one consistent picture)."""
-    return Report(year, volunteer_counts(conn, center_id, year), ledger_year(conn, center_id, year),
+    return Report(year, registered(conn, center_id), ledger_year(conn, center_id, year),
                   wishes(conn, center_id, year), counseling(conn, center_id, year, topics),
                   room(conn, center_id, year, "study"), room(conn, center_id, year, "books"),
                   first_year(conn, center_id))
