@@ -137,6 +137,13 @@ def test_the_year_end_workbook_holds_what_was_put_in(console, running_server, tm
     assert _by_label(sheets["自习室（按月）"])["11月"] == [3, 1, 0, 1, 1]  # 预约, 签到, 未到, 取消, 待签到
     assert _by_label(sheets["妈妈绘本馆（按月）"])["11月"] == [1, 0, 0, 0, 1, 0]
 
+    # an entry made after the page was first read is in the sums (carried forward, not kept stale)
+    server.office.add_ledger(server.clerk, CENTER, {"volunteer_id": "v2", "activity": "敬老院陪伴", "hours": 2,
+                                                    "points": 20, "at": "2026-07-01T09:00:00"})
+    console.reload()
+    facts = console.locator("dl.report-facts").inner_text()
+    assert re.search(r"服务时长（小时）\s*8.5\b", facts) and re.search(r"发放志愿积分\s*1085\b", facts)
+
     # last year, chosen on the page: only last year's figures
     console.get_by_label("年份", exact=True).select_option("2025")
     console.get_by_role("button", name="查看").click()
