@@ -34,17 +34,10 @@ def _fill(server):
     pusher.send("wish.status", {"id": "nope", "status": "approved"})  # a refused mutation to show
 
 
-def _get_routes(routes, prefix=""):
-    for route in routes:
-        if hasattr(route, "original_router"):  # an included router: its prefix is where it is included
-            yield from _get_routes(route.original_router.routes, prefix + route.include_context.prefix)
-        elif "GET" in (getattr(route, "methods", None) or ()):
-            yield prefix + route.path
-
-
 def _console_routes(app) -> list[str]:
-    return sorted({path for path in _get_routes(app.routes) if path.startswith("/console/")
-                   and not re.search(r"\.(xlsx|csv)$|\{fmt\}|/go$|/login$", path)})
+    """The console's pages: not its exports, the center switch (a redirect) or the sign-in form."""
+    from sync.server.console import get_routes
+    return [path for path in get_routes(app) if not re.search(r"\.(xlsx|csv)$|\{fmt\}|/go$|/login$", path)]
 
 
 def _pattern(path: str) -> re.Pattern:

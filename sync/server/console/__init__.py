@@ -27,6 +27,21 @@ def _go() -> APIRouter:
     return router
 
 
+def get_routes(app) -> list[str]:
+    """Every GET path the app serves under /console, as written ({center_id}, {fmt}),
+    sorted: what a tour of the pages or a benchmark walks, so a new page is found
+    without being listed anywhere."""
+    return sorted({path for path in _get_paths(app.routes) if path.startswith("/console/")})
+
+
+def _get_paths(routes, prefix=""):
+    for route in routes:
+        if hasattr(route, "original_router"):  # an included router: its prefix is where it is included
+            yield from _get_paths(route.original_router.routes, prefix + route.include_context.prefix)
+        elif "GET" in (getattr(route, "methods", None) or ()):
+            yield prefix + route.path
+
+
 def install(app) -> None:
     web.install(app)
     app.state.roster_uploads = volunteer_import.Uploads()  # roster files between upload and import
