@@ -19,15 +19,14 @@ from kiosk import lifecycle as life
 from kiosk.validation import FieldError, mask_phone
 from sync.server.audit import action_words
 from sync.server.console.staff_admin import nav
-from sync.server.console.web import (Clerk, Here, PageError, administrator, center_time, here, page,
-                                     parse_day)
-from sync.server.console.export import Table, export, paged
+from sync.server.console.web import (Clerk, Here, PageError, administrator, center_time, day_order, here,
+                                     page, page_of, parse_day)
+from sync.server.console.export import Table, export, export_format, paged
 from sync.server.reads import audit as reads
 from sync.server.reads.staff import centers as all_centers
 from sync.server.staff import ROLE_WORDS
 
 router = APIRouter()
-PAGE_SIZE = 50
 TEXT_MAX = 64
 
 FIELD_WORDS = {
@@ -127,9 +126,7 @@ def _filters(request: Request) -> tuple[reads.AuditFilter, dict, dict[str, str]]
             days[name] = parse_day(asked[name], name)
         except FieldError as exc:
             errors[exc.field] = exc.message
-    if days.get("from") and days.get("to") and days["from"] > days["to"]:
-        errors["to"] = "截止日期不能早于开始日期"
-        days["to"] = None
+    day_order(days, errors, "from", "to")
     wanted = reads.AuditFilter(day_from=days.get("from"), day_to=days.get("to"), staff_id=asked["staff"],
                                action=asked["action"], target=asked["target"])
     return wanted, asked, errors
@@ -144,9 +141,9 @@ def _page(request: Request, center_id: str | None, where: Here | None, clerk: Cl
           number: int, title: str, base: str):
     store = request.app.state.store
     wanted, asked, errors = _filters(request)
-    found = store.read(reads.entries, center_id, wanted, (number - 1) * PAGE_SIZE, PAGE_SIZE + 1)
+    entries, more = page_of(store, reads.entries, center_id, wanted, number=number)
     return page(request, "audit.html", {
-        "title": title, "base": base, "entries": _rows(found[:PAGE_SIZE], reader), "more": len(found) > PAGE_SIZE,
+        "title": title, "base": base, "entries": _rows(entries, reader), "more": more,
         "number": number, "asked": asked, "errors": errors, "filtered": any(asked.values()),
         "staff": store.read(reads.staff_choices, center_id),
         "actions": [(a, action_words(a)) for a in store.read(reads.actions, center_id)],
@@ -157,8 +154,7 @@ COLUMNS = ["时间", "工作人员", "操作", "对象", "来源", "变更内容
 
 
 def _export(request: Request, center_id: str | None, reader: Reader, fmt: str, title: str):
-    if fmt not in ("xlsx", "csv"):
-        raise PageError(404, "没有这个页面")
+    export_format(fmt)
     wanted, _asked, errors = _filters(request)
     if errors:
         raise PageError(400, "筛选条件有误", "；".join(errors.values()))

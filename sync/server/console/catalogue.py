@@ -8,11 +8,11 @@ import uuid
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
-from kiosk.validation import FieldError, validate_note
-from sync.server.console import station
-from sync.server.console.export import Table, export, paged
+from kiosk.validation import FieldError
+from sync.server.console.export import Table, export, export_format, paged
 from sync.server.console.station import base, show
-from sync.server.console.web import Here, PageError, here, here_changing
+from sync.server.console.web import (Here, PageError, each_checked, here, here_changing, page_number, refusal,
+                                     required_note)
 from sync.server.office import OfficeError
 from sync.server.reads import volunteers as reads
 
@@ -32,13 +32,6 @@ def hold_cells(row: dict) -> list:
             row["item"] or "（物品已删除）", row["points"]]
 
 
-def _name(text: str) -> str:
-    name = validate_note(text, "item", limit=ITEM_MAX)
-    if not name:
-        raise FieldError("item", "请填写物品名称")
-    return name
-
-
 def _count(text: str, low: int, high: int, words: str) -> int:
     value = text.strip()
     if not (value.isdigit() and value.isascii() and low <= int(value) <= high):
@@ -48,19 +41,15 @@ def _count(text: str, low: int, high: int, words: str) -> int:
 
 def item_values(item: str, points: str, stock: str, held: int = 0) -> tuple[dict, dict]:
     """(values, field -> words): a name, 1–100000 points, a stock not below what is on hold."""
-    values, errors = {"item": item, "points": points, "stock": stock}, {}
+    values = {"item": item, "points": points, "stock": stock}
     checks = {
-        "item": lambda: _name(item),
+        "item": lambda: required_note(item, "item", ITEM_MAX, "请填写物品名称"),
         "points": lambda: _count(points, 1, POINTS_MAX, f"所需积分是 1–{POINTS_MAX} 的整数"),
         "stock": lambda: _count(stock, held, STOCK_MAX, f"库存是 {held}–{STOCK_MAX} 的整数"
                                 + (f"（已有 {held} 件被预留）" if held else "")),
     }
-    for name, check in checks.items():
-        try:
-            values[name] = check()
-        except FieldError as exc:
-            errors[name] = exc.message
-    return values, errors
+    passed, errors = each_checked(checks)
+    return {**values, **passed}, errors
 
 
 # -- the catalogue ----------------------------------------------------------------------------------
@@ -76,12 +65,12 @@ def _catalogue_page(request: Request, where: Here, page: int = 1, values: dict |
 
 @router.get("/{center_id}/volunteers/catalogue")
 def catalogue(request: Request, page: str = "1", where: Here = Depends(here)):
-    return _catalogue_page(request, where, station.page_number(page))
+    return _catalogue_page(request, where, page_number(page))
 
 
 @router.get("/{center_id}/volunteers/catalogue.{fmt}")
 def catalogue_export(request: Request, fmt: str, where: Here = Depends(here)):
-    fmt = station.export_format(fmt)
+    fmt = export_format(fmt)
     rows = paged(request.app.state.store, reads.catalogue_export, where.center_id)
     return export(Table("兑换物品", CATALOGUE_COLUMNS, (catalogue_cells(row) for row in rows)), fmt)
 
@@ -133,7 +122,7 @@ def save_item(request: Request, item_id: str, item: str = Form(""), points: str 
 # -- exchange requests ------------------------------------------------------------------------------
 @router.get("/{center_id}/volunteers/holds")
 def holds(request: Request, page: str = "1", where: Here = Depends(here)):
-    number = station.page_number(page)
+    number = page_number(page)
     rows, more = request.app.state.store.read(reads.holds_page, where.center_id, number)
     return show(request, "volunteers_holds.html", where, "/holds", {
         "title": "兑换申请", "columns": HOLD_COLUMNS, "page": number, "more": more,
@@ -142,7 +131,7 @@ def holds(request: Request, page: str = "1", where: Here = Depends(here)):
 
 @router.get("/{center_id}/volunteers/holds.{fmt}")
 def holds_export(request: Request, fmt: str, where: Here = Depends(here)):
-    fmt = station.export_format(fmt)
+    fmt = export_format(fmt)
     rows = paged(request.app.state.store, reads.holds_export, where.center_id)
     return export(Table("兑换申请", HOLD_COLUMNS, (hold_cells(row) for row in rows)), fmt)
 
@@ -151,7 +140,7 @@ def _close(request: Request, where: Here, change, hold_id: str, done: str):
     try:
         change(where.clerk.actor, where.center_id, hold_id)
     except OfficeError as exc:  # e.g. handed over at a kiosk meanwhile
-        raise PageError(409, "这个兑换申请无法办理", station.refusal(exc)) from None
+        raise PageError(409, "这个兑换申请无法办理", refusal(exc)) from None
     return RedirectResponse(f"{base(where)}/holds?done={done}", status_code=303)
 
 

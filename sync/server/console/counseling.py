@@ -16,9 +16,10 @@ from fastapi.responses import RedirectResponse
 
 from kiosk.center import WEEKDAYS, parse_center
 from kiosk.validation import FieldError, FormError, validate_all, validate_note
-from sync.server.console.export import Table, export, paged
+from sync.server.console.export import Table, export, export_format, paged
 from sync.server.console.rooms import center_today, publish_change
-from sync.server.console.web import Here, PageError, here, here_changing, page, parse_day, refusal
+from sync.server.console.web import (Here, PageError, here, here_changing, page, page_number, parse_day, refusal,
+                                     required_note)
 from sync.server.office import FOLLOW_UP_NOTE_MAX, FOLLOW_UP_STATES, OfficeError
 from sync.server.reads import bookings as booking_reads
 from sync.server.reads import counseling as reads
@@ -57,10 +58,7 @@ def _filters(request: Request) -> tuple[reads.Filters, int, dict]:
     if days.get("since") and days.get("until") and days["until"] < days["since"]:
         errors["until"] = "结束日期不能早于开始日期"
     state = q.get("state", "")
-    try:
-        number = max(1, int(q.get("page", "1")))
-    except ValueError:
-        number = 1
+    number = page_number(q.get("page"))
     f = reads.Filters(since=days["since"].isoformat() if days.get("since") else "",
                       until=days["until"].isoformat() if days.get("until") else "",
                       state=state if state in reads.STATE_WORDS else "")
@@ -220,15 +218,10 @@ def _add_slot(request: Request, where: Here, weekday: str, start: str, end: str,
             raise FieldError("end", "结束时间要晚于开始时间")
         return finish
 
-    def check_counselor() -> str:
-        text = validate_note(counselor, "counselor", limit=COUNSELOR_MAX)
-        if not text:
-            raise FieldError("counselor", "请填写坐诊的人，如 公益心理咨询师")
-        return text
-
     try:
         v = validate_all(weekday=check_weekday, start=lambda: _time(start, "start"), end=check_end,
-                         counselor=check_counselor)
+                         counselor=lambda: required_note(counselor, "counselor", COUNSELOR_MAX,
+                                                         "请填写坐诊的人，如 公益心理咨询师"))
     except FormError as exc:
         return _list(request, where, exc.errors, form)
 
@@ -271,9 +264,7 @@ def requests_list(request: Request, where: Here = Depends(here)):
 
 @router.get("/{center_id}/counseling.{fmt}")
 def requests_export(request: Request, fmt: str, where: Here = Depends(here)):
-    if fmt not in ("xlsx", "csv"):
-        raise PageError(404, "没有这个页面")
-    return _export(request, where, fmt)
+    return _export(request, where, export_format(fmt))
 
 
 @router.post("/{center_id}/counseling/slots")

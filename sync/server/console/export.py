@@ -23,6 +23,8 @@ from openpyxl.cell import WriteOnlyCell
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse, StreamingResponse
 
+from sync.server.console.web import PageError
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PAGE = 5000  # rows read under the lock at a time
 
@@ -106,6 +108,13 @@ def xlsx_response(tables: Table | Sequence[Table], title: str | None = None) -> 
     return FileResponse(path, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": _filename(title or tables.title, "xlsx")},
                         background=BackgroundTask(os.unlink, path))
+
+
+def export_format(fmt: str) -> str:
+    """The format an export's path names (a list's path + .xlsx or .csv); a page of 404 for any other."""
+    if fmt not in ("xlsx", "csv"):
+        raise PageError(404, "没有这个页面")
+    return fmt
 
 
 def export(table: Table, fmt: str):

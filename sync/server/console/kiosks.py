@@ -11,13 +11,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
-from sync.server.console.export import Table, export, paged
-from sync.server.console.web import Here, PageError, center_time, here, here_changing, page, refusal
+from sync.server.console.export import Table, export, export_format, paged
+from sync.server.console.web import Here, PageError, center_time, here, here_changing, page, page_of, refusal
 from sync.server.office import OfficeError
 from sync.server.reads import kiosks as reads
 
 router = APIRouter()
-PAGE_SIZE = 50
 
 
 def _base(where: Here) -> str:
@@ -38,11 +37,11 @@ def _list(request: Request, where: Here, number: int = 1, kiosk: str = "", statu
     store = request.app.state.store
     kiosks = _kiosks(store, where)
     chosen = _kiosk_filter(kiosks, kiosk)
-    refused = store.read(reads.refused_page, where.center_id, chosen, (number - 1) * PAGE_SIZE, PAGE_SIZE + 1)
+    refused, more = page_of(store, reads.refused_page, where.center_id, chosen, number=number)
     done = any(k["id"] == revoked and k["revoked"] for k in kiosks)  # said only if it is so
     return page(request, "kiosks.html", {
-        "title": "终端", "base": _base(where), "kiosks": kiosks, "refused": refused[:PAGE_SIZE],
-        "more": len(refused) > PAGE_SIZE, "number": number, "chosen": chosen or "",
+        "title": "终端", "base": _base(where), "kiosks": kiosks, "refused": refused,
+        "more": more, "number": number, "chosen": chosen or "",
         "notice": f"终端 {revoked} 已停用：它的令牌从现在起不能再同步。" if done else "",
         "errors": {}, "typed": "", **context}, status=status, where=where)
 
@@ -95,12 +94,6 @@ def kiosk_revoke(request: Request, kiosk_id: str, where: Here = Depends(here_cha
 
 
 # -- exports -----------------------------------------------------------------------------
-def _format(fmt: str) -> str:
-    if fmt not in ("xlsx", "csv"):
-        raise PageError(404, "没有这个页面")
-    return fmt
-
-
 @router.get("/{center_id}/kiosks.{fmt}")
 def kiosk_export(request: Request, fmt: str, where: Here = Depends(here)):
     rows = ([k["id"], "已停用" if k["revoked"] else "在用", center_time(k["last_seen"]) or None,
@@ -108,7 +101,7 @@ def kiosk_export(request: Request, fmt: str, where: Here = Depends(here)):
              center_time(k["token_rotated_at"]) or None]
             for k in _kiosks(request.app.state.store, where))
     return export(Table("终端", ["终端编号", "状态", "最近联系", "最近发送", "版本", "待发送", "被拒变更",
-                                 "令牌更换时间"], rows), _format(fmt))
+                                 "令牌更换时间"], rows), export_format(fmt))
 
 
 @router.get("/{center_id}/kiosks/refused.{fmt}")
@@ -117,4 +110,4 @@ def refused_export(request: Request, fmt: str, where: Here = Depends(here), kios
     chosen = _kiosk_filter(_kiosks(store, where), kiosk)
     rows = ([center_time(r["received_at"]), r["kiosk_id"], r["type_words"], r["reason_words"], r["id"]]
             for r in paged(store, reads.refused_after, where.center_id, chosen))
-    return export(Table("被拒绝的变更", ["时间", "终端", "变更类型", "原因", "变更编号"], rows), _format(fmt))
+    return export(Table("被拒绝的变更", ["时间", "终端", "变更类型", "原因", "变更编号"], rows), export_format(fmt))

@@ -8,11 +8,11 @@ from datetime import date, datetime, timedelta
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
-from kiosk.validation import FieldError, validate_note
+from kiosk.validation import FieldError
 from sync.server.console import station
-from sync.server.console.export import Table, export, paged
+from sync.server.console.export import Table, export, export_format, paged
 from sync.server.console.station import base, show
-from sync.server.console.web import Here, PageError, here, here_changing
+from sync.server.console.web import Here, PageError, here, here_changing, page_number, refusal, required_note
 from sync.server.office import OfficeError
 from sync.server.reads import volunteers as reads
 from sync.server.reads.volunteers import LedgerFilter
@@ -36,9 +36,7 @@ def service_entry(activity: str, hours: str, day: str, rate: int, now: datetime)
     center's rate (center document: volunteers.points_per_hour), rounded half up."""
     errors = {}
     try:
-        activity = validate_note(activity, "activity", limit=ACTIVITY_MAX)
-        if not activity:
-            errors["activity"] = "请填写服务项目"
+        activity = required_note(activity, "activity", ACTIVITY_MAX, "请填写服务项目")
     except FieldError as exc:
         errors["activity"] = exc.message
     try:
@@ -85,7 +83,7 @@ def ledger(request: Request, start: str = "", end: str = "", activity: str = "",
            page: str = "1", where: Here = Depends(here)):
     store = request.app.state.store
     chosen, errors = _filter(request, where, start, end, activity, volunteer)
-    number = station.page_number(page)
+    number = page_number(page)
     rows, more = ([], False) if errors else store.read(reads.ledger_page, where.center_id, chosen, number)
     return show(request, "volunteers_ledger.html", where, "/ledger", {
         "title": "积分台账", "columns": LEDGER_COLUMNS, "errors": errors, "page": number, "more": more,
@@ -97,7 +95,7 @@ def ledger(request: Request, start: str = "", end: str = "", activity: str = "",
 @router.get("/{center_id}/volunteers/ledger.{fmt}")
 def ledger_export(request: Request, fmt: str, start: str = "", end: str = "", activity: str = "",
                   volunteer: str = "", where: Here = Depends(here)):
-    fmt = station.export_format(fmt)
+    fmt = export_format(fmt)
     chosen, errors = _filter(request, where, start, end, activity, volunteer)
     if errors:
         raise PageError(400, "筛选条件有误", "；".join(errors.values()))
@@ -131,5 +129,5 @@ def reverse(request: Request, uid: str, reason: str = Form(""), where: Here = De
     try:  # the office checks the reason, and that the entry may still be reversed
         request.app.state.store.office.reverse_ledger(where.clerk.actor, where.center_id, uid, reason)
     except OfficeError as exc:
-        return _reverse_page(request, where, entry, reason, {"reason": station.refusal(exc)})
+        return _reverse_page(request, where, entry, reason, {"reason": refusal(exc)})
     return RedirectResponse(f"{base(where)}/{entry['volunteer_id']}?done=reversed", status_code=303)

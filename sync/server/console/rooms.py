@@ -18,9 +18,10 @@ from fastapi.responses import RedirectResponse
 
 from kiosk.bookings import is_open_day, weekly_entry
 from kiosk.center import WEEKDAYS, Center, CenterDataError, parse_center
-from kiosk.validation import FieldError, FormError, validate_all, validate_note
-from sync.server.console.export import Table, export, paged
-from sync.server.console.web import Here, PageError, here, here_changing, page, parse_day, refusal
+from kiosk.validation import FieldError, FormError, validate_all
+from sync.server.console.export import Table, export, export_format, paged
+from sync.server.console.web import (Here, PageError, here, here_changing, page, page_number, parse_day, refusal,
+                                     required_note)
 from sync.server.office import OfficeError
 from sync.server.reads import bookings as reads
 
@@ -95,12 +96,8 @@ def _query(request: Request, store) -> tuple[dict, dict]:
     status = q.get("status", "")
     if status and status not in reads.BOOKING_WORDS:
         status = ""
-    try:
-        number = max(1, int(q.get("page", "1")))
-    except ValueError:
-        number = 1
     return {"day": day, "today": today, "session": q.get("session", "")[:16], "status": status,
-            "page": number}, errors
+            "page": page_number(q.get("page"))}, errors
 
 
 def _room_context(request: Request, where: Here, kind: str, errors: dict | None = None,
@@ -171,18 +168,12 @@ def _export(request: Request, where: Here, kind: str, fmt: str):
 def _pause(request: Request, where: Here, kind: str, message: str):
     store = request.app.state.store
     try:
-        text = validate_all(message=lambda: _pause_words(message))["message"]
+        text = validate_all(message=lambda: required_note(message, "message", PAUSE_MAX,
+                                                          "请写上暂停的说明，居民会在终端上看到"))["message"]
     except FormError as exc:
         return _show(request, where, kind, exc.errors, {"message": message})
     _office(store.office.pause_bookings, where.clerk.actor, where.center_id, text)
     return _back(where, kind, "paused")
-
-
-def _pause_words(message: str) -> str:
-    text = validate_note(message, "message", limit=PAUSE_MAX)
-    if not text:
-        raise FieldError("message", "请写上暂停的说明，居民会在终端上看到")
-    return text
 
 
 def _office(change, *args) -> None:
@@ -205,14 +196,9 @@ def _close_day(request: Request, where: Here, kind: str, day_text: str, reason: 
             raise FieldError("close_day", "只能设置今天或以后的闭馆日")
         return day
 
-    def check_reason() -> str:
-        text = validate_note(reason, "reason", limit=REASON_MAX)
-        if not text:
-            raise FieldError("reason", "请写上闭馆的原因，如 元旦放假、设备检修")
-        return text
-
     try:
-        v = validate_all(close_day=check_day, reason=check_reason)
+        v = validate_all(close_day=check_day,
+                         reason=lambda: required_note(reason, "reason", REASON_MAX, "请写上闭馆的原因，如 元旦放假、设备检修"))
     except FormError as exc:
         return _show(request, where, kind, exc.errors, {"day": day_text, "reason": reason})
     day = v["close_day"].isoformat()
@@ -299,9 +285,7 @@ def _routes(kind: str) -> None:
 
     @router.get(base + ".{fmt}", name=f"{kind}_export")
     def day_export(request: Request, fmt: str, where: Here = Depends(here)):
-        if fmt not in ("xlsx", "csv"):
-            raise PageError(404, "没有这个页面")
-        return _export(request, where, kind, fmt)
+        return _export(request, where, kind, export_format(fmt))
 
     @router.post(base + "/pause", name=f"{kind}_pause")
     def pause(request: Request, message: str = Form("", max_length=400), where: Here = Depends(here_changing)):

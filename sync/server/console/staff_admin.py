@@ -12,15 +12,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
-from sync.server.console.export import Table, export, paged
+from sync.server.console.export import Table, export, export_format, paged
 from sync.server.console.web import Clerk, Here, PageError, administrator, administrator_changing, center_time, \
-    page, refusal
+    page, page_of, refusal
 from sync.server.office import OfficeError
 from sync.server.reads import staff as reads
 from sync.server.staff import ROLE_WORDS, Role, new_password
 
 router = APIRouter()
-PAGE_SIZE = 50
 BASE = "/console/admin/staff"
 DONE = {"edited": "已保存。", "deactivated": "账号已停用：本人已被退出登录，不能再登录，也不能在终端上值班。",
         "reactivated": "账号已恢复。", "unlocked": "已解除锁定，可以马上再试。"}
@@ -54,15 +53,13 @@ def _show(request: Request, clerk: Clerk, name: str, status: int = 200, **contex
 def staff_list(request: Request, clerk: Clerk = Depends(administrator),
                number: int = Query(1, alias="page", ge=1, le=10_000)):
     store = request.app.state.store
-    found = store.read(reads.accounts_page, _now(store), (number - 1) * PAGE_SIZE, PAGE_SIZE + 1)
-    return _show(request, clerk, "staff.html", title="工作人员", accounts=found[:PAGE_SIZE],
-                 more=len(found) > PAGE_SIZE, number=number, names=_center_names(store), role_words=role_words)
+    accounts, more = page_of(store, reads.accounts_page, _now(store), number=number)
+    return _show(request, clerk, "staff.html", title="工作人员", accounts=accounts, more=more, number=number, names=_center_names(store), role_words=role_words)
 
 
 @router.get("/admin/staff.{fmt}")
 def staff_export(request: Request, fmt: str, _clerk: Clerk = Depends(administrator)):
-    if fmt not in ("xlsx", "csv"):
-        raise PageError(404, "没有这个页面")
+    export_format(fmt)
     store = request.app.state.store
     names = _center_names(store)
     rows = ([a["display_name"], a["username"], role_words(a["roles"]), "、".join(names.get(c, c) for c in a["centers"]),
@@ -144,38 +141,34 @@ def staff_edit(request: Request, staff_id: str, clerk: Clerk = Depends(administr
     return _to_account(staff_id, "edited")
 
 
+def _change(request: Request, clerk: Clerk, staff_id: str, change: str, *args):
+    """store.office.<change> on the account: (its answer, None), or (None, the page that says why not)."""
+    try:
+        return getattr(request.app.state.store.office, change)(clerk.actor, staff_id, *args), None
+    except OfficeError as exc:
+        return None, _refused(request, clerk, staff_id, exc)
+
+
 @router.post("/admin/staff/account/{staff_id}/active")
 def staff_active(request: Request, staff_id: str, clerk: Clerk = Depends(administrator_changing),
                  active: str = Form("")):
-    try:
-        request.app.state.store.office.set_staff_active(clerk.actor, staff_id, active == "1")
-    except OfficeError as exc:
-        return _refused(request, clerk, staff_id, exc)
-    return _to_account(staff_id, "reactivated" if active == "1" else "deactivated")
+    _, refused = _change(request, clerk, staff_id, "set_staff_active", active == "1")
+    return refused or _to_account(staff_id, "reactivated" if active == "1" else "deactivated")
 
 
 @router.post("/admin/staff/account/{staff_id}/unlock")
 def staff_unlock(request: Request, staff_id: str, clerk: Clerk = Depends(administrator_changing)):
-    try:
-        request.app.state.store.office.unlock_staff(clerk.actor, staff_id)
-    except OfficeError as exc:
-        return _refused(request, clerk, staff_id, exc)
-    return _to_account(staff_id, "unlocked")
+    _, refused = _change(request, clerk, staff_id, "unlock_staff")
+    return refused or _to_account(staff_id, "unlocked")
 
 
 @router.post("/admin/staff/account/{staff_id}/password")
 def staff_password(request: Request, staff_id: str, clerk: Clerk = Depends(administrator_changing)):
-    try:
-        password = request.app.state.store.office.reset_staff_password(clerk.actor, staff_id)
-    except OfficeError as exc:
-        return _refused(request, clerk, staff_id, exc)
-    return _once(request, clerk, staff_id, "新密码", password)
+    password, refused = _change(request, clerk, staff_id, "reset_staff_password")
+    return refused or _once(request, clerk, staff_id, "新密码", password)
 
 
 @router.post("/admin/staff/account/{staff_id}/pin")
 def staff_pin(request: Request, staff_id: str, clerk: Clerk = Depends(administrator_changing)):
-    try:
-        pin = request.app.state.store.office.set_staff_pin(clerk.actor, staff_id)
-    except OfficeError as exc:
-        return _refused(request, clerk, staff_id, exc)
-    return _once(request, clerk, staff_id, "值班密码", pin)
+    pin, refused = _change(request, clerk, staff_id, "set_staff_pin")
+    return refused or _once(request, clerk, staff_id, "值班密码", pin)

@@ -1,13 +1,11 @@
 """What the 志愿者 pages share (the volunteer station's roster, points,
 catalogue and exchange requests): their tabs, the words after a change,
-the office's refusals in words, and how a number reads."""
+how a number reads and the center's rate."""
 from __future__ import annotations
 
 from fastapi import Request
 
-from sync.mutations import REASON_WORDS
-from sync.server.console.web import Here, PageError, page
-from sync.server.office import OfficeError
+from sync.server.console.web import Here, page
 
 TABS = (("", "名册"), ("/ledger", "积分台账"), ("/catalogue", "兑换物品"), ("/holds", "兑换申请"))
 
@@ -32,21 +30,6 @@ def show(request: Request, name: str, where: Here, tab: str, context: dict, stat
     return page(request, name, {"tabs": TABS, "tab": tab, "base": base(where),
                                 "done": DONE.get(request.query_params.get("done", "")), **context},
                 status=status, where=where)
-
-
-def refusal(exc: OfficeError) -> str:
-    """An office refusal in words: a registry reason (unknown_hold, …) or the office's own sentence."""
-    return REASON_WORDS.get(str(exc), str(exc))
-
-
-def page_number(text: str | None) -> int:
-    return int(text) if text and text.isdigit() and 0 < int(text) < 100_000 else 1
-
-
-def export_format(fmt: str) -> str:
-    if fmt not in ("xlsx", "csv"):
-        raise PageError(404, "没有这个页面")
-    return fmt
 
 
 def number(value: float | int | None):

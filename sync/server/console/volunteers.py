@@ -10,10 +10,10 @@ from fastapi.responses import RedirectResponse
 
 from kiosk.pins import hash_pin
 from sync.server.console import station
-from sync.server.console.export import Table, export, paged
+from sync.server.console.export import Table, export, export_format, paged
 from sync.server.console.points import LEDGER_COLUMNS, ledger_cells, service_entry
 from sync.server.console.station import base, show
-from sync.server.console.web import Here, PageError, here, here_changing
+from sync.server.console.web import Here, PageError, here, here_changing, page_number
 from sync.server.office import RosterRefused
 from sync.server.reads import volunteers as reads
 from sync.server.reads.volunteers import LedgerFilter
@@ -31,7 +31,7 @@ def roster_cells(row: dict, where: Here) -> list:
 @router.get("/{center_id}/volunteers")
 def roster(request: Request, q: str = "", page: str = "1", where: Here = Depends(here)):
     store = request.app.state.store
-    number = station.page_number(page)
+    number = page_number(page)
     rows, more = store.read(reads.roster_page, where.center_id, q[:20], number)
     told = {}
     if request.query_params.get("done") == "imported":  # the counts read as numbers, nothing else
@@ -48,7 +48,7 @@ def roster(request: Request, q: str = "", page: str = "1", where: Here = Depends
 def roster_export(request: Request, fmt: str, q: str = "", where: Here = Depends(here)):
     rows = paged(request.app.state.store, reads.roster_export, where.center_id, q[:20])
     table = Table("志愿者名册", ROSTER_COLUMNS, (roster_cells(row, where) for row in rows))
-    return export(table, station.export_format(fmt))
+    return export(table, export_format(fmt))
 
 
 # -- add and edit -----------------------------------------------------------------------------
@@ -123,12 +123,12 @@ def volunteer_export(request: Request, volunteer_id: str, fmt: str, where: Here 
     found = _volunteer(request, where, volunteer_id)
     rows = paged(request.app.state.store, reads.ledger_export, where.center_id, LedgerFilter(volunteer_id=found["id"]))
     table = Table(f"积分记录-{found['number']}", LEDGER_COLUMNS, (ledger_cells(row) for row in rows))
-    return export(table, station.export_format(fmt))
+    return export(table, export_format(fmt))
 
 
 @router.get("/{center_id}/volunteers/{volunteer_id}")
 def volunteer(request: Request, volunteer_id: str, page: str = "1", where: Here = Depends(here)):
-    return volunteer_page(request, where, _volunteer(request, where, volunteer_id), station.page_number(page))
+    return volunteer_page(request, where, _volunteer(request, where, volunteer_id), page_number(page))
 
 
 @router.post("/{center_id}/volunteers/{volunteer_id}/pin")

@@ -20,9 +20,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from kiosk.validation import FieldError, mask_phone
+from kiosk.validation import FieldError, mask_phone, validate_note
 from sync.mutations import REASON_WORDS
 from sync.server.auth import address
+from sync.server.reads import PAGE_SIZE
 from sync.server.shared import CENTER_TZ
 from sync.server.staff import Actor, Role
 
@@ -31,7 +32,7 @@ COOKIE = "lh_session"
 PRE_SIGN_IN = "lh_pre"  # the sign-in form's own CSRF cookie (no session yet)
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescape on for .html
-templates.env.filters["masked"] = lambda phone: mask_phone(phone) if phone else ""
+templates.env.globals["page_size"] = PAGE_SIZE
 
 
 def center_time(stamp: str | None) -> str:
@@ -203,6 +204,18 @@ def problem_page(request: Request, problem) -> HTMLResponse:
     return error_page(request, problem.status, title)
 
 
+def page_of(store, query, *args, number: int) -> tuple[list, bool]:
+    """Page ``number`` (from 1) of a list read by query(conn, *args, offset, size):
+    its rows and whether another page follows."""
+    found = store.read(query, *args, (number - 1) * PAGE_SIZE, PAGE_SIZE + 1)
+    return found[:PAGE_SIZE], len(found) > PAGE_SIZE
+
+
+def page_number(text: str | None) -> int:
+    """A list's ?page= (from 1); anything else is the first page."""
+    return int(text) if text and text.isdigit() and 0 < int(text) < 100_000 else 1
+
+
 def parse_day(text: str, field: str) -> date | None:
     """A date typed in a filter ("" for none); FieldError at the field if it is not one."""
     if not text:
@@ -211,6 +224,34 @@ def parse_day(text: str, field: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise FieldError(field, "日期格式应为 2026-11-27") from None
+
+
+def required_note(text: str, field: str, limit: int, missing: str) -> str:
+    """A text the form cannot do without (validate_note's checks), else ``missing`` at its field."""
+    note = validate_note(text, field, limit=limit)
+    if not note:
+        raise FieldError(field, missing)
+    return note
+
+
+def day_order(days: dict, errors: dict[str, str], first: str, last: str) -> None:
+    """A filter's date range: a last day before the first is said at its field and left out."""
+    if days.get(first) and days.get(last) and days[first] > days[last]:
+        errors[last] = "截止日期不能早于开始日期"
+        days[last] = None
+
+
+def each_checked(checks: dict) -> tuple[dict, dict[str, str]]:
+    """Every check run (name -> callable, as kiosk.validation.validate_all), for a form
+    or filter shown again with what passed: (the values that passed, name -> the words
+    of each that did not)."""
+    values, errors = {}, {}
+    for name, check in checks.items():
+        try:
+            values[name] = check()
+        except FieldError as exc:
+            errors[name] = exc.message
+    return values, errors
 
 
 def refusal(exc) -> str:

@@ -8,7 +8,6 @@ with a note, a withdrawn claim. Every change goes through
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
@@ -17,13 +16,13 @@ from kiosk import lifecycle as life
 from kiosk.validation import FieldError, FormError, validate_all, validate_note
 from kiosk.wishes import CATEGORIES
 from sync.server.apply import CLAIMANT_MAX
-from sync.server.console.export import Table, export, paged
-from sync.server.console.web import Here, PageError, here, here_changing, page, refusal
+from sync.server.console.export import Table, export, export_format, paged
+from sync.server.console.web import (Here, PageError, day_order, each_checked, here, here_changing, page,
+                                     parse_day, refusal, required_note)
 from sync.server.office import OfficeError
 from sync.server.reads import wishes as reads
 
 router = APIRouter()
-PAGE_SIZE = 50
 SEARCH_MAX = 40
 KINDS = {"party_member": "党员", "member_unit": "成员单位"}
 TAGS = {life.SUBMITTED: "warn", life.APPROVED: "", life.CLAIMED: "ok", life.FULFILLED: "ok",
@@ -61,15 +60,6 @@ def _move_of(before: dict | None, after: dict | None) -> Move | None:
 
 
 # -- the list and its export -----------------------------------------------------------
-def _day(text: str, name: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise FieldError(name, "日期格式应为 2026-11-27") from None
-
-
 def _filters(request: Request) -> tuple[reads.Filters, dict, dict[str, str]]:
     """The list's filters from its query string: (filters, what was typed, errors);
     a filter in error is left out (and said at its field)."""
@@ -78,20 +68,13 @@ def _filters(request: Request) -> tuple[reads.Filters, dict, dict[str, str]]:
     checks = {
         "status": lambda: asked["status"] if asked["status"] in ("", *life.WISH_WORDS) else _bad("status"),
         "category": lambda: asked["category"] if asked["category"] in ("", *CATEGORIES) else _bad("category"),
-        "from": lambda: _day(asked["from"], "from"),
-        "to": lambda: _day(asked["to"], "to"),
+        "from": lambda: parse_day(asked["from"], "from"),
+        "to": lambda: parse_day(asked["to"], "to"),
         "kiosk": lambda: asked["kiosk"][:64],
         "q": lambda: validate_note(asked["q"], "q", limit=SEARCH_MAX),
     }
-    values, errors = {}, {}
-    for name, check in checks.items():
-        try:
-            values[name] = check()
-        except FieldError as exc:
-            errors[exc.field] = exc.message
-    if values.get("from") and values.get("to") and values["from"] > values["to"]:
-        errors["to"] = "截止日期不能早于开始日期"
-        values.pop("to")
+    values, errors = each_checked(checks)
+    day_order(values, errors, "from", "to")
     filters = reads.Filters(status=values.get("status") or "", category=values.get("category") or "",
                             day_from=values.get("from"), day_to=values.get("to"),
                             kiosk=values.get("kiosk") or "", text=values.get("q") or "")
@@ -107,7 +90,7 @@ def wish_list(request: Request, where: Here = Depends(here),
               number: int = Query(1, alias="page", ge=1, le=10_000)):
     store = request.app.state.store
     filters, asked, errors = _filters(request)
-    found = store.read(reads.page, where.center_id, filters, number, PAGE_SIZE)
+    found = store.read(reads.page, where.center_id, filters, number)
     return page(request, "wishes.html", {
         "title": "微心愿台账", **found, "number": number, "asked": asked, "errors": errors,
         "filtered": filters != reads.Filters(), "statuses": life.WISH_WORDS, "categories": CATEGORIES,
@@ -137,8 +120,7 @@ EXPORT = (
 
 @router.get("/{center_id}/wishes.{fmt}")
 def wish_export(request: Request, fmt: str, where: Here = Depends(here)):
-    if fmt not in ("xlsx", "csv"):
-        raise PageError(404, "没有这个页面")
+    export_format(fmt)
     filters, _asked, errors = _filters(request)
     if errors:
         raise PageError(400, "筛选条件有误", "；".join(errors.values()))
@@ -204,12 +186,7 @@ def wish_page(request: Request, wish_id: str, where: Here = Depends(here), done:
 def _asked(move: Move, values: dict) -> dict:
     """What the move needs from the form, checked: set_wish_status's arguments."""
     def needed(name: str, words: str, limit: int):
-        def check():
-            text = validate_note(values[name], name, limit=limit)
-            if not text:
-                raise FieldError(name, words)
-            return text
-        return check
+        return lambda: required_note(values[name], name, limit, words)
 
     def kind():
         if values["claimant_kind"] not in KINDS:

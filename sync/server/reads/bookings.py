@@ -10,8 +10,7 @@ from kiosk import lifecycle as life
 from kiosk.center import CenterDataError
 from kiosk.paths import CENTER_FILE
 from kiosk.tomlfile import read_toml
-
-PAGE = 50
+from sync.server.reads import PAGE_SIZE
 
 # a booking's state as the office says it (the states are kiosk/lifecycle.py's)
 BOOKING_WORDS = {life.BOOKED: "已预约", life.WAITING: "候补中", life.CANCELLED: "已取消",
@@ -76,7 +75,7 @@ def _day_where(center_id: str, kind: str, day: str, session: str, status: str) -
 
 
 def day_page(conn: sqlite3.Connection, center_id: str, kind: str, day: str, session: str, status: str,
-             page: int, size: int = PAGE) -> tuple[list[dict], bool]:
+             page: int, size: int = PAGE_SIZE) -> tuple[list[dict], bool]:
     """One page of the day's bookings, in the order of the day (session, seat,
     arrival); and whether another page follows. One day holds at most a few
     hundred bookings, read through bookings_by_session."""

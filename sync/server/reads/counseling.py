@@ -8,8 +8,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from kiosk import lifecycle as life
-
-PAGE = 50
+from sync.server.reads import PAGE_SIZE
 
 # what the office lists a request as: its follow-up, or new, or cancelled by the resident
 NEW, CANCELLED = "new", "cancelled"
@@ -64,7 +63,7 @@ def _request(rowid, booking_id, status, data, state, arranged_at, follow_note, f
 
 
 def requests_page(conn: sqlite3.Connection, center_id: str, f: Filters, page: int,
-                  size: int = PAGE) -> tuple[list[dict], bool]:
+                  size: int = PAGE_SIZE) -> tuple[list[dict], bool]:
     """One page, newest first, and whether another follows."""
     sql, args = _where(center_id, f)
     rows = conn.execute(f"{sql} ORDER BY {_ORDER} LIMIT ? OFFSET ?", [*args, size + 1, (page - 1) * size]).fetchall()

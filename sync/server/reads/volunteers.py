@@ -1,7 +1,7 @@
 """志愿者: one center's roster, points ledger, catalogue and open exchange
 requests, read for the console's pages and exports.
 
-Pages take an offset (50 rows); exports page by key (console/export.py
+Pages take an offset (PAGE_SIZE rows); exports page by key (console/export.py
 ``paged``), so a ledger of millions of rows streams without OFFSET. Every
 list filters in SQL on an index (schema m009): the center's ledger by date
 or by activity, a volunteer's by date.
@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sync.server.apply import balance_sql
-
-SIZE = 50
+from sync.server.reads import PAGE_SIZE
 
 
 @dataclass(frozen=True)
@@ -43,8 +42,8 @@ class Listing:
 
     def page(self, conn, where: str, args: list, page: int) -> tuple[list[dict], bool]:
         """Page ``page`` (from 1) and whether another follows."""
-        rows = self._read(conn, where, args, " LIMIT ? OFFSET ?", [SIZE + 1, (max(page, 1) - 1) * SIZE])
-        return rows[:SIZE], len(rows) > SIZE
+        rows = self._read(conn, where, args, " LIMIT ? OFFSET ?", [PAGE_SIZE + 1, (max(page, 1) - 1) * PAGE_SIZE])
+        return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
     def after(self, conn, where: str, args: list, after, size: int) -> list[tuple[tuple, dict]]:
         """(key, row) of the ``size`` rows after ``after`` (None: from the start)."""

@@ -1,7 +1,7 @@
 """微心愿台账: one center's wishes as the console lists, exports and shows them.
 
 Filters are SQL; the list is newest first by the kiosk's own time of the
-card (indexed with the center, m006), paged 50 at a time; the export walks
+card (indexed with the center, m006), paged (PAGE_SIZE); the export walks
 the same order by key, so neither holds the lock for long.
 """
 from __future__ import annotations
@@ -10,6 +10,8 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from sync.server.reads import PAGE_SIZE
 
 CREATED = "json_extract(data, '$.created_at')"  # the expression wishes_by_center_created indexes
 # what every read takes of a wish; the card itself is the kiosk's JSON
@@ -61,7 +63,7 @@ def _rows(conn: sqlite3.Connection, sql: str, args) -> list[dict]:
     return [_wish(row, names) for row in cursor]
 
 
-def page(conn: sqlite3.Connection, center_id: str, f: Filters, number: int, size: int = 50) -> dict:
+def page(conn: sqlite3.Connection, center_id: str, f: Filters, number: int, size: int = PAGE_SIZE) -> dict:
     """Page ``number`` (1-based) of the list, whether another follows, and how many match."""
     where, args = _where(center_id, f)
     rows = _rows(conn, f"SELECT {COLUMNS} FROM wishes WHERE {where} ORDER BY created DESC, id DESC "
