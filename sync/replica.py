@@ -18,7 +18,7 @@ from kiosk.bookings import PAUSE_KEY
 from kiosk.center import PUBLISHED_KEY, CenterDataError, parse_center
 from kiosk.lifecycle import CLAIMED, FULFILLED, ON_WALL
 from sync.mutations import REGISTRY
-from sync.rows import checked
+from sync.rows import LIMITS_KEY, checked
 from sync.sealing import SERVER_KEY
 
 _RECORD_PATHS = sorted({path for t in REGISTRY.values() for path in t.record})
@@ -148,10 +148,14 @@ def server_key(db: sqlite3.Connection, d: dict) -> None:
     _set_meta(db, SERVER_KEY, d["public_key"])
 
 
+def limits(db: sqlite3.Connection, d: dict) -> None:
+    _set_meta(db, LIMITS_KEY, json.dumps(d))
+
+
 APPLY: dict[str, Callable[[sqlite3.Connection, dict], None]] = {
     "booking": booking, "wish.status": wish_status, "volunteer": volunteer, "staff": staff,
     "ledger": ledger, "catalogue": catalogue, "hold": hold, "center": center,
-    "bookings.pause": bookings_pause, "server.key": server_key,
+    "bookings.pause": bookings_pause, "server.key": server_key, "limits": limits,
 }
 
 

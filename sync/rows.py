@@ -107,6 +107,17 @@ class HoldRow(Row):
     closed_at: Stamp | None = None
 
 
+LIMITS_KEY = "staff_limits"  # the kiosk's meta key for the last LimitsRow pulled
+
+
+class LimitsRow(Row):
+    """What one staff-mode service entry may carry (the office's center_limits;
+    the defaults are the server's when the office set none)."""
+    points_per_entry: Annotated[int, Field(ge=1, le=100_000)] = 50
+    points_per_staff_day: Annotated[int, Field(ge=1, le=1_000_000)] = 300
+    hours_per_entry: Annotated[float, Field(gt=0, le=24)] = 8.0
+
+
 class CenterRow(Row):
     document: dict
 
@@ -122,7 +133,7 @@ class ServerKeyRow(Row):
 ROWS: dict[str, type[Row]] = {
     "booking": BookingRow, "wish.status": WishRow, "volunteer": VolunteerRow, "staff": StaffRow,
     "ledger": LedgerRow, "catalogue": CatalogueRow, "hold": HoldRow, "center": CenterRow,
-    "bookings.pause": PauseRow, "server.key": ServerKeyRow,
+    "bookings.pause": PauseRow, "server.key": ServerKeyRow, "limits": LimitsRow,
 }
 
 

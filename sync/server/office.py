@@ -211,6 +211,7 @@ class Office:
             self._context(actor, center_id)
             before = self.desk.centers.limits(center_id)
             self.shared.db["center_limits"].upsert(dict(vars(limits), center_id=center_id), pk="center_id")
+            self.desk.feed.append(center_id, "limits", vars(limits))  # kiosks say why before they send
             self._audit(actor, center_id, "limits.set", center_id, vars(before), vars(limits))
 
     # -- the roster, points and the catalogue ----------------------------------------------
