@@ -29,9 +29,12 @@ def app_version() -> str:
 
 
 class SyncError(Exception):
-    def __init__(self, message: str, retry_after: float | None = None):
+    def __init__(self, message: str, retry_after: float | None = None, unauthorized: bool = False):
         super().__init__(message)
         self.retry_after = retry_after
+        # the server answered and refused this kiosk's token (wrong or revoked):
+        # not a network failure, and no retry will mend it
+        self.unauthorized = unauthorized
 
 
 @dataclass
@@ -58,6 +61,8 @@ class SyncClient:
             retry = response.headers.get("Retry-After")
             raise SyncError(f"server said {response.status_code}",
                             float(retry) if retry and retry.isdigit() else None)
+        if response.status_code in (401, 403):
+            raise SyncError(f"server refused the token: {response.status_code}", unauthorized=True)
         if response.status_code != 200:
             raise SyncError(f"server refused: {response.status_code}")
         try:

@@ -64,7 +64,8 @@ class SyncWorker(threading.Thread):
                     state = "online"
                 except SyncError as exc:
                     changed = client.changed  # pages applied before the failure still count
-                    failures, retry, state = failures + 1, exc.retry_after, "offline"
+                    failures, retry = failures + 1, exc.retry_after
+                    state = "unauthorized" if exc.unauthorized else "offline"
                 except Exception as exc:  # never let the sync thread die; the kiosk keeps working
                     log.error("sync cycle failed: %s", type(exc).__name__)  # no data: it may be personal
                     failures, retry, state = failures + 1, None, "offline"

@@ -50,6 +50,14 @@ def test_worker_drains_the_outbox_and_reports(tmp_path):
         worker.stop()
         worker.join(5)
         assert not worker.is_alive() and store.pending_count() == 0
+        # a wrong or revoked token is told apart from a network failure: no retry mends it
+        refused = []
+        worker = SyncWorker(tmp_path / "k.db", server.url, "not-a-token", refused.append, interval=0.2, timeout=2)
+        worker.start()
+        assert wait_for(lambda: refused)
+        worker.stop()
+        worker.join(5)
+        assert refused[0]["state"] == "unauthorized"
         store.close()
     finally:
         server.stop()
