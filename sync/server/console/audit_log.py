@@ -16,13 +16,15 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Depends, Query, Request
 
 from kiosk import lifecycle as life
-from kiosk.validation import FieldError, mask_phone
+from kiosk.validation import FieldError
 from sync.server.audit import action_words
 from sync.server.console.staff_admin import nav
+from sync.server.console.wishes import KINDS as CLAIMANT_KINDS
 from sync.server.console.web import (Clerk, Here, PageError, administrator, center_time, day_order, here,
-                                     page, page_of, parse_day)
+                                     page, page_of, parse_day, phone_as_seen)
 from sync.server.console.export import Table, export, export_format, paged
 from sync.server.reads import audit as reads
+from sync.server.reads.overview import ROOM_WORDS
 from sync.server.reads.staff import centers as all_centers
 from sync.server.staff import ROLE_WORDS
 
@@ -42,7 +44,6 @@ FIELD_WORDS = {
     "duty_locked_until": "值班密码锁定到", "topic": "恳谈主题", "note": "备注", "state": "跟进",
     "arranged_at": "约定时间",
 }
-ROOMS = {"study": "自习室", "books": "妈妈绘本馆", "counseling": "民情恳谈室"}
 BOOKING_WORDS = {life.BOOKED: "已预约", life.WAITING: "候补", life.CANCELLED: "已取消", life.CHECKED_IN: "已签到",
                  life.NO_SHOW: "未签到"}
 HOLD_WORDS = {"held": "已预留", "released": "已释放", "handed_over": "已发放"}
@@ -50,8 +51,8 @@ HOLD_WORDS = {"held": "已预留", "released": "已释放", "handed_over": "已�
 VALUE_WORDS = {
     "status": {**life.WISH_WORDS, **BOOKING_WORDS, **HOLD_WORDS},
     "roles": {r.value: w for r, w in ROLE_WORDS.items()},
-    "kind": ROOMS,
-    "claimant_kind": {"party_member": "党员", "member_unit": "成员单位"},
+    "kind": ROOM_WORDS,
+    "claimant_kind": CLAIMANT_KINDS,
 }
 MARKER_WORDS = {"reset": "已重设", "set": "已设置"}  # a secret was changed (sync/server/audit.py)
 # withheld from a reader who is not the center's own office staff (as Here.private decides elsewhere)
@@ -79,8 +80,8 @@ def _value(key: str, value, reader: Reader) -> str:
         return "，".join(f"{FIELD_WORDS.get(k, k)} {_value(k, v, reader)}" for k, v in value.items())
     if not isinstance(value, str):
         return str(value)
-    if key == "phone" and not reader.private:
-        return mask_phone(value)
+    if key == "phone":
+        return phone_as_seen(value, reader.private)
     if key == "centers":
         return reader.centers.get(value, value)
     if key == "staff_id":

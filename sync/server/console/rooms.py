@@ -24,10 +24,11 @@ from sync.server.console.web import (Here, PageError, here, here_changing, page,
                                      required_note)
 from sync.server.office import OfficeError
 from sync.server.reads import bookings as reads
+from sync.server.reads.overview import ROOM_WORDS
 
 router = APIRouter()
 
-ROOMS = {"study": "自习室", "books": "妈妈绘本馆"}
+ROOMS = {kind: ROOM_WORDS[kind] for kind in ("study", "books")}
 EXPORT_TITLES = {"study": "自习室预约", "books": "绘本馆报名"}
 PAUSE_MAX = 100  # what store.office.pause_bookings takes
 REASON_MAX = 40
@@ -130,7 +131,8 @@ def _room_context(request: Request, where: Here, kind: str, errors: dict | None 
         "title": ROOMS[kind], "kind": kind, "room": ROOMS[kind], "center": center, "f": f,
         "errors": {**query_errors, **(errors or {})}, "form": form or {}, "notice": notice,
         "closed_day": closed_day, "still_open": still_open,
-        "open_day": is_open_day(center, f["day"]), "sessions": sessions, "rows": facts["rows"],
+        "open_day": is_open_day(center, f["day"]), "sessions": sessions,
+        "session_choices": [(s["id"], s["label"]) for s in sessions], "rows": facts["rows"],
         "more": facts["more"], "waitlist": facts["waitlist"], "paused": facts["paused"],
         "holidays": [{"day": d.isoformat(), "weekday": WEEKDAYS[d.weekday()], "reason": reasons.get(d.isoformat(), ""),
                       "past": d < f["today"]} for d in sorted(center.rules.holidays)],

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -24,6 +24,7 @@ from kiosk.validation import FieldError, mask_phone, validate_note
 from sync.mutations import REASON_WORDS
 from sync.server.auth import address
 from sync.server.reads import PAGE_SIZE
+from sync.server.reads.overview import KIOSK_QUIET
 from sync.server.shared import CENTER_TZ
 from sync.server.staff import Actor, Role
 
@@ -33,6 +34,7 @@ PRE_SIGN_IN = "lh_pre"  # the sign-in form's own CSRF cookie (no session yet)
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescape on for .html
 templates.env.globals["page_size"] = PAGE_SIZE
+templates.env.globals["kiosk_quiet_minutes"] = KIOSK_QUIET // timedelta(minutes=1)
 
 
 def center_time(stamp: str | None) -> str:
@@ -143,7 +145,12 @@ class Here:
 
     def phone(self, phone: str | None) -> str:
         """A phone as this reader may see it."""
-        return (phone or "") if self.private else (mask_phone(phone) if phone else "")
+        return phone_as_seen(phone, self.private)
+
+
+def phone_as_seen(phone: str | None, private: bool) -> str:
+    """In full for a reader who may see private data (Clerk.may_see_private), else masked."""
+    return (phone or "") if private else (mask_phone(phone) if phone else "")
 
 
 def _here(center_id: str, clerk: Clerk) -> Here:
