@@ -9,10 +9,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
 from sync.server.auth import address
-from sync.server.console.web import (COOKIE, PRE_SIGN_IN, Clerk, PageError, csrf_checked, page,
-                                     set_session_cookie, signed_in)
+from sync.server.console.web import (COOKIE, PRE_SIGN_IN, Clerk, PageError, console_allowed, csrf_checked, page,
+                                     set_cookie, signed_in)
 from sync.server.problems import Problem
-from sync.server.staff import SIGN_IN_FAILED, Role
+from sync.server.staff import SIGN_IN_FAILED
 
 router = APIRouter()
 
@@ -28,8 +28,7 @@ def _form(request: Request, error: str = "", username: str = "", status: int = 2
     pre = secrets.token_urlsafe(24)
     response = page(request, "login.html", {"error": error, "username": username, "pre": pre,
                                             "next": _safe_next(target)}, status=status)
-    response.set_cookie(PRE_SIGN_IN, pre, httponly=True, samesite="strict", path="/console",
-                        secure=request.url.scheme == "https")
+    set_cookie(request, response, PRE_SIGN_IN, pre)
     return response
 
 
@@ -53,11 +52,10 @@ async def login(request: Request, username: str = Form("", max_length=40),
     actor = await run_in_threadpool(store.sign_in, username, password, address(request))
     if actor is None:  # the same words for an unknown user, a wrong password and a locked account
         return _form(request, SIGN_IN_FAILED + "；连续输错 5 次将锁定 15 分钟", username, 401, next)
-    if not actor.roles & {Role.OFFICE, Role.ADMIN}:
-        raise PageError(403, "值班员账号不能使用办公室后台", "请在大厅终端上进入工作人员模式。")
+    console_allowed(actor)
     token = await run_in_threadpool(store.sessions.open, actor.staff_id, address(request))
     response = RedirectResponse(_safe_next(next), status_code=303)
-    set_session_cookie(request, response, token)
+    set_cookie(request, response, COOKIE, token)
     response.delete_cookie(PRE_SIGN_IN, path="/console")
     return response
 

@@ -105,6 +105,12 @@ class Clerk:
         return Role.OFFICE in self.actor.roles and center_id in self.actor.centers
 
 
+def console_allowed(actor: Actor) -> None:
+    """Office staff and the sub-district administrator; an on-duty member works at the kiosk only."""
+    if not actor.roles & {Role.OFFICE, Role.ADMIN}:
+        raise PageError(403, "值班员账号不能使用办公室后台", "请在大厅终端上进入工作人员模式。")
+
+
 def _signed_in_sync(request: Request) -> Clerk:
     store = request.app.state.store
     token = request.cookies.get(COOKIE, "")
@@ -112,8 +118,7 @@ def _signed_in_sync(request: Request) -> Clerk:
     actor = store.actor(staff_id, address(request)) if staff_id else None
     if actor is None:
         raise SignInNeeded()
-    if not actor.roles & {Role.OFFICE, Role.ADMIN}:
-        raise PageError(403, "值班员账号不能使用办公室后台", "请在大厅终端上进入工作人员模式。")
+    console_allowed(actor)
     return Clerk(actor, store.staff_name(staff_id), token, tuple(store.centers_for(actor)))
 
 
@@ -294,6 +299,8 @@ def install(app) -> None:
         return response
 
 
-def set_session_cookie(request: Request, response, token: str) -> None:
-    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/console",
+def set_cookie(request: Request, response, name: str, value: str) -> None:
+    """The console's cookies (the session, the sign-in form's token): out of scripts' reach,
+    never sent from another site, only to /console, and only over TLS when it is used."""
+    response.set_cookie(name, value, httponly=True, samesite="strict", path="/console",
                         secure=request.url.scheme == "https")
