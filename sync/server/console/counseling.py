@@ -18,8 +18,8 @@ from kiosk.center import WEEKDAYS, parse_center
 from kiosk.validation import FieldError, FormError, validate_all, validate_note
 from sync.server.console.export import Table, export, export_format, paged
 from sync.server.console.rooms import center_today, publish_change
-from sync.server.console.web import (Here, PageError, here, here_changing, page, page_number, parse_day, refusal,
-                                     required_note)
+from sync.server.console.web import (Here, PageError, day_ahead, here, here_changing, page, page_number, parse_day,
+                                     refusal, required_note)
 from sync.server.office import FOLLOW_UP_NOTE_MAX, FOLLOW_UP_STATES, OfficeError
 from sync.server.reads import bookings as booking_reads
 from sync.server.reads import counseling as reads
@@ -174,12 +174,7 @@ def _follow_up(request: Request, where: Here, booking_id: str, state: str, day: 
     def check_day() -> date | None:
         if state != "confirmed":
             return None
-        chosen = parse_day(day, "day")
-        if chosen is None:
-            raise FieldError("day", "确认时段时请选择日期")
-        if chosen < today:
-            raise FieldError("day", "约定的日期不能早于今天")
-        return chosen
+        return day_ahead(day, "day", today, "确认时段时请选择日期", "约定的日期不能早于今天")
 
     def check_time() -> time | None:
         return _time(at, "time") if state == "confirmed" else None

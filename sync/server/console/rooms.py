@@ -20,8 +20,8 @@ from kiosk.bookings import is_open_day, weekly_entry
 from kiosk.center import WEEKDAYS, Center, CenterDataError, parse_center
 from kiosk.validation import FieldError, FormError, validate_all
 from sync.server.console.export import Table, export, export_format, paged
-from sync.server.console.web import (Here, PageError, here, here_changing, page, page_number, parse_day, refusal,
-                                     required_note)
+from sync.server.console.web import (Here, PageError, day_ahead, here, here_changing, page, page_number, parse_day,
+                                     refusal, required_note)
 from sync.server.office import OfficeError
 from sync.server.reads import bookings as reads
 from sync.server.reads.overview import ROOM_WORDS
@@ -190,16 +190,9 @@ def _close_day(request: Request, where: Here, kind: str, day_text: str, reason: 
     store = request.app.state.store
     today = center_today(store)
 
-    def check_day() -> date:
-        day = parse_day(day_text, "close_day")
-        if day is None:
-            raise FieldError("close_day", "请选择闭馆的日期")
-        if day < today:
-            raise FieldError("close_day", "只能设置今天或以后的闭馆日")
-        return day
-
     try:
-        v = validate_all(close_day=check_day,
+        v = validate_all(close_day=lambda: day_ahead(day_text, "close_day", today, "请选择闭馆的日期",
+                                                     "只能设置今天或以后的闭馆日"),
                          reason=lambda: required_note(reason, "reason", REASON_MAX, "请写上闭馆的原因，如 元旦放假、设备检修"))
     except FormError as exc:
         return _show(request, where, kind, exc.errors, {"day": day_text, "reason": reason})

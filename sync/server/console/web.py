@@ -238,6 +238,16 @@ def parse_day(text: str, field: str) -> date | None:
         raise FieldError(field, "日期格式应为 2026-11-27") from None
 
 
+def day_ahead(text: str, field: str, today: date, missing: str, past: str) -> date:
+    """A date the form needs that is today or later: ``missing`` or ``past`` at its field if not."""
+    day = parse_day(text, field)
+    if day is None:
+        raise FieldError(field, missing)
+    if day < today:
+        raise FieldError(field, past)
+    return day
+
+
 def required_note(text: str, field: str, limit: int, missing: str) -> str:
     """A text the form cannot do without (validate_note's checks), else ``missing`` at its field."""
     note = validate_note(text, field, limit=limit)
