@@ -11,8 +11,8 @@ from fastapi.responses import RedirectResponse
 from kiosk.validation import FieldError
 from sync.server.console.export import Table, export, export_format, paged
 from sync.server.console.station import base, show
-from sync.server.console.web import (Here, PageError, each_checked, here, here_changing, page_number, refusal,
-                                     required_note)
+from sync.server.console.web import (Here, PageError, each_checked, here, here_changing, kiosk_time, page_number,
+                                     refusal, required_note)
 from sync.server.office import OfficeError
 from sync.server.reads import volunteers as reads
 
@@ -28,7 +28,7 @@ def catalogue_cells(row: dict) -> list:
 
 
 def hold_cells(row: dict) -> list:
-    return [(row["created_at"] or "")[:16].replace("T", " "), row["number"], row["name"],
+    return [kiosk_time(row["created_at"]), row["number"], row["name"],
             row["item"] or "（物品已删除）", row["points"]]
 
 

@@ -18,8 +18,8 @@ from kiosk.center import WEEKDAYS, parse_center
 from kiosk.validation import FieldError, FormError, validate_all, validate_note
 from sync.server.console.export import Table, export, export_format, paged
 from sync.server.console.rooms import center_today, publish_change
-from sync.server.console.web import (Here, PageError, day_ahead, here, here_changing, page, page_number, parse_day,
-                                     refusal, required_note)
+from sync.server.console.web import (Here, PageError, day_ahead, here, here_changing, kiosk_time, page, page_number,
+                                     parse_day, refusal, required_note)
 from sync.server.office import FOLLOW_UP_NOTE_MAX, FOLLOW_UP_STATES, OfficeError
 from sync.server.reads import bookings as booking_reads
 from sync.server.reads import counseling as reads
@@ -113,7 +113,7 @@ def _export(request: Request, where: Here, fmt: str):
 
     def cells(r: dict) -> list:
         r = _shown(where, r)
-        return [(r["created_at"] or "")[:16].replace("T", " "), r["name"], r["phone"],
+        return [kiosk_time(r["created_at"]), r["name"], r["phone"],
                 *([r["topic"], r["note"] or ""] if private else []), r["wanted"],
                 booking_reads.BOOKING_WORDS.get(r["status"], r["status"]), reads.STATE_WORDS[r["state"]],
                 r["arranged"], *([r["follow_note"] or ""] if private else [])]

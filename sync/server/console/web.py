@@ -49,6 +49,14 @@ def center_time(stamp: str | None) -> str:
 
 templates.env.filters["center_time"] = center_time
 
+
+def kiosk_time(stamp: str | None) -> str:
+    """A kiosk's stamp (already the center's clock, ISO) to the minute: 2026-11-27 15:04."""
+    return (stamp or "")[:16].replace("T", " ")
+
+
+templates.env.filters["kiosk_time"] = kiosk_time
+
 # Every response from /console: nothing from elsewhere, no inline script or style, no framing.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
