@@ -46,3 +46,9 @@ def serious_violations(page) -> list[dict]:
 
 def describe(violations: list[dict]) -> str:
     return json.dumps(violations, ensure_ascii=False, indent=1)
+
+
+def assert_accessible(page) -> None:
+    """axe-core finds nothing serious or critical on the page as it stands."""
+    found = serious_violations(page)
+    assert found == [], f"{page.url}\n{describe(found)}"

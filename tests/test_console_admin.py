@@ -18,7 +18,7 @@ from sync.protocol import APP_VERSION_HEADER
 from sync.server import audit
 from sync.server.storage import ServerStore
 from tests import pushes
-from tests.console import ADMIN, describe, new_page, serious_violations, sign_in
+from tests.console import ADMIN, assert_accessible, new_page, sign_in
 from tests.pushes import Pusher
 
 CENTER = "/console/liujiaying"
@@ -27,11 +27,6 @@ CENTER = "/console/liujiaying"
 def _pull(server, token: str, version: str | None = None) -> requests.Response:
     headers = {"Authorization": f"Bearer {token}", **({APP_VERSION_HEADER: version} if version else {})}
     return requests.get(server.url + "/api/v1/pull?cursor=0&limit=500", headers=headers, timeout=30)
-
-
-def _accessible(page):
-    problems = serious_violations(page)
-    assert problems == [], describe(problems)
 
 
 def _download(page, path: str) -> bytes:
@@ -94,7 +89,7 @@ def test_a_kiosk_added_rotated_and_revoked_in_the_console(console, running_serve
     listed = console.locator("table.list").first  # the kiosks table
     assert _row(listed, "lobby-1").locator("td").nth(5).inner_text() == "2"  # refused, counted per kiosk
     assert _row(listed, "lobby-2").locator("td").nth(3).inner_text() == app_version()
-    _accessible(console)
+    assert_accessible(console)
 
     # a bad id is said at the field; nothing is added
     console.get_by_label("终端编号").fill("Lobby 3")
@@ -106,7 +101,7 @@ def test_a_kiosk_added_rotated_and_revoked_in_the_console(console, running_serve
     console.get_by_role("button", name="添加终端并生成令牌").click()
     assert console.get_by_role("heading", name="终端 lobby-3 的令牌").is_visible()
     first = console.locator(".once").inner_text()
-    _accessible(console)
+    assert_accessible(console)
     assert _pull(server, first, version="0.9.1").status_code == 200
     console.get_by_role("link", name="返回终端列表").click()
     row = _row(listed, "lobby-3")
@@ -156,7 +151,7 @@ def test_the_administrator_manages_staff_accounts(console, running_server, brows
     sign_in(console, ADMIN)
     console.get_by_role("link", name="工作人员", exact=True).click()
     assert console.url.endswith("/console/admin/staff")
-    _accessible(console)
+    assert_accessible(console)
     pages = [console.content()]
 
     console.get_by_role("link", name="添加工作人员").click()
@@ -171,7 +166,7 @@ def test_the_administrator_manages_staff_accounts(console, running_server, brows
     console.get_by_role("button", name="添加并生成初始密码").click()
     password = console.locator(".once").inner_text()
     assert len(password) >= 10
-    _accessible(console)
+    assert_accessible(console)
     pages.append(console.content())
 
     # that person signs in with it, in their own browser
@@ -194,7 +189,7 @@ def test_the_administrator_manages_staff_accounts(console, running_server, brows
     # an on-duty PIN made by the server, shown once, and on its way to the center's kiosks
     console.goto("/console/admin/staff")
     console.get_by_role("link", name="王丽").click()
-    _accessible(console)
+    assert_accessible(console)
     console.locator("summary", has_text="值班密码").click()
     console.get_by_role("button", name="确认生成值班密码").click()
     pin = console.locator(".once").inner_text()
@@ -243,7 +238,7 @@ def test_the_audit_filters_and_exports(console, running_server, tmp_path):
 
     sign_in(console)
     console.get_by_role("link", name="操作记录", exact=True).click()
-    _accessible(console)
+    assert_accessible(console)
     assert console.locator("tbody tr").count() == 5
     assert console.locator("tbody tr").first.locator("td").nth(2).inner_text() == "暂停或恢复预约"  # newest first
     assert "说明：消防检查，暂停半天" in _row(console, "暂停或恢复预约").inner_text()

@@ -14,16 +14,11 @@ from playwright.sync_api import expect
 from kiosk.bookings import Bookings
 from kiosk.center import PUBLISHED_KEY, effective_center
 from sync.server.reads.bookings import center_document
-from tests.console import ADMIN, describe, new_page, serious_violations, sign_in
+from tests.console import ADMIN, assert_accessible, new_page, sign_in
 from tests.sync_server import CENTER, DAY, NOW
 
 ROOMS = "/console/liujiaying"
 SATURDAY = DAY + timedelta(days=1)  # 2026-11-28: the picture-book story hour, a counseling slot
-
-
-def accessible(page) -> None:
-    found = serious_violations(page)
-    assert found == [], describe(found)
 
 
 def kiosk_center(store):
@@ -42,12 +37,12 @@ def test_a_pause_and_a_closed_day_set_in_the_console_reach_the_kiosk(console, ru
     sign_in(console)
     console.get_by_role("link", name="自习室").click()
     expect(console.get_by_role("heading", name=re.compile("11月27日 周五的预约（今天）"))).to_be_visible()
-    accessible(console)
+    assert_accessible(console)
 
     # a pause without its words is refused at the field, and nothing reaches the kiosks
     console.get_by_role("button", name="暂停全部预约").click()
     expect(console.get_by_text("请写上暂停的说明，居民会在终端上看到")).to_be_visible()
-    accessible(console)
+    assert_accessible(console)
     message = "今天下午停电检修 明天上午恢复"
     console.get_by_label(re.compile("^暂停说明")).fill(message)
     console.get_by_label(re.compile("^暂停说明")).press("Tab")
@@ -72,7 +67,7 @@ def test_a_pause_and_a_closed_day_set_in_the_console_reach_the_kiosk(console, ru
     assert all(slot.day != SATURDAY for slot in bookings.book_sessions() + bookings.counseling_slots())
     console.get_by_role("link", name="妈妈绘本馆").click()  # the center's closures: the same on both pages
     expect(console.get_by_role("row", name=re.compile("2026-11-28 周六 设备检修"))).to_be_visible()
-    accessible(console)
+    assert_accessible(console)
 
     console.get_by_role("button", name="恢复预约").click()
     console.get_by_role("button", name="取消闭馆 2026-11-28").click()
@@ -125,12 +120,12 @@ def test_the_days_bookings_show_check_ins_and_the_waitlist_in_order(console, run
     assert waiting.get_by_role("row").all_inner_texts()[1:] == [
         "1\t10:00–11:00 绘本故事会\t小红（5 岁）\t刘芳\t13900000003\t2026-11-27 07:00",
         "2\t10:00–11:00 绘本故事会\t小刚（6 岁）\t陈静\t13900000004\t2026-11-27 07:00"]
-    accessible(console)
+    assert_accessible(console)
 
     # the office cancels a family's place: the first family waiting gets it, on every kiosk
     console.get_by_role("link", name="办理 刘芳 的预约").first.click()
     expect(console.get_by_text("小明（5 岁）")).to_be_visible()
-    accessible(console)
+    assert_accessible(console)
     console.get_by_role("button", name="取消这个报名").click()
     expect(console.get_by_role("status").filter(has_text="预约已取消")).to_be_visible()
     assert waiting.get_by_role("row").all_inner_texts()[1:] == [
@@ -165,10 +160,10 @@ def test_a_counseling_topic_is_for_the_centers_staff_not_the_administrator(conso
     console.get_by_role("link", name="民情恳谈室").click()
     expect(console.get_by_role("row", name=re.compile("王五 13912345678 婚姻家庭 11月28日 周六 10:00 待处理"))).to_be_visible()
     expect(console.get_by_role("row", name=re.compile("赵六 13912345679 心理咨询 请尽快联系 待处理"))).to_be_visible()
-    accessible(console)
+    assert_accessible(console)
     console.get_by_role("link", name="办理 王五 的预约").click()
     expect(console.get_by_text("想聊聊家里的事")).to_be_visible()
-    accessible(console)
+    assert_accessible(console)
     # a confirmed slot needs its day; then the time agreed and a note, kept and audited
     console.get_by_label("约定日期（确认时段时填写）").fill("")
     console.get_by_role("button", name="保存").click()
@@ -231,7 +226,7 @@ def test_a_counseling_topic_is_for_the_centers_staff_not_the_administrator(conso
         assert "王五" in text and "139****5678" in text and "13912345678" not in text
         assert not any(secret in text for secret in ("婚姻家庭", "心理咨询", "医疗康复", "想聊聊家里的事"))
         expect(admin.get_by_role("columnheader", name="想谈的事")).to_have_count(0)
-        accessible(admin)
+        assert_accessible(admin)
         admin.get_by_role("link", name="详情 王五 的预约").click()
         text = admin.locator("main").inner_text()
         assert "婚姻家庭" not in text and "想聊聊家里的事" not in text and "已电话确认" not in text

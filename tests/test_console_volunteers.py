@@ -15,7 +15,7 @@ from openpyxl import Workbook, load_workbook
 from kiosk.passbook import Passbook
 from sync.server import roster_import
 from sync.server.roster_import import RosterFileError
-from tests.console import ADMIN, SHOTS, describe, serious_violations, sign_in
+from tests.console import ADMIN, SHOTS, assert_accessible, sign_in
 from tests.pushes import PIN, PIN_HASH
 from tests.sync_server import NOW
 
@@ -25,8 +25,7 @@ BASE = f"/console/{CENTER}/volunteers"
 
 def accessible(page, name: str) -> None:
     """axe-core finds nothing serious; the page's screenshot when asked for ($LIULINHUI_CONSOLE_SHOTS)."""
-    problems = serious_violations(page)
-    assert problems == [], f"{page.url}\n{describe(problems)}"
+    assert_accessible(page)
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SHOTS) / f"clerk-volunteers-{name}.png"), full_page=True)

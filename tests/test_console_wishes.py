@@ -11,15 +11,10 @@ from kiosk.lifecycle import WISH_WORDS
 from kiosk.validation import validate_note
 from kiosk.wishes import Wishes
 from tests import pushes
-from tests.console import ADMIN, describe, new_page, serious_violations, sign_in
+from tests.console import ADMIN, assert_accessible, new_page, sign_in
 from tests.pushes import Pusher
 
 LIST = "/console/liujiaying/wishes"
-
-
-def accessible(page):
-    found = serious_violations(page)
-    assert found == [], describe(found)
 
 
 def wish_of(server, wish_id) -> dict:
@@ -41,10 +36,10 @@ def test_a_kiosk_wish_approved_and_claimed_in_the_console_shows_on_that_kiosks_w
     row = console.get_by_role("row").filter(has_text=wish["code"])
     assert "待审核" in row.inner_text() and "lobby-1" in row.inner_text()
     assert "13812345678" in row.inner_text()  # the center's own clerk sees the full phone
-    accessible(console)
+    assert_accessible(console)
     row.get_by_role("link", name=wish["code"]).click()
     assert console.get_by_role("heading", name=re.compile(wish["code"])).is_visible()
-    accessible(console)
+    assert_accessible(console)
     console.get_by_role("button", name="上墙").click()
     assert "已上墙" in console.get_by_role("status").inner_text()
     console.get_by_label("认领人").fill("李四党员")
@@ -57,7 +52,7 @@ def test_a_kiosk_wish_approved_and_claimed_in_the_console_shows_on_that_kiosks_w
     history = console.get_by_role("region", name="办理记录").inner_text()
     assert re.search(r"居民\s+提交心愿卡\s+在终端 lobby-1 提交", history)
     assert re.search(r"刘敏\s+上墙", history) and re.search(r"刘敏\s+记录认领\s+李四党员（党员）", history)
-    accessible(console)
+    assert_accessible(console)
 
     client.cycle()
     [shown], _ = Wishes(kiosk).wall()
@@ -118,7 +113,7 @@ def test_filters_refusals_withdrawal_and_the_history(console, running_server):
     filter_by(提交日期从="2026-11-27", 到="2026-11-01")
     assert console.get_by_text("截止日期不能早于开始日期").is_visible()
     assert console.get_by_label("到", exact=True).get_attribute("aria-invalid") == "true"
-    accessible(console)
+    assert_accessible(console)
 
     # 不通过 needs a reason: said at the field, nothing changed
     open_wish(console, phone["code"])
@@ -126,7 +121,7 @@ def test_filters_refusals_withdrawal_and_the_history(console, running_server):
     assert console.get_by_text("请写明不通过的原因").is_visible()
     assert console.get_by_label("不通过的原因").get_attribute("aria-describedby") == "reason-error"
     assert wish_of(running_server, phone["id"])["status"] == "submitted"
-    accessible(console)
+    assert_accessible(console)
     console.get_by_label("不通过的原因").fill("不属于微心愿的范围，已转社区医生联系")
     console.get_by_role("button", name="不通过").click()
     assert "未通过" in console.get_by_role("heading", level=1).inner_text()
@@ -150,7 +145,7 @@ def test_filters_refusals_withdrawal_and_the_history(console, running_server):
     console.get_by_role("button", name="记录认领").click()
     stale.get_by_role("button", name="记录认领").click()
     assert stale.get_by_role("alert").inner_text() == "没有办成「记录认领」：这个心愿已被别人先认领"
-    accessible(stale)
+    assert_accessible(stale)
     stale.context.close()
     assert wish_of(running_server, lamp["id"])["claimant"] == "中蓝菲特健身中心"
 
