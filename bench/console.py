@@ -123,8 +123,12 @@ class Served:
         return int(re.search(r"VmHWM:\s+(\d+)", status).group(1))
 
     def timed(self, path: str) -> tuple[float, int, int]:
+        """ms, status (0: the server dropped the connection, e.g. a page that raised), size."""
         start = time.perf_counter()
-        answer = self.http.get(self.url + path)
+        try:
+            answer = self.http.get(self.url + path)
+        except requests.ConnectionError:
+            return (time.perf_counter() - start) * 1000, 0, 0
         return (time.perf_counter() - start) * 1000, answer.status_code, len(answer.content)
 
     def stop(self) -> None:
@@ -134,6 +138,8 @@ class Served:
 
 def measure(served: Served, path: str, n: int) -> dict:
     first, status, size = served.timed(path)
+    if status != 200:  # a page being built right now may be broken: say so, time the rest
+        return {"failed": status or "connection dropped"}
     for _ in range(2):
         served.timed(path)
     times, cpu = [], served.cpu_seconds()
@@ -271,6 +277,10 @@ def main() -> None:
     for name, big_figures in loaded.items():
         base = baseline[name]
         label = name if name.startswith("(") else (name or "(dashboard)")
+        failed = base.get("failed") or big_figures.get("failed")
+        if failed:
+            print(f"{label:<28} not timed: the page answered {failed}")
+            continue
         over = not name.startswith("(") and big_figures["p95"] > TARGET_MS
         flag = "  OVER" if over else ""
         if big_figures["status"] != 200:
