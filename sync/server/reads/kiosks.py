@@ -5,9 +5,7 @@ import sqlite3
 from datetime import datetime
 
 from sync.mutations import REGISTRY, reason_words
-from sync.server.reads.overview import KIOSK_QUIET
-
-_REJECTED = "json_extract(m.result, '$.status') = 'rejected'"
+from sync.server.reads.overview import KIOSK_QUIET, REJECTED
 
 
 def kiosks(conn: sqlite3.Connection, center_id: str, now_utc: datetime) -> list[dict]:
@@ -15,7 +13,7 @@ def kiosks(conn: sqlite3.Connection, center_id: str, now_utc: datetime) -> list[
     of its mutations the server refused and whether it has been quiet too long."""
     cursor = conn.execute(
         "SELECT k.id, k.revoked, k.last_seen, k.last_push, k.queue_depth, k.app_version, k.token_rotated_at, "
-        f"(SELECT count(*) FROM mutations m INDEXED BY mutations_refused WHERE m.kiosk_id = k.id AND {_REJECTED}) "
+        f"(SELECT count(*) FROM mutations m INDEXED BY mutations_refused WHERE m.kiosk_id = k.id AND {REJECTED}) "
         "AS refused, "
         "coalesce(k.last_seen < ?, 1) AS quiet "
         "FROM kiosks k WHERE k.center_id = ? ORDER BY k.revoked, k.id",
@@ -42,7 +40,7 @@ def _refused(conn: sqlite3.Connection, center_id: str, kiosk_id: str | None, aft
         return []
     since = "" if after is None else "AND (m.received_at, m.kiosk_id, m.id) < (?, ?, ?)"
     each = ("SELECT * FROM (SELECT m.received_at, m.kiosk_id, m.id, m.type, json_extract(m.result, '$.reason') "
-            f"FROM mutations m INDEXED BY mutations_refused WHERE m.kiosk_id = ? AND {_REJECTED} {since} "
+            f"FROM mutations m INDEXED BY mutations_refused WHERE m.kiosk_id = ? AND {REJECTED} {since} "
             "ORDER BY m.received_at DESC, m.id DESC LIMIT ?)")
     args = [arg for kiosk in kiosks for arg in (kiosk, *(after or ()), limit)]
     return conn.execute(" UNION ALL ".join([each] * len(kiosks)) + " ORDER BY 1 DESC, 2 DESC, 3 DESC LIMIT ?",

@@ -9,6 +9,8 @@ from sync.server.reads import counseling
 
 KIOSK_QUIET = timedelta(minutes=10)  # a kiosk not heard from for this long is shown
 REFUSALS_SINCE = timedelta(days=7)  # refused mutations still worth a look
+# a refused mutation of ``mutations m``: the condition of the partial index mutations_refused (m008)
+REJECTED = "json_extract(m.result, '$.status') = 'rejected'"
 
 ROOM_WORDS = {"study": "自习室", "books": "妈妈绘本馆", "counseling": "民情恳谈室"}
 
@@ -32,8 +34,7 @@ def today(conn: sqlite3.Connection, center_id: str, day: str, now_utc: datetime)
          "queue_depth": depth}
         for kid, seen, depth, refused in conn.execute(
             "SELECT k.id, k.last_seen, k.queue_depth, "
-            "(SELECT count(*) FROM mutations m WHERE m.kiosk_id = k.id AND m.received_at >= ? "
-            " AND json_extract(m.result, '$.status') = 'rejected') "
+            f"(SELECT count(*) FROM mutations m WHERE m.kiosk_id = k.id AND m.received_at >= ? AND {REJECTED}) "
             "FROM kiosks k WHERE k.center_id = ? AND k.revoked = 0 ORDER BY k.id", [since, center_id])]
     return {
         "wishes_to_review": one("SELECT count(*) FROM wishes WHERE center_id = ? AND status = ?",
