@@ -151,7 +151,7 @@ def _detail(request: Request, where: Here, booking_id: str, errors: dict | None 
     return page(request, "counseling_request.html", {
         "title": "恳谈预约", "r": _shown(where, r), "states": reads.STATE_WORDS, "tags": reads.STATE_TAGS,
         "status_words": booking_reads.BOOKING_WORDS, "choices": {k: reads.ACTION_WORDS[k] for k in FOLLOW_UP_STATES}, "note_max": FOLLOW_UP_NOTE_MAX,
-        "may_follow_up": where.private and r["status"] in ("booked", "checked_in"),
+        "may_follow_up": where.private and r["status"] in ("booked", "checked_in"), "private_only": PRIVATE_ONLY,
         "history": [dict(h, words=_history_words(h)) for h in history],
         "errors": errors or {}, "form": form or default, "today": center_today(store).isoformat(),
         "notice": NOTICES.get(request.query_params.get("done", ""))},

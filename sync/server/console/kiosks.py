@@ -12,7 +12,8 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
 from sync.server.console.export import Table, export, export_format, paged
-from sync.server.console.web import Here, PageError, center_time, here, here_changing, page, page_of, refusal
+from sync.server.console.web import (Here, PageError, center_time, here, here_changing, page, page_of, refusal,
+                                     refused_status)
 from sync.server.office import OfficeError
 from sync.server.reads import kiosks as reads
 
@@ -59,8 +60,7 @@ def _once(request: Request, where: Here, kiosk_id: str, token: str, rotated: boo
 
 
 def _refused(exc: OfficeError) -> PageError:
-    status = {"forbidden": 403, "not_found": 404}.get(exc.kind, 409)
-    return PageError(status, "没有办成", refusal(exc))
+    return PageError(refused_status(exc, 409), "没有办成", refusal(exc))
 
 
 @router.post("/{center_id}/kiosks")

@@ -21,7 +21,7 @@ from kiosk.center import WEEKDAYS, Center, CenterDataError, parse_center
 from kiosk.validation import FieldError, FormError, validate_all
 from sync.server.console.export import Table, export, export_format, paged
 from sync.server.console.web import (Here, PageError, day_ahead, here, here_changing, page, page_number, parse_day,
-                                     refusal, required_note)
+                                     refusal, refused_status, required_note)
 from sync.server.office import OfficeError
 from sync.server.reads import bookings as reads
 from sync.server.reads.overview import ROOM_WORDS
@@ -55,7 +55,7 @@ def publish_change(store, where: Here, change: Callable[[dict], dict]) -> None:
     except CenterDataError as exc:  # the console checks first; this is the parser's last word
         raise PageError(400, "中心资料没有通过核对", str(exc)) from None
     except OfficeError as exc:
-        raise PageError(403 if exc.kind == "forbidden" else 400, refusal(exc)) from None
+        raise PageError(refused_status(exc, 400), refusal(exc)) from None
 
 
 def span(entry) -> str:
@@ -182,8 +182,7 @@ def _office(change, *args) -> None:
     try:
         change(*args)
     except OfficeError as exc:
-        raise PageError(403 if exc.kind == "forbidden" else 404 if exc.kind == "not_found" else 400,
-                        refusal(exc)) from None
+        raise PageError(refused_status(exc, 400), refusal(exc)) from None
 
 
 def _close_day(request: Request, where: Here, kind: str, day_text: str, reason: str):

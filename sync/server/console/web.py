@@ -284,6 +284,11 @@ def each_checked(checks: dict) -> tuple[dict, dict[str, str]]:
     return values, errors
 
 
+def refused_status(exc, otherwise: int) -> int:
+    """The status of a page that answers an OfficeError: 403 not allowed, 404 not known, else ``otherwise``."""
+    return {"forbidden": 403, "not_found": 404}.get(exc.kind, otherwise)
+
+
 def refusal(exc) -> str:
     """An OfficeError in the clerk's words: a registry reason (sync/mutations.py)
     or the office's own sentence."""
