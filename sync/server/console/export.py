@@ -79,20 +79,31 @@ def csv_response(table: Table) -> StreamingResponse:
                              headers={"Content-Disposition": _filename(table.title, "csv")})
 
 
+EXCEL_ROWS = 1_048_576  # a sheet's rows in Excel, the heading's row included
+
+
 def write_xlsx(tables: Table | Sequence[Table], path: str) -> None:
-    """Write-only mode: openpyxl streams the rows to the file as they come; one sheet a table."""
+    """Write-only mode: openpyxl streams the rows to the file as they come; one sheet a
+    table, continued on another sheet (积分台账 (2)) past Excel's row limit."""
     book = Workbook(write_only=True)
     for table in [tables] if isinstance(tables, Table) else tables:
-        sheet = book.create_sheet(table.title[:31])
-        sheet.append(["序号", *table.columns])
+        def sheet_for(part: int):
+            sheet = book.create_sheet(table.title[:31] if part == 1 else f"{table.title[:26]} ({part})")
+            sheet.append(["序号", *table.columns])
+            return sheet
+
+        def text(value: str) -> WriteOnlyCell:
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"  # openpyxl would take "=..." for a formula
+            return cell
+        sheet, part, used = sheet_for(1), 1, 1
         for n, row in enumerate(table.rows, 1):
-            cells = [n]
-            for value in row:
-                cell = WriteOnlyCell(sheet, value=value)
-                if isinstance(value, str):
-                    cell.data_type = "s"  # text stays text, even "=1+1"
-                cells.append(cell)
-            sheet.append(cells)
+            if used == EXCEL_ROWS:
+                part += 1
+                sheet, used = sheet_for(part), 1
+            used += 1
+            # any other text is written as an inline string, which Excel never evaluates
+            sheet.append([n, *(text(v) if isinstance(v, str) and v.startswith("=") else v for v in row)])
     book.save(path)
 
 
