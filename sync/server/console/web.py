@@ -1,5 +1,6 @@
 """What every console page shares (no Kivy): the templates, who is signed
-in, the CSRF check, the center being worked on, and error pages.
+in, the CSRF check, the center being worked on, error pages, and the paging
+and checks of its lists and forms.
 
 The session lives in an HttpOnly, SameSite=Strict cookie (Secure behind
 TLS). The CSRF token is an HMAC of the session token, so it needs no table
