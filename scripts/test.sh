@@ -8,4 +8,6 @@ missing=""
 [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing="$missing fonts-noto-cjk"
 install_missing "$missing"
 unset DISPLAY WAYLAND_DISPLAY
-exec .venv/bin/python -m pytest "$@"
+# one worker per core: each has its own Kivy window, browser and servers, so tests
+# never share state (a UI test keeps one core busy on its own)
+exec .venv/bin/python -m pytest -n auto "$@"
