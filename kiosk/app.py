@@ -19,15 +19,16 @@ from kivy.properties import (
 
 from kiosk.center import PUBLISHED_KEY, WEEKDAYS, Center, effective_center
 from kiosk.config import KioskConfig
-from kiosk.idle import IdleEvent, IdleState, IdleWatchdog
+from kiosk.idle import DEFAULT_POLICY, IdleEvent, IdlePolicy, IdleState, IdleWatchdog
+from kiosk.staff_session import expired as staff_expired
 from kiosk.store import Store
 from kiosk.ui import theme as th
 from kiosk.ui.fonts import register_fonts
 from kiosk.ui.power import PowerSaver
 from kiosk.ui.screens import LazyScreenManager
 from kiosk.ui.theme import theme
-from kiosk.ui.widgets import StatusBar, Surface
-from screens import build_screen
+from kiosk.ui.widgets import StaffBanner, StatusBar, Surface
+from screens import BY_NAME, build_screen
 
 register_fonts()
 
@@ -38,10 +39,12 @@ CLOCK_TICK_SECONDS = 1.0
 SYNC_WORDS = {
     "standalone": "未连接服务器",
     "offline": "网络未连接",
+    "unauthorized": "终端未授权，请联系管理员",  # the server refused this kiosk's token (401)
     "online": "已联网",
     "syncing": "正在同步",
 }
-SYNC_COLORS = {"standalone": th.TEXT_MUTED, "offline": th.WARN, "online": th.OK, "syncing": th.OK}
+SYNC_COLORS = {"standalone": th.TEXT_MUTED, "offline": th.WARN, "unauthorized": th.WARN, "online": th.OK,
+               "syncing": th.OK}
 
 
 def format_now(now: datetime) -> str:
@@ -58,6 +61,8 @@ class KioskApp(App):
     last_sync = StringProperty("")  # HH:MM of the last successful sync
     history = ListProperty()  # screen names behind the current one, for 返回
     current = StringProperty("home")
+    # The open staff mode (kiosk.staff_session.StaffSession), or None
+    staff = ObjectProperty(None, allownone=True)
 
     def __init__(self, settings: KioskConfig, center: Center, store: Store, **kwargs):
         super().__init__(**kwargs)
@@ -70,6 +75,7 @@ class KioskApp(App):
         self.prompt = None  # the IdlePrompt overlay while it is open
         self.attract = None  # the AttractLoop overlay while it is open
         self._events = []
+        self._banner = None
 
     # -- properties the status bar shows -------------------------------------
     def _get_brand_line(self) -> str:
@@ -150,6 +156,42 @@ class KioskApp(App):
         from kiosk.passbook import Passbook
         return Passbook(self.store)
 
+    @cached_property
+    def staff_desk(self):
+        from kiosk.staff_session import StaffDesk
+        return StaffDesk(self.store)
+
+    # -- staff mode ------------------------------------------------------------
+    def enter_staff(self, session) -> None:
+        """Staff mode opens: what is made from now on is made by them (代办),
+        signed for the server (Store.acting), and the banner says so."""
+        self.staff = session
+        self.store.acting = session.signer
+        if self._banner is None:
+            self._banner = StaffBanner()
+            self.root.add_widget(self._banner, index=self.root.children.index(self.screens) + 1)
+        self.history = []
+        self._show("staff_home")
+
+    def exit_staff(self) -> None:
+        """Staff mode ends (退出, 2 minutes without a touch, the idle reset):
+        every screen forgets what was on it, and the kiosk is the residents' again."""
+        if self.staff is None:
+            return
+        self.staff = None
+        self.store.acting = None
+        if self._banner is not None:
+            self.root.remove_widget(self._banner)
+            self._banner = None
+        for screen in self.screens.built_screens():
+            screen.reset()
+        self.go_home()
+
+    def open_staff_signin(self) -> None:
+        """A long press on the center's name (the entry residents do not see)."""
+        if self.staff is None:
+            self.go("staff_signin")
+
     @property
     def keyboard(self):
         """The on-screen keyboard dock, made on first use (not needed for the
@@ -176,6 +218,10 @@ class KioskApp(App):
         self._show("home")
 
     def _show(self, name: str) -> None:
+        # The route guard: the one place that keeps staff screens from residents.
+        spec = BY_NAME.get(name)  # None: a page outside the registry (the entry preview)
+        if spec is not None and spec.staff and self.staff is None:
+            name = "home"
         if self._keyboard is not None:
             self._keyboard.close()
         self.screens.show(name)
@@ -209,7 +255,11 @@ class KioskApp(App):
     def _idle_tick(self, _dt) -> None:
         now = Clock.get_time()
         self.power.update(now - self.watchdog.last_activity)
-        event = self.watchdog.tick(now, on_home=self.current == "home")
+        if self.staff is not None and staff_expired(now - self.watchdog.last_activity):
+            self.exit_staff()
+        event = self.watchdog.tick(now, on_home=self.current == "home", policy=self._idle_policy())
+        if event is IdleEvent.SIGN_OUT:
+            self.screens.current_screen.reset()
         if event in (IdleEvent.PROMPT, IdleEvent.ATTRACT):
             # Loaded on first use: it is not needed for the first frame.
             from kiosk.ui.overlays import AttractLoop, IdlePrompt
@@ -220,11 +270,16 @@ class KioskApp(App):
             self.prompt.seconds_left = self.watchdog.seconds_left(now)
         elif event is IdleEvent.EXPIRE:
             self._close_overlays()
+            self.exit_staff()
             self.reset_all()
             self.go_home()
         elif event is IdleEvent.ATTRACT:
             self.attract = AttractLoop(rooms=list(self.center.rooms))
             self.attract.open()
+
+    def _idle_policy(self) -> IdlePolicy:
+        spec = BY_NAME.get(self.current)
+        return spec.idle if spec is not None else DEFAULT_POLICY
 
     def _close_overlays(self) -> None:
         for overlay in (self.prompt, self.attract):
@@ -239,8 +294,14 @@ class KioskApp(App):
     def refresh_pending(self) -> None:
         """After a write: the status bar's 待同步 count, and sync it soon."""
         self.pending = self.store.pending_count()
-        if getattr(self, "sync_worker", None) is not None:
-            self.sync_worker.nudge()
+        self.sync_now()
+
+    def sync_now(self) -> bool:
+        """Wake the sync worker; False when this kiosk has no server configured."""
+        if getattr(self, "sync_worker", None) is None:
+            return False
+        self.sync_worker.nudge()
+        return True
 
     def _sync_report(self, status: dict) -> None:
         """Called on the sync thread: hand the news to the UI thread."""
@@ -262,7 +323,9 @@ class KioskApp(App):
 
     def _release_no_shows(self, _dt) -> None:
         try:
-            if self.bookings.release_no_shows():
+            with self.store.unattended():  # the kiosk's own doing, not the staff member's
+                released = self.bookings.release_no_shows()
+            if released:
                 self.refresh_pending()
         except Exception:  # a database hiccup must never stop the kiosk
             logging.getLogger("kiosk").exception("releasing no-shows failed")

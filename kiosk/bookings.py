@@ -301,13 +301,14 @@ class Bookings:
         rows = list(self.db["bookings"].rows_where("ticket = ?", [ticket], limit=1))
         return rows[0] if rows else None
 
-    def _update(self, booking: dict, status: str, mutation: str, **sent) -> dict:
+    def _update(self, booking: dict, status: str, mutation: str, signed_by: OnDuty | None = None,
+                **sent) -> dict:
         """``sent``: what else the server needs to allow the change (the phone's last four)."""
         booking = dict(booking, status=status, updated_at=self.now().isoformat(timespec="seconds"))
         self.db["bookings"].update(booking["id"], {"status": status, "updated_at": booking["updated_at"]})
         self._event(booking["id"], status)
         self.store.enqueue(mutation, {"id": booking["id"], "ticket": booking["ticket"], "status": status,
-                                      **sent})
+                                      **sent}, signed_by=signed_by)
         return booking
 
     def cancel(self, ticket: str, last4: str) -> dict:
@@ -390,10 +391,72 @@ class Bookings:
         until = date.fromisoformat(rows[0][0]) + timedelta(days=self.rules.no_show_block_days)
         return until if until >= today else None
 
-    def lift_block(self, phone: str, staff: OnDuty) -> None:
-        phone = normalise_phone(phone)
+    def lift_block(self, phone: str, reason: str, staff: OnDuty) -> None:
+        """Staff lift a resident's no-show pause; the reason goes to the office's audit."""
+        checks = {"phone": lambda: normalise_phone(phone), "reason": lambda: _lift_reason(reason)}
+        v = validate_all(**checks)
         with self.store.transaction() as db:
             stamp = self.now().isoformat(timespec="seconds")
-            db["booking_block_lifts"].upsert({"phone": phone, "lifted_at": stamp, "staff_id": staff.staff_id},
-                                             pk="phone")
-            self.store.enqueue("booking.lift_block", {"phone": phone}, signed_by=staff)
+            db["booking_block_lifts"].upsert({"phone": v["phone"], "lifted_at": stamp,
+                                              "staff_id": staff.staff_id}, pk="phone")
+            self.store.enqueue("booking.lift_block", {"phone": v["phone"], "reason": v["reason"]},
+                               signed_by=staff)
+
+    # -- staff at the desk (今日预约) ----------------------------------------------
+    def today(self, search: str = "") -> list[dict]:
+        """Today's bookings made here, by session start; ``search`` a 6-digit
+        ticket or a phone's last four digits."""
+        search = (search or "").strip()
+        where, args = "day = ? AND status IN ('booked', 'checked_in', 'no_show', 'waiting')", \
+            [self.now().date().isoformat()]
+        if search:
+            if not search.isdigit() or len(search) not in (4, 6):
+                raise FieldError("search", "请输入 6 位预约号或手机号后四位")
+            where += " AND ticket = ?" if len(search) == 6 else " AND substr(phone, -4) = ?"
+            args.append(search)
+        rows = list(self.db["bookings"].rows_where(where, args, order_by="starts_at, kind, seat, created_at"))
+        for row in rows:
+            row["session_label"] = self.session_label(row)
+        return rows
+
+    def session_label(self, booking: dict) -> str:
+        entry = weekly_entry(self.center, booking["kind"], booking["session"])
+        room = {"study": "自习室", "books": "绘本馆", "counseling": "恳谈室"}[booking["kind"]]
+        if entry is None:
+            return room
+        return f"{room} {getattr(entry, 'name', '')} {_span(entry.start, entry.end)}".replace("  ", " ")
+
+    def _staff_move(self, booking_id: str, status: str, mutation: str, staff: OnDuty) -> dict:
+        with self.store.transaction():
+            booking = self.db["bookings"].get(booking_id)
+            if booking["status"] != "booked":
+                raise BookingError("not_open", "这个预约已签到、已取消或已处理过了")
+            if status == "no_show" and datetime.fromisoformat(booking["starts_at"]) > self.now():
+                raise BookingError("early", "场次还没开始，不能标记未到")
+            moved = self._update(booking, status, mutation, signed_by=staff)
+            if status == "no_show" and booking["kind"] == "books":
+                self._promote(booking["day"], booking["session"])
+            return moved
+
+    def staff_check_in(self, booking_id: str, staff: OnDuty) -> dict:
+        """签到 by the staff member at the desk (the resident has no ticket at hand)."""
+        return self._staff_move(booking_id, "checked_in", "checkin.create", staff)
+
+    def mark_no_show(self, booking_id: str, staff: OnDuty) -> dict:
+        """未到: once the session has started, staff need not wait for the check-in window."""
+        return self._staff_move(booking_id, "no_show", "booking.no_show", staff)
+
+    def counseling_today(self) -> list[dict]:
+        """Counseling requests for today's slots or made today, with their topics: staff only."""
+        today = self.now().date().isoformat()
+        return list(self.db["bookings"].rows_where(
+            "kind = 'counseling' AND status IN ('booked', 'checked_in') AND "
+            "(day = ? OR (day IS NULL AND substr(created_at, 1, 10) = ?))", [today, today],
+            order_by="starts_at, created_at"))
+
+
+def _lift_reason(reason: str) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise FieldError("reason", "请写明解除暂停的原因")
+    return validate_note(text, "reason", limit=NOTE_LIMIT)

@@ -17,6 +17,7 @@ WISHES = 64
 CLAIMED = 50
 DEMO_PHONE = "13800001824"  # the one demo volunteer with a PIN, for trying the passbook
 DEMO_PIN = "123456"
+DEMO_STAFF, DEMO_STAFF_NAME, DEMO_STAFF_PIN = "demo-duty", "王丽", "135790"  # staff mode in screenshots
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董"
 GIVEN = "伟芳娜敏静秀丽强磊军洋勇艳杰娟涛明超霞平刚桂英华玉兰萍红鹏辉玲燕晶斌宇浩凯健俊帆"
@@ -85,5 +86,20 @@ def load_demo(store: Store, seed: int = 1824, now: datetime | None = None) -> di
         db["wish_claims"].insert_all(claims)
         db["catalogue"].insert_all([{"id": f"item{i}", "item": item, "points": points, "stock": stock}
                                     for i, (item, points, stock) in enumerate(CATALOGUE)])
+        db["staff_roster"].insert({"id": DEMO_STAFF, "display_name": DEMO_STAFF_NAME,
+                                   "pin_hash": hash_pin(DEMO_STAFF_PIN), "active": 1})
     return {"volunteers": len(volunteers), "ledger": len(ledger), "wishes": len(wishes),
             "claimed": len(claims)}
+
+
+def demo_staff_session():
+    """Staff mode for screenshots and the audit, signed to a key nobody holds
+    (a demo kiosk has no server that could open it)."""
+    import base64
+
+    from nacl.public import PrivateKey
+
+    from kiosk.staff_session import OnDutyMember, StaffSession
+    from kiosk.staffmode import OnDuty
+    key = base64.b64encode(bytes(PrivateKey.generate().public_key)).decode()
+    return StaffSession(OnDutyMember(DEMO_STAFF, DEMO_STAFF_NAME), OnDuty(DEMO_STAFF, DEMO_STAFF_PIN, key))

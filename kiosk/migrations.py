@@ -263,3 +263,18 @@ def m010_staff_roster(db):
         ALTER TABLE volunteers ADD COLUMN confirmed_pin_hash TEXT;
         """
     )
+
+
+@migrations()
+def m011_staff_pin_failures(db):
+    # Wrong staff PINs typed at this kiosk, per staff member: the lock they
+    # earn is kept here so a restart of the kiosk does not lift it.
+    db.execute(
+        """
+        CREATE TABLE staff_pin_failures (
+            staff_id TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT
+        )
+        """
+    )

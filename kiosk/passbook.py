@@ -23,12 +23,15 @@ from kiosk.pins import hash_pin, valid_pin, verify_pin
 from kiosk.staffmode import OnDuty
 from kiosk.store import Store
 from kiosk.validation import FieldError, normalise_phone
+from sync.rows import LIMITS_KEY, LimitsRow
 from sync.sealing import SERVER_KEY, seal_pin_change
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 5
 PAGE = 8
 SIGN_IN_FAILED = "手机号或密码不正确"  # the same words whether or not the phone is registered
+# what on-duty staff record most at the volunteer station (记录志愿服务)
+ACTIVITIES = ("助老服务", "环境整治", "文明劝导", "活动保障", "共享自习室值守", "绘本馆陪读", "其他志愿服务")
 
 
 class PassbookError(ServiceError):
@@ -141,6 +144,65 @@ class Passbook:
             return hold
 
     # -- staff -----------------------------------------------------------------------
+    def find_volunteer(self, query: str) -> dict:
+        """By an 11-digit phone or the volunteer number (记录志愿服务)."""
+        text = (query or "").strip().upper()
+        if not text:
+            raise FieldError("query", "请输入手机号或志愿者编号")
+        # a number's digits alone find it too (LJY-0001: 1), as the keypad types them
+        found = next(self.db["volunteers"].rows_where(
+            "phone = :q OR upper(number) = :q OR (:digits != '' AND "
+            "ltrim(substr(number, instr(number, '-') + 1), '0') = :digits)",
+            {"q": text, "digits": text.lstrip("0") if text.isdigit() and len(text) < 11 else ""}, limit=1), None)
+        if found is None:
+            raise FieldError("query", "没有找到这位志愿者，请核对手机号或编号")
+        return found
+
+    def limits(self) -> LimitsRow:
+        """The office's limits for one staff-mode entry, as the feed last brought them."""
+        stored = self.store.get_meta(LIMITS_KEY)
+        return LimitsRow.model_validate_json(stored) if stored else LimitsRow()
+
+    def points_for(self, hours_text: str, rate: int) -> tuple[float, int]:
+        """Hours as typed → (hours, points at the center's rate), inside the office's limits."""
+        try:
+            hours = float((hours_text or "").strip())
+        except ValueError:
+            raise FieldError("hours", "请输入服务时长（小时），如 2 或 1.5") from None
+        limits = self.limits()
+        if not 0 < hours or hours * 2 != int(hours * 2):
+            raise FieldError("hours", "时长按半小时计，如 0.5、1、2.5")
+        if hours > limits.hours_per_entry:
+            raise FieldError("hours", f"每条记录最多 {limits.hours_per_entry:g} 小时（社区办公室设定），"
+                                      "更长的服务请到办公室登记")
+        points = round(hours * rate)
+        if points > limits.points_per_entry:
+            raise FieldError("hours", f"{hours:g} 小时是 {points} 分，超过每条 {limits.points_per_entry} 分的上限"
+                                      "（社区办公室设定）")
+        return hours, points
+
+    def record_service(self, volunteer_id: str, activity: str, hours_text: str, rate: int,
+                       staff: OnDuty) -> dict:
+        """记录志愿服务 at the desk; nothing is stored when a value is outside the limits."""
+        if activity not in ACTIVITIES:
+            raise FieldError("activity", "请选择服务项目")
+        hours, points = self.points_for(hours_text, rate)
+        today = self.now().date().isoformat()
+        given = self.db.execute("SELECT coalesce(sum(points), 0) FROM ledger WHERE staff_id = ? AND points > 0 "
+                                "AND reverses IS NULL AND substr(at, 1, 10) = ?", [staff.staff_id, today]).fetchone()[0]
+        day_limit = self.limits().points_per_staff_day
+        if given + points > day_limit:
+            raise FieldError("hours", f"您今天已记录 {given} 分，每人每天最多 {day_limit} 分（社区办公室设定）")
+        self.add_service(volunteer_id, activity, hours, points, staff)
+        return {"hours": hours, "points": points}
+
+    def open_holds(self) -> list[dict]:
+        """Redemptions waiting for their item (兑换发放), oldest first."""
+        return [dict(row) for row in self.db.query(
+            "SELECT h.id, h.points, h.created_at, c.item, v.name, v.number FROM holds h "
+            "JOIN catalogue c ON c.id = h.item_id JOIN volunteers v ON v.id = h.volunteer_id "
+            "WHERE h.status = 'held' ORDER BY h.created_at")]
+
     def add_service(self, volunteer_id: str, activity: str, hours: float, points: int,
                     staff: OnDuty) -> None:
         with self.store.transaction():

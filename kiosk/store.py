@@ -83,6 +83,9 @@ class Store:
         """``path=None`` opens an in-memory database (tests, scripts)."""
         self.path = Path(path) if path is not None else None
         self.busy_timeout = busy_timeout
+        # The OnDuty of an open staff mode: whatever is made meanwhile, for the
+        # resident in front of them (代办), is signed by them (enqueue)
+        self.acting = None
         try:
             if self.path is None:
                 conn = sqlite3.connect(":memory:", check_same_thread=False)
@@ -126,10 +129,12 @@ class Store:
 
     def enqueue(self, mutation_type: str, payload: dict, signed_by=None) -> str:
         """Add one outbox mutation inside the caller's transaction; return its id.
-        ``signed_by``: the kiosk.staffmode.OnDuty who made it in staff mode."""
+        ``signed_by``: the kiosk.staffmode.OnDuty who made it in staff mode
+        (by default the one acting now, if any)."""
         if not self.db.conn.in_transaction:
             raise StoreError("enqueue must run inside Store.transaction()")
         mutation_id = str(uuid.uuid4())
+        signed_by = signed_by or self.acting
         if signed_by is not None:
             payload = dict(payload, **signed_by.sign(mutation_id))
         self.db.execute(
@@ -137,6 +142,15 @@ class Store:
             [mutation_id, mutation_type, utc_now(), json.dumps(payload, ensure_ascii=False)],
         )
         return mutation_id
+
+    @contextmanager
+    def unattended(self) -> Iterator[None]:
+        """What the kiosk does by itself (releasing no-shows) is nobody's staff action."""
+        acting, self.acting = self.acting, None
+        try:
+            yield
+        finally:
+            self.acting = acting
 
     def write(self, table: str, record: dict, mutation_type: str, pk: str = "id") -> str:
         """Insert ``record`` into ``table`` and its outbox mutation, atomically.

@@ -8,6 +8,8 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
+from kiosk.idle import DEFAULT_POLICY, IdlePolicy
+
 
 @dataclass(frozen=True)
 class Tile:
@@ -23,6 +25,9 @@ class ScreenSpec:
     module: str
     cls: str
     tile: Tile | None = None
+    idle: IdlePolicy = DEFAULT_POLICY
+    # Staff only: the app's route guard opens it in staff mode only (kiosk/app.py _show)
+    staff: bool = False
 
 SCREENS: tuple[ScreenSpec, ...] = (
     ScreenSpec("home", "首页", "screens.home", "HomeScreen"),
@@ -35,13 +40,21 @@ SCREENS: tuple[ScreenSpec, ...] = (
     ScreenSpec("counseling", "恳谈室预约", "screens.counseling", "CounselingScreen",
                Tile("谈", "民情恳谈室、心理咨询预约", "teal")),
     ScreenSpec("points", "志愿积分", "screens.points", "PointsScreen",
-               Tile("分", "爱心储蓄存折、积分兑换", "green")),
+               Tile("分", "爱心储蓄存折、积分兑换", "green"), idle=IdlePolicy(sign_out_after=30)),
     ScreenSpec("books", "绘本馆报名", "screens.books", "BooksScreen",
                Tile("书", "妈妈绘本馆，2–10岁儿童", "purple")),
     ScreenSpec("center_info", "服务中心介绍", "screens.center_info", "CenterInfoScreen",
                Tile("介", "各功能室、开放时间", "brown")),
     # Reached from each booking screen, not from a home tile.
     ScreenSpec("ticket", "签到 / 取消预约", "screens.ticket", "TicketScreen"),
+    # Opened by a long press on the center's name in the status bar.
+    ScreenSpec("staff_signin", "工作人员登录", "screens.staff", "StaffSignInScreen"),
+    ScreenSpec("staff_home", "工作人员", "screens.staff", "StaffHomeScreen", staff=True),
+    ScreenSpec("staff_sync", "同步", "screens.staff", "StaffSyncScreen", staff=True),
+    ScreenSpec("staff_bookings", "今日预约", "screens.staff", "StaffBookingsScreen", staff=True),
+    ScreenSpec("staff_counseling", "恳谈室", "screens.staff", "StaffCounselingScreen", staff=True),
+    ScreenSpec("staff_service", "记录志愿服务", "screens.staff", "StaffServiceScreen", staff=True),
+    ScreenSpec("staff_handover", "兑换发放", "screens.staff", "StaffHandoverScreen", staff=True),
 )
 
 BY_NAME = {spec.name: spec for spec in SCREENS}

@@ -1,19 +1,16 @@
 """志愿积分: sign in (phone + PIN), the passbook (balance, hours, history
 newest first), the exchange catalogue and a redemption request. Signs out
-after 30 s without a touch and whenever the visitor leaves the screen."""
+after 30 s without a touch (its idle policy in the registry: the app's
+watchdog resets it) and whenever the visitor leaves the screen."""
 from kivy.app import App
-from kivy.clock import Clock
 
 from kiosk.passbook import PassbookError
 from kiosk.ui.steps import StepScreen
-
-SIGN_OUT_SECONDS = 30
 
 
 class PointsScreen(StepScreen):
     show_ticket_link = False
     volunteer = None
-    _watch = None
 
     @property
     def passbook(self):
@@ -36,7 +33,6 @@ class PointsScreen(StepScreen):
             self.message = exc.message
             return
         App.get_running_app().keyboard.close()
-        self._watch = Clock.schedule_interval(self._check_idle, 1)
         self.show_book(0)
 
     def show_book(self, page: int) -> None:
@@ -71,18 +67,12 @@ class PointsScreen(StepScreen):
         except PassbookError as exc:
             self.show_errors(exc)
             return
-        App.get_running_app().refresh_pending()
-        self.show("已提交兑换申请", self.text(f"“{item['item']}”已为您预留，{item['points']} 分已冻结。"
-                                         "请到志愿者服务站领取。"),
-                  self.choice("‹ 返回存折", lambda: self.show_book(0), kind="secondary"))
-
-    def _check_idle(self, _dt) -> None:
         app = App.get_running_app()
-        if Clock.get_time() - app.watchdog.last_activity >= SIGN_OUT_SECONDS:
-            self.first_step()
+        app.refresh_pending()
+        assisted = [self.text(app.staff.assisted, role="small")] if app.staff else []
+        self.show("已提交兑换申请", self.text(f"“{item['item']}”已为您预留，{item['points']} 分已冻结。"
+                                         "请到志愿者服务站领取。"), *assisted,
+                  self.choice("‹ 返回存折", lambda: self.show_book(0), kind="secondary"))
 
     def sign_out(self) -> None:
         self.volunteer = None
-        if self._watch is not None:
-            self._watch.cancel()
-            self._watch = None

@@ -166,6 +166,16 @@ class KioskDriver:
         touch.touch_up()
         self.frames(3)
 
+    def long_press(self, widget: Widget, seconds: float) -> None:
+        """Hold a finger on the widget for ``seconds`` of the kiosk's clock."""
+        self.frames(1)
+        x, y = widget.to_window(*widget.center)
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        self.advance(seconds, step=0.25)
+        touch.touch_up()
+        self.frames(3)
+
     def tap_text(self, text: str) -> None:
         self.tap(self.find_text(text))
 

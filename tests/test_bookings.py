@@ -4,7 +4,6 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-
 from kiosk.bookings import BookingError, Bookings
 from kiosk.center import load_center
 from kiosk.paths import CENTER_FILE
@@ -173,7 +172,10 @@ def test_no_shows_are_released_and_repeated_ones_block_self_booking(bookings, cl
     with pytest.raises(BookingError) as exc:
         bookings.book_study(FRIDAY + timedelta(days=3), "morning", 2, "张三", phone)
     assert exc.value.code == "blocked" and "12月13日" in exc.value.message
-    bookings.lift_block(phone, staff_in_a_standalone_kiosk("duty-01"))
+    with pytest.raises(FormError) as exc:  # a reason first: it goes to the office's audit
+        bookings.lift_block(phone, " ", staff_in_a_standalone_kiosk("duty-01"))
+    assert exc.value.errors == {"reason": "请写明解除暂停的原因"}
+    bookings.lift_block(phone, "家中有事，已电话说明", staff_in_a_standalone_kiosk("duty-01"))
     clock.at += timedelta(seconds=1)
     assert bookings.blocked_until(phone) is None
     bookings.book_study(FRIDAY + timedelta(days=3), "morning", 2, "张三", phone)

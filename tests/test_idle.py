@@ -44,3 +44,15 @@ def test_after_expiry_the_attract_timer_counts_from_going_home():
     assert w.tick(90, on_home=False) is IdleEvent.EXPIRE
     assert w.tick(269, on_home=True) is None
     assert w.tick(270, on_home=True) is IdleEvent.ATTRACT
+
+
+def test_a_screen_policy_signs_out_once_before_the_prompt_and_again_after_a_touch():
+    from kiosk.idle import IdlePolicy
+    w = IdleWatchdog(timeout=60, countdown=30, attract_after=180)
+    passbook = IdlePolicy(sign_out_after=30)
+    assert w.tick(29.9, on_home=False, policy=passbook) is None
+    assert w.tick(30, on_home=False, policy=passbook) is IdleEvent.SIGN_OUT
+    assert w.tick(45, on_home=False, policy=passbook) is None  # once, not every tick
+    assert w.tick(60, on_home=False, policy=passbook) is IdleEvent.PROMPT
+    w.activity(70)
+    assert w.tick(100, on_home=False, policy=passbook) is IdleEvent.SIGN_OUT

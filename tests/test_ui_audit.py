@@ -4,7 +4,8 @@ from kivy.utils import get_color_from_hex
 
 from kiosk.ui.theme import theme
 from kiosk.ui.views import VIEWS as DEEPER
-from screens import SCREENS
+from kiosk.ui.views import as_staff, in_staff_mode
+from screens import BY_NAME, SCREENS
 from tests.audit import audit, contrast_ratio
 from kiosk.demo import load_demo
 from tests.harness import KioskDriver
@@ -23,6 +24,8 @@ def quick_kiosk(tmp_path):
 
 def show(kiosk, view: str, elder: bool) -> None:
     theme.elder = elder
+    if in_staff_mode(view):  # a staff screen is reached in staff mode only (the route guard)
+        as_staff(kiosk.app)
     if view == "idle_prompt":
         kiosk.app.go("center_info")
         kiosk.advance(6)
@@ -41,6 +44,8 @@ def test_view_meets_the_elderly_friendly_rules(quick_kiosk, view, elder):
     show(quick_kiosk, view, elder)
     widgets = list(quick_kiosk.walk())
     assert len(widgets) > 10
+    if in_staff_mode(view):  # staff mode really is on: the banner is among what is audited
+        assert quick_kiosk.app.staff is not None and view not in BY_NAME or quick_kiosk.app.current == view
     assert audit(widgets, elder) == []
 
 

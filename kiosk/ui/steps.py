@@ -4,6 +4,7 @@ draws the frame, shows errors, and goes back to the first step on reset.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from kivy.app import App
@@ -127,8 +128,11 @@ class StepScreen(KioskScreen):
             self.message = getattr(exc, "message", str(exc))
 
     def show_receipt(self, receipt: Receipt) -> None:
-        App.get_running_app().keyboard.close()
-        App.get_running_app().refresh_pending()
+        app = App.get_running_app()
+        app.keyboard.close()
+        app.refresh_pending()
+        if app.staff is not None:  # made for the resident by the staff member (代办)
+            receipt = replace(receipt, lines=(*receipt.lines, app.staff.assisted))
         done = self.choice("完成，返回首页", App.get_running_app().go_home, kind="primary")
         self.show(receipt.title, ReceiptCard(receipt=receipt), done)
 

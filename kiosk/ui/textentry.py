@@ -250,7 +250,9 @@ class KeyboardDock(BoxLayout):
         node = field.parent
         while node is not None and node is not Window and not isinstance(node, ScrollView):
             node = node.parent
-        if isinstance(node, ScrollView):
+        # a page shorter than its view has nothing to scroll (Kivy's scroll_to
+        # would set a scroll_y far outside 0..1 and push the page off screen)
+        if isinstance(node, ScrollView) and node.children and node.children[0].height > node.height:
             node.scroll_to(field, padding=field.height * 0.2, animate=False)
 
     def close(self) -> None:

@@ -27,7 +27,7 @@ class ScreenshotTour:
         self.elder = elder
         self.written: list[Path] = []
         self._steps = [(spec.name, self._screen(spec.name)) for spec in SCREENS]
-        self._steps += [(name, self._view(show)) for name, show in VIEWS.items()]
+        self._steps += [(name, self._view(name, show)) for name, show in VIEWS.items()]
         self._steps += [("idle_prompt", self._prompt), ("attract", self._attract)]
         self._flips = 0
         self._name = ""
@@ -37,17 +37,26 @@ class ScreenshotTour:
         Window.bind(on_flip=self._on_flip)
         Clock.schedule_once(lambda _dt: self._next(), 0)
 
+    def _staff_mode(self, name: str) -> None:
+        from kiosk.ui.views import as_staff, in_staff_mode
+        as_staff(self.app) if in_staff_mode(name) else self.app.exit_staff()
+
     def _screen(self, name):
         def show():
             self.app._close_overlays()
+            self._staff_mode(name)
             self.app.go_home() if name == "home" else self.app.go(name)
             theme.elder = self.elder
         return show
 
-    def _view(self, show):
-        return lambda: show(self.app)
+    def _view(self, name, show):
+        def run():
+            self._staff_mode(name)
+            show(self.app)
+        return run
 
     def _prompt(self) -> None:
+        self.app.exit_staff()
         self.app.go("center_info")
         self.app.watchdog.last_activity = Clock.get_time() - self.app.settings.idle_timeout
         self.app._idle_tick(0)
@@ -64,6 +73,9 @@ class ScreenshotTour:
             self.app.stop()
             return
         self._name, show = self._steps.pop(0)
+        # each view counts as a touch: on a slow machine the tour outlasts the idle
+        # timeout, whose reset would end staff mode and 长辈模式 halfway through
+        self.app.watchdog.activity(Clock.get_time())
         show()
         self._flips = 0
         Window.canvas.ask_update()

@@ -26,14 +26,14 @@ def _study(depth: int):
     return show
 
 
-def _receipt(app):
+def _receipt(app, phone: str = "13812345678"):
     from kiosk.receipt import receipt_for
     app.go("study")
     b = app.bookings
     day = b.open_days()[-1]
     slot = b.study_sessions(day)[0]
     seat = next(n for n, taken in b.seat_map(day, slot.session).items() if not taken)
-    booking = b.book_study(day, slot.session, seat, "张伟", "13812345678")
+    booking = b.book_study(day, slot.session, seat, "张伟", phone)
     app.screens.current_screen.show_receipt(receipt_for(booking, b))
 
 
@@ -89,6 +89,63 @@ def _ticket_refused(app):
     screen.check_in()
 
 
+def as_staff(app) -> None:
+    """Staff mode on (the demo member), as after the PIN pad."""
+    if app.staff is None:
+        from kiosk.demo import demo_staff_session
+        app.enter_staff(demo_staff_session())
+
+
+def _staff_pin(app):
+    from kiosk.demo import DEMO_STAFF_NAME
+    app.go("staff_signin")
+    screen = app.screens.current_screen
+    screen.pick(next(m for m in app.staff_desk.roster() if m.name == DEMO_STAFF_NAME))
+
+
+def _staff_bookings(app):
+    # today's sessions still to come get a booking each, so the list has rows to show
+    as_staff(app)
+    b = app.bookings
+    today = b.now().date()
+    for i, slot in enumerate(b.study_sessions(today) if today in b.open_days() else []):
+        b.book_study(today, slot.session, 7 + i, "张伟", f"1381234{i:04d}")
+    b.request_counseling(app.center.counseling_topics[1], None, "赵敏", "13700002222", "想聊聊家里的事", True)
+    app.go("staff_bookings")
+
+
+def _staff_counseling(app):
+    as_staff(app)
+    app.bookings.request_counseling(app.center.counseling_topics[0], None, "李娜", "13900001111", "", True)
+    app.go("staff_counseling")
+
+
+def _staff_service_hours(app):
+    from kiosk.demo import DEMO_PHONE
+    as_staff(app)
+    app.go("staff_service")
+    screen = app.screens.current_screen
+    screen.fields["query"].text = DEMO_PHONE
+    screen.find()
+    screen.pick_hours("助老服务")
+
+
+def _staff_handover_confirm(app):
+    from kiosk.demo import DEMO_PHONE
+    as_staff(app)
+    volunteer = app.passbook.find_volunteer(DEMO_PHONE)
+    item = min(app.passbook.catalogue(), key=lambda i: i["points"])
+    app.passbook.request_redemption(volunteer["id"], item["id"])
+    app.go("staff_handover")
+    screen = app.screens.current_screen
+    screen.ask(app.passbook.open_holds()[0])
+
+
+def _staff_assisted_receipt(app):
+    as_staff(app)
+    _receipt(app, "13900002468")  # another resident than the study_receipt view's
+
+
 VIEWS = {
     "study_sessions": _study(1),
     "study_seats": _study(2),
@@ -104,4 +161,18 @@ VIEWS = {
     "keypad": _keyboard("phone"),
     "bookings_paused": _paused,
     "ticket_refused": _ticket_refused,
+    # staff mode (views named staff_* run in it; the others without it)
+    "staff_signin_pin": _staff_pin,
+    "staff_bookings_today": _staff_bookings,
+    "staff_counseling_today": _staff_counseling,
+    "staff_service_hours": _staff_service_hours,
+    "staff_handover_confirm": _staff_handover_confirm,
+    "staff_assisted_receipt": _staff_assisted_receipt,
 }
+
+
+def in_staff_mode(view: str) -> bool:
+    """Whether a registry screen or a view above is shown in staff mode."""
+    from screens import BY_NAME
+    spec = BY_NAME.get(view)
+    return spec.staff if spec else view.startswith("staff_") and view != "staff_signin_pin"

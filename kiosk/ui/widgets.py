@@ -7,9 +7,11 @@ text contrast against it.
 from pathlib import Path
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import (
-    BooleanProperty, ColorProperty, ListProperty, ObjectProperty, OptionProperty, StringProperty)
+    BooleanProperty, ColorProperty, ListProperty, NumericProperty, ObjectProperty, OptionProperty,
+    StringProperty)
 from kivy.uix.behaviors import ButtonBehavior, ToggleButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
@@ -79,6 +81,43 @@ class ElderToggle(ToggleButtonBehavior, Label):
     """The 长辈模式 switch; its text says 开/关 so the state is not colour alone."""
     role = OptionProperty("body", options=list(th.FONT_DP))
     bg_color = ColorProperty(th.PRIMARY_DARK)
+
+
+class HoldText(Text):
+    """Text that answers a long press only (the hidden staff entry): residents
+    who tap it by chance see nothing happen."""
+    hold_seconds = NumericProperty(3.0)
+    __events__ = ("on_long_press",)
+    _held = None
+
+    def on_touch_down(self, touch):
+        if not self.collide_point(*touch.pos):
+            return super().on_touch_down(touch)
+        touch.grab(self)
+        self._held = Clock.schedule_once(lambda _dt: self.dispatch("on_long_press"), self.hold_seconds)
+        return True
+
+    def on_touch_up(self, touch):
+        if touch.grab_current is not self:
+            return super().on_touch_up(touch)
+        touch.ungrab(self)
+        if self._held is not None:
+            self._held.cancel()  # let go before the time: not a long press
+            self._held = None
+        return True
+
+    def on_long_press(self) -> None:
+        self._held = None
+
+
+class StaffBanner(Surface):
+    """工作人员模式 · 姓名 with 退出, over every screen while staff mode is on."""
+
+    def desk(self) -> None:
+        App.get_running_app().go("staff_home")
+
+    def leave(self) -> None:
+        App.get_running_app().exit_staff()
 
 
 class StatusBar(Surface):

@@ -250,8 +250,10 @@ def booking_no_show(ctx: Context, data: p.BookingChange) -> str | None:
     if reason:
         return reason
     starts = found["data"].get("starts_at")  # the schedule's, stored when the booking was taken
-    closes = datetime.fromisoformat(starts) + timedelta(minutes=ctx.center.rules.checkin_after_minutes) \
-        if starts else None
+    # on-duty staff at the desk may mark 未到 once the session has started; the kiosk by itself
+    # releases a place only when the check-in window is over
+    grace = 0 if ctx.staff is not None else ctx.center.rules.checkin_after_minutes
+    closes = datetime.fromisoformat(starts) + timedelta(minutes=grace) if starts else None
     if closes is None or ctx.now < closes:  # by the server's clock, not the kiosk's
         return "too_early"
     _move(ctx, found, life.NO_SHOW)

@@ -1,0 +1,119 @@
+"""Staff mode at the kiosk (no Kivy): who is on duty, their PIN, and when
+the mode ends.
+
+The roster and PIN hashes come from the server's pull feed (staff_roster,
+hashes bounded there and in the replica). A wrong PIN counts against that
+staff member, not the kiosk; the lock follows the one rule the server uses
+(kiosk.pins.after_failure) and is stored, so it holds across a restart. A
+lock the server sends (wrong PINs seen elsewhere) holds here too.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from kiosk.errors import ServiceError
+from kiosk.pins import after_failure, valid_pin, verify_pin
+from kiosk.staffmode import OnDuty
+from kiosk.store import Store
+from sync.sealing import SERVER_KEY
+
+IDLE_EXIT_SECONDS = 120  # staff mode ends by itself after 2 minutes without a touch
+PIN_WRONG = "工号或密码不正确"
+
+
+class StaffError(ServiceError):
+    """Staff mode cannot be opened."""
+
+
+@dataclass(frozen=True)
+class OnDutyMember:
+    staff_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class StaffSession:
+    """An open staff mode: who, and the signer for what they do."""
+    member: OnDutyMember
+    signer: OnDuty
+
+    @property
+    def banner(self) -> str:
+        return f"工作人员模式 · {self.member.name}"
+
+    @property
+    def assisted(self) -> str:
+        """The line on a receipt made for a resident in staff mode."""
+        return f"工作人员代办 · {self.member.name}"
+
+
+class StaffDesk:
+    def __init__(self, store: Store, now: Callable[[], datetime] = datetime.now):
+        self.store = store
+        self.db = store.db
+        self.now = now
+
+    def roster(self) -> list[OnDutyMember]:
+        rows = self.db.execute("SELECT id, display_name FROM staff_roster WHERE active = 1 "
+                               "AND pin_hash IS NOT NULL ORDER BY id").fetchall()
+        return [OnDutyMember(*row) for row in rows]
+
+    def by_number(self, typed: str) -> OnDutyMember:
+        """The member whose staff number was typed (its digits: duty-7 is 7)."""
+        digits = (typed or "").strip().lstrip("0")
+        row = self.db.execute(
+            "SELECT id, display_name FROM staff_roster WHERE active = 1 AND pin_hash IS NOT NULL AND :d != '' "
+            "AND ltrim(substr(id, instr(id, '-') + 1), '0') = :d ORDER BY id LIMIT 1", {"d": digits}).fetchone()
+        if row is None:
+            raise StaffError("unknown", "没有这个工号，请核对后再试，或选择您的姓名")
+        return OnDutyMember(*row)
+
+    def locked_until(self, staff_id: str) -> datetime | None:
+        now = self.now()
+        server = self.db.execute("SELECT locked_until FROM staff_roster WHERE id = ?", [staff_id]).fetchone()
+        local = self.db.execute("SELECT locked_until FROM staff_pin_failures WHERE staff_id = ?",
+                                [staff_id]).fetchone()
+        times = [datetime.fromisoformat(r[0]) for r in (server, local) if r and r[0]]
+        later = [t for t in times if t > now]
+        return max(later) if later else None
+
+    def sign_in(self, staff_id: str, pin: str) -> StaffSession:
+        """Open staff mode; raises StaffError with the words to show."""
+        row = self.db.execute("SELECT id, display_name, pin_hash FROM staff_roster WHERE id = ? AND active = 1",
+                              [staff_id]).fetchone()
+        if row is None or row[2] is None:
+            raise StaffError("unknown", PIN_WRONG)
+        until = self.locked_until(staff_id)
+        if until is not None:
+            raise StaffError("locked", f"密码错误次数太多，已锁定，请在 {until:%H:%M} 之后再试")
+        if not valid_pin(pin):
+            raise StaffError("format", "密码是 6 位数字")
+        if not verify_pin(pin, row[2]):
+            self._failed(staff_id)
+            until = self.locked_until(staff_id)
+            if until is not None:
+                raise StaffError("locked", f"密码错误次数太多，已锁定，请在 {until:%H:%M} 之后再试")
+            raise StaffError("wrong", PIN_WRONG)
+        key = self.store.get_meta(SERVER_KEY)
+        if key is None:  # nothing signed here could be checked by the server
+            raise StaffError("offline", "本机还没有连上过服务器，暂时不能进入工作人员模式")
+        with self.store.transaction() as db:
+            db.execute("DELETE FROM staff_pin_failures WHERE staff_id = ?", [staff_id])
+        return StaffSession(OnDutyMember(row[0], row[1]), OnDuty(row[0], pin, key))
+
+    def _failed(self, staff_id: str) -> None:
+        with self.store.transaction() as db:
+            found = db.execute("SELECT failures FROM staff_pin_failures WHERE staff_id = ?",
+                               [staff_id]).fetchone()
+            failures, until = after_failure(found[0] if found else 0, self.now())
+            db.execute("INSERT INTO staff_pin_failures (staff_id, failures, locked_until) VALUES (?, ?, ?) "
+                       "ON CONFLICT (staff_id) DO UPDATE SET failures = excluded.failures, "
+                       "locked_until = coalesce(excluded.locked_until, locked_until)",
+                       [staff_id, failures, until])
+
+
+def expired(idle_for: float) -> bool:
+    """Whether staff mode ends now, after ``idle_for`` seconds without a touch."""
+    return idle_for >= IDLE_EXIT_SECONDS
