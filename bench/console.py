@@ -58,19 +58,12 @@ PREFIX = "/console/{center_id}/"
 
 
 # -- the app's pages ---------------------------------------------------------------------
-def _get_routes(routes, prefix=""):
-    for route in routes:
-        if hasattr(route, "original_router"):  # an included router: its prefix is where it is included
-            yield from _get_routes(route.original_router.routes, prefix + route.include_context.prefix)
-        elif "GET" in (getattr(route, "methods", None) or ()):
-            yield prefix + route.path
-
-
 def app_routes(db: Path) -> list[str]:
     from sync.server.app import create_app
+    from sync.server.console import get_routes
     app = create_app(Settings(db=db, fake_now=data.NOW))
     try:
-        return sorted(set(_get_routes(app.routes)))
+        return get_routes(app)
     finally:
         app.state.store.close()
 
