@@ -8,7 +8,7 @@ import re
 from openpyxl import load_workbook
 
 from tests import pushes
-from tests.console import describe, serious_violations, sign_in
+from tests.console import ADMIN, describe, serious_violations, sign_in
 from tests.pushes import Pusher, cancel, change_of
 from tests.sync_server import DUTY, SERVER_NOW
 
@@ -151,3 +151,14 @@ def test_the_year_end_workbook_holds_what_was_put_in(console, running_server, tm
     assert re.search(r"发放志愿积分\s*40\b", console.locator("dl.report-facts").inner_text())
     assert re.search(r"微心愿收集（个）\s*1\b", console.locator("dl.report-facts").inner_text())
     assert console.goto(f"/console/{CENTER}/report?year=1999").status == 404
+
+    # the administrator: the counts by month, but no topic, not even counted (few visits can name a person)
+    console.goto(f"/console/{CENTER}/report")
+    console.get_by_role("button", name="退出登录").click()
+    sign_in(console, ADMIN, f"/console/{CENTER}/report")
+    assert "按咨询类别" not in console.locator("main").inner_text()
+    with console.expect_download() as download:
+        console.get_by_role("link", name=re.compile("年度台账（.xlsx")).click()
+    download.value.save_as(tmp_path / "admin.xlsx")
+    sheets = load_workbook(tmp_path / "admin.xlsx", read_only=True).sheetnames
+    assert "民情恳谈（按月）" in sheets and "民情恳谈（按类别）" not in sheets

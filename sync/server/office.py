@@ -533,7 +533,7 @@ class Office:
             audit.write(self.shared, actor.staff_id if actor else staff_id, None, "staff.add", staff_id,
                         None, {"username": username, "display_name": display_name, "roles": sorted(roles),
                                "centers": sorted(centers)},
-                        address=actor.address if actor else "command line")
+                        address=actor.address if actor else "服务器命令行")
             self._roster_to_kiosks(staff_id, self._account(staff_id))  # the new member only
 
     @serialised

@@ -60,7 +60,9 @@ def _summary(report: reads.Report) -> list[tuple[str, object]]:
     ]
 
 
-def _tables(report: reads.Report, roster: dict) -> list[Table]:
+def _tables(report: reads.Report, roster: dict, private: bool) -> list[Table]:
+    """private: the center's own staff; others get no counseling topics, not even counted
+    (with few visits a count can name a person)."""
     def rows(labelled):
         return [(label, *counts) for label, counts in labelled]
     return [
@@ -70,7 +72,8 @@ def _tables(report: reads.Report, roster: dict) -> list[Table]:
         Table("志愿服务（按活动）", ["服务项目", "服务次数", "参加人数", "服务时长（小时）", "积分"], _activities(report)),
         Table("微心愿（按类别）", ["类别", *reads.WISH_COLUMNS], rows(report.wishes["by_category"])),
         Table("微心愿（按月）", ["提交月份", *reads.WISH_COLUMNS], rows(report.wishes["by_month"])),
-        Table("民情恳谈（按类别）", ["咨询类别", *reads.COUNSELING_COLUMNS], rows(report.counseling["by_topic"])),
+        *([Table("民情恳谈（按类别）", ["咨询类别", *reads.COUNSELING_COLUMNS], rows(report.counseling["by_topic"]))]
+          if private else []),
         Table("民情恳谈（按月）", ["申请月份", *reads.COUNSELING_COLUMNS], rows(report.counseling["by_month"])),
         Table("自习室（按月）", ["场次月份", *reads.ROOM_COLUMNS["study"]], rows(report.study)),
         Table("妈妈绘本馆（按月）", ["场次月份", *reads.ROOM_COLUMNS["books"]], rows(report.books)),
@@ -97,4 +100,4 @@ def report_page(request: Request, year: str = "", where: Here = Depends(here)):
 def report_workbook(request: Request, year: str = "", where: Here = Depends(here)):
     report = _read(request, where, year)
     roster = request.app.state.store.read(reads.roster, where.center_id)
-    return xlsx_response(_tables(report, roster), f"年度台账-{report.year}年-{where.center_name}")
+    return xlsx_response(_tables(report, roster, where.private), f"年度台账-{report.year}年-{where.center_name}")
