@@ -28,7 +28,8 @@ def distinct_colours(path, step=16) -> int:
 def test_screenshots_render_every_screen(tmp_path, elder):
     out = tmp_path / "shots"
     args = ["--screenshots", str(out), "--size", "1280x800"] + (["--elder"] if elder else [])
-    result = run_main(*args)
+    # a bound for a broken tour, not a speed test: 38 views take minutes on a loaded machine
+    result = run_main(*args, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     expected = {spec.name for spec in SCREENS} | set(VIEWS) | {"idle_prompt", "attract"}
     assert {p.stem for p in out.glob("*.png")} == expected
