@@ -32,8 +32,15 @@ def create_app(settings: Settings, store: StorageInterface | None = None) -> Fas
     @app.middleware("http")
     async def limit_body(request: Request, call_next):
         length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+        if length is None and "transfer-encoding" in request.headers:
+            # a body of unknown length would be read (form fields, a push) before any check:
+            # browsers and kiosks always say the length
+            problem = Problem(411, "length-required", "请求需要注明长度")
+        elif length is not None and (not length.isdigit() or int(length) > MAX_BODY):
             problem = Problem(413, "too-large", "请求太大", f"最多 {MAX_BODY} 字节")
+        else:
+            problem = None
+        if problem is not None:
             if request.url.path.startswith("/console"):  # a browser's upload: a page, not JSON
                 return console.web.problem_page(request, problem)
             return problems.response(problem)

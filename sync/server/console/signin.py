@@ -53,6 +53,9 @@ async def login(request: Request, username: str = Form("", max_length=40),
     if actor is None:  # the same words for an unknown user, a wrong password and a locked account
         return _form(request, SIGN_IN_FAILED + "；连续输错 5 次将锁定 15 分钟", username, 401, next)
     console_allowed(actor)
+    earlier = request.cookies.get(COOKIE)
+    if earlier:  # a sign-in over a live session (a shared office PC): that one ends, it is not kept on
+        await run_in_threadpool(store.sessions.close, earlier)
     token = await run_in_threadpool(store.sessions.open, actor.staff_id, address(request))
     response = RedirectResponse(_safe_next(next), status_code=303)
     set_cookie(request, response, COOKIE, token)
