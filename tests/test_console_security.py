@@ -272,3 +272,16 @@ def test_odd_form_values_never_make_a_500(site):
                 assert answer.status_code < 500, (path, raw)
     for who in (clerk, admin):  # still signed in: the values above were all looked at
         assert who.get(site.url + HOME + "/", allow_redirects=False).status_code == 200
+
+
+def test_a_password_reset_signs_the_account_out_everywhere(site):
+    """Reset because the old password got out: a session opened with it ends too."""
+    token = site.store.sessions.open("office-x", "127.0.0.1")  # 徐静 signed in somewhere
+    xigu = {"lh_session": token}
+    assert requests.get(site.url + "/console/xigu/", cookies=xigu, allow_redirects=False).status_code == 200
+    admin = site.sessions[ADMIN]
+    answer = admin.post(site.url + "/console/admin/staff/account/office-x/password", data={"csrf": admin.csrf})
+    assert answer.status_code == 200 and "新密码" in answer.text
+    assert requests.get(site.url + "/console/xigu/", cookies=xigu, allow_redirects=False
+                        ).headers["location"].startswith("/console/login")
+    assert admin.get(site.url + "/console/admin/staff", allow_redirects=False).status_code == 200

@@ -168,6 +168,8 @@ class StaffAccounts:
     def set_password_hash(self, staff_id: str, hashed: str) -> None:
         self.conn.execute("UPDATE staff SET password_hash = ?, password_failures = 0, "
                           "password_locked_until = NULL WHERE id = ?", [hashed, staff_id])
+        # a new password (often: the old one got out) signs the account out everywhere
+        self.conn.execute("DELETE FROM staff_sessions WHERE staff_id = ?", [staff_id])
 
     def set_pin_hash(self, staff_id: str, hashed: str) -> None:
         self.conn.execute("UPDATE staff SET pin_hash = ?, pin_failures = 0, pin_locked_until = NULL "
