@@ -28,6 +28,7 @@ from kiosk.validation import FormError, validate_note
 from kiosk.wishes import anonymise, validate_wish
 from sync import payloads as p
 from sync.protocol import DUPLICATE
+from sync.rows import LimitsRow
 from sync.server.sealing import open_pin_change
 
 INVALID = "invalid"
@@ -38,10 +39,11 @@ PIN_CHECKS_PER_PUSH = 3  # a volunteer changes a PIN now and then; a push of hun
 
 @dataclass(frozen=True)
 class Limits:
-    """What the office allows one staff-mode entry at a kiosk (per center)."""
-    points_per_entry: int = 50
-    points_per_staff_day: int = 300
-    hours_per_entry: float = 8.0
+    """What the office allows one staff-mode entry at a kiosk (per center); until it
+    sets some, the defaults of the row kiosks receive (sync/rows.py LimitsRow)."""
+    points_per_entry: int = LimitsRow().points_per_entry
+    points_per_staff_day: int = LimitsRow().points_per_staff_day
+    hours_per_entry: float = LimitsRow().hours_per_entry
 
 
 @dataclass
