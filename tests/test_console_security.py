@@ -247,7 +247,8 @@ def test_a_body_of_unknown_length_is_refused_unread(site):
     assert answer.status_code == 411 and answer.json()["type"].endswith("length-required")
 
 
-ODD = ("", "A" * 50_000, "\x00", "😀" * 60, "-1", "1e309", "9" * 30, "2026-02-30", "<script>x</script>", " ")
+# "²" is a digit to str.isdigit() that int() refuses
+ODD = ("", "A" * 50_000, "\x00", "😀" * 60, "-1", "1e309", "9" * 30, "2026-02-30", "<script>x</script>", " ", "²")
 
 
 def test_odd_form_values_never_make_a_500(site):
@@ -270,6 +271,13 @@ def test_odd_form_values_never_make_a_500(site):
                 answer = who.post(url, data=f"{raw}&csrf={who.csrf}", allow_redirects=False,
                                   headers={"content-type": "application/x-www-form-urlencoded"})
                 assert answer.status_code < 500, (path, raw)
+    for route in _routes("GET"):  # a list's page, a report's year, the import's counts and columns
+        for path in _filled(route, site.ids):
+            for value in ("²", "-1", "A" * 5000):
+                answer = clerk.get(site.url + path, allow_redirects=False, params={
+                    "page": value, "year": value, "done": "imported", "added": value, "updated": value,
+                    "q": value, "kiosk": value, "start": value, "state": value, "number": value})
+                assert answer.status_code < 500, (path, value[:10], answer.status_code)
     for who in (clerk, admin):  # still signed in: the values above were all looked at
         assert who.get(site.url + HOME + "/", allow_redirects=False).status_code == 200
 

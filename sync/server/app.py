@@ -36,7 +36,7 @@ def create_app(settings: Settings, store: StorageInterface | None = None) -> Fas
             # a body of unknown length would be read (form fields, a push) before any check:
             # browsers and kiosks always say the length
             problem = Problem(411, "length-required", "请求需要注明长度")
-        elif length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+        elif length is not None and (not length.isdecimal() or int(length) > MAX_BODY):
             problem = Problem(413, "too-large", "请求太大", f"最多 {MAX_BODY} 字节")
         else:
             problem = None

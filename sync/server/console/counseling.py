@@ -236,7 +236,7 @@ def _remove_slot(request: Request, where: Here, index: str, mark: str):
 
     def remove(document: dict) -> dict:
         slots = parse_center(document).counseling_slots
-        i = int(index) if index.isdigit() else -1
+        i = int(index) if index.isdecimal() else -1
         if not 0 <= i < len(slots) or _mark(slots[i]) != mark:
             raise FormError({"slots": "坐诊时段刚被别人改过，请看一下现在的时段再操作"})
         # the slots after it move up one place, and a booking names its slot by place

@@ -19,7 +19,7 @@ def _year(store, asked: str) -> int:
     this_year = store.shared.local_now().year
     if not asked:
         return this_year
-    if not (asked.isdigit() and 2000 <= int(asked) <= this_year):
+    if not (asked.isdecimal() and 2000 <= int(asked) <= this_year):
         raise PageError(404, "没有这一年的台账", f"请选择 2000 年到 {this_year} 年之间的年份。")
     return int(asked)
 

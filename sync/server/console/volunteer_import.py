@@ -96,7 +96,7 @@ def upload_form(request: Request, upload: str = "", where: Here = Depends(here))
 async def small_body(request: Request) -> None:
     """Before the form is read (the CSRF check reads it): a body over the limit is refused unread."""
     length = request.headers.get("content-length", "")  # (larger than the server's limit: app.py)
-    if not length.isdigit() or int(length) > MAX_BODY:
+    if not length.isdecimal() or int(length) > MAX_BODY:
         raise PageError(413, "文件太大", f"名册文件{SIZE_WORDS}，最多 {roster_import.ROSTER_IMPORT_MAX} 行。")
 
 
@@ -127,7 +127,7 @@ def _mapping(roster: RosterFile, chosen) -> dict[str, int | None]:
     mapping = {}
     for field in ROSTER_FIELDS:
         text = str(chosen.get(field, ""))
-        mapping[field] = int(text) if text.isdigit() else None
+        mapping[field] = int(text) if text.isdecimal() else None
     return mapping
 
 

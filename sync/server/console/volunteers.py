@@ -35,7 +35,7 @@ def roster(request: Request, q: str = "", page: str = "1", where: Here = Depends
     rows, more = store.read(reads.roster_page, where.center_id, q[:20], number)
     told = {}
     if request.query_params.get("done") == "imported":  # the counts read as numbers, nothing else
-        added, updated = (int(n) if (n := request.query_params.get(k, "")).isdigit() else 0
+        added, updated = (int(n) if (n := request.query_params.get(k, "")).isdecimal() else 0
                           for k in ("added", "updated"))
         told["done"] = f"名册已导入：新增 {added} 名，更新 {updated} 名。新增的志愿者需要逐个设置密码。"
     return show(request, "volunteers.html", where, "", {

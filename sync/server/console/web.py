@@ -234,7 +234,7 @@ def page_of(store, query, *args, number: int) -> tuple[list, bool]:
 
 def page_number(text: str | None) -> int:
     """A list's ?page= (from 1); anything else is the first page."""
-    return int(text) if text and text.isdigit() and 0 < int(text) < 100_000 else 1
+    return int(text) if text and text.isdecimal() and 0 < int(text) < 100_000 else 1
 
 
 def parse_day(text: str, field: str) -> date | None:
