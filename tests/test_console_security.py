@@ -7,10 +7,14 @@ they should; a body of unknown length is refused before it is read; and odd
 form values never make a 500."""
 from __future__ import annotations
 
+import atexit
 import io
 import re
+import shutil
 import sqlite3
+import tempfile
 import zipfile
+from pathlib import Path
 
 import pytest
 import requests
@@ -26,6 +30,8 @@ from tests.pushes import Pusher
 from tests.sync_server import Server
 
 HOME = "/console/liujiaying"
+ROUTES_DB = Path(tempfile.mkdtemp(prefix="console-routes-")) / "routes.db"  # an app only to list its routes
+atexit.register(shutil.rmtree, ROUTES_DB.parent, ignore_errors=True)
 # what only the center's own staff may see (tests build these records below)
 PRIVATE = ("13512345678", "13600009999", "联系人乙", "想聊聊孩子的学习", "机密备注甲")
 TOPIC = re.compile(r"[>,]心理咨询[<,]")  # a request's topic in a cell (a table, a sheet, a CSV line)
@@ -93,7 +99,7 @@ def signed_in(server, who) -> requests.Session:
 
 def _routes(method: str) -> list[str]:
     """Every path under /console that answers ``method``, as written."""
-    app = create_app(Settings(), ServerStore(":memory:"))
+    app = create_app(Settings(), ServerStore(ROUTES_DB))
 
     def walk(routes, prefix=""):
         for route in routes:
