@@ -26,7 +26,7 @@ class Centers:
     def __init__(self, shared: Shared, feed: Feed):
         self.shared, self.feed = shared, feed
         self._seen: dict[str, float] = {}
-        self._documents: dict[str, tuple[str | None, Center]] = {}  # id -> (published_at, parsed)
+        self._documents: dict[str, tuple[str | None, Center]] = {}  # id -> (document text, parsed)
 
     @serialised
     def add_center(self, center_id: str, name: str) -> None:
@@ -84,17 +84,15 @@ class Centers:
     # -- what the office decided for a center ---------------------------------------------
     def document(self, center_id: str) -> Center:
         """The center's published document, or the default description; parsed
-        again only when a newer one was published (by any process)."""
-        conn = self.shared.conn
-        row = conn.execute("SELECT published_at FROM center_documents WHERE center_id = ?",
-                           [center_id]).fetchone()
-        published = row[0] if row else None
+        again only when its text changed (by any process; two publishes can share
+        a timestamp, so the text is the key)."""
+        row = self.shared.conn.execute("SELECT document FROM center_documents WHERE center_id = ?",
+                                       [center_id]).fetchone()
+        text = row[0] if row else None
         cached = self._documents.get(center_id)
-        if cached is None or cached[0] != published:
-            document = conn.execute("SELECT document FROM center_documents WHERE center_id = ?",
-                                    [center_id]).fetchone() if row else None
-            center = parse_center(json.loads(document[0])) if document else load_center(CENTER_FILE)
-            self._documents[center_id] = cached = (published, center)
+        if cached is None or cached[0] != text:
+            center = parse_center(json.loads(text)) if text else load_center(CENTER_FILE)
+            self._documents[center_id] = cached = (text, center)
         return cached[1]
 
     def limits(self, center_id: str) -> Limits:

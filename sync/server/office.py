@@ -184,7 +184,6 @@ class Office:
             self._context(actor, center_id)
             self.shared.db["center_documents"].upsert(
                 {"center_id": center_id, "document": json.dumps(document, ensure_ascii=False),
-                 # to the microsecond: it tells every process's cache that this is a new one
                  "published_at": self.shared.now().isoformat()}, pk="center_id")
             self.desk.feed.append(center_id, "center", {"document": document})
             self._audit(actor, center_id, "center.publish", center_id, None, what or {"published": True})

@@ -34,6 +34,7 @@ class StorageInterface(Protocol):
     def sign_in(self, username: str, password: str, address: str) -> Actor | None: ...
     def actor(self, staff_id: str, address: str) -> Actor | None: ...
     def read(self, query, *args): ...
+    def center(self, center_id: str): ...
     def staff_name(self, staff_id: str) -> str: ...
     def centers_for(self, actor: Actor) -> list[tuple[str, str]]: ...
     sessions: Sessions
@@ -82,6 +83,12 @@ class ServerStore:
         """A console list or count (sync/server/reads/): query(conn, *args) under the lock."""
         with self.shared.lock:
             return query(self.shared.conn, *args)
+
+    @serialised
+    def center(self, center_id: str):
+        """The center's published document, parsed (kept until the office publishes
+        another): what a page that only shows sessions and rules needs."""
+        return self.centers.document(center_id)
 
     @serialised
     def staff_name(self, staff_id: str) -> str:

@@ -5,9 +5,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
 from sync.server.console.web import Here, here, page
-from kiosk.center import parse_center
 from sync.server.console.rooms import session_label
-from sync.server.reads import bookings, overview
+from sync.server.reads import overview
 
 router = APIRouter()
 
@@ -18,7 +17,7 @@ async def home(request: Request, where: Here = Depends(here)):
     now = store.shared.now()
     day = store.shared.local_now().date().isoformat()
     facts = await run_in_threadpool(store.read, overview.today, where.center_id, day, now)
-    center = parse_center(await run_in_threadpool(store.read, bookings.center_document, where.center_id))
+    center = await run_in_threadpool(store.center, where.center_id)
     for room in facts["rooms"]:  # the session's name and hours, as on the room's own page
         room["session"] = session_label(center, room["kind"], {"session": room["session"]})
     return page(request, "home.html", {"title": "首页", "day": day, **facts}, where=where)

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
 from kiosk.bookings import is_open_day, weekly_entry
-from kiosk.center import WEEKDAYS, Center, CenterDataError, parse_center
+from kiosk.center import WEEKDAYS, Center, CenterDataError
 from kiosk.validation import FieldError, FormError, validate_all
 from sync.server.console.export import Table, export, export_format, paged
 from sync.server.console.web import (Here, PageError, day_ahead, here, here_changing, page, page_number, parse_day,
@@ -107,7 +107,7 @@ def _room_context(request: Request, where: Here, kind: str, errors: dict | None 
     f, query_errors = _query(request, store)
     facts = store.read(reads.room_day, where.center_id, kind, f["day"].isoformat(), f["session"], f["status"],
                        f["page"])
-    center = parse_center(facts["document"])
+    center = store.center(where.center_id)
     rules = facts["document"].get("bookings", {})
     reasons = rules.get("holiday_reasons", {})
     sessions = sessions_of(center, kind, f["day"])
@@ -158,7 +158,7 @@ def _export(request: Request, where: Here, kind: str, fmt: str):
     f, errors = _query(request, store)
     if errors:
         raise PageError(400, "日期格式不对", "请按 年-月-日 选择日期。")
-    center = parse_center(store.read(reads.center_document, where.center_id))
+    center = store.center(where.center_id)
     day = f["day"].isoformat()
     rows = ([b["day"], session_label(center, kind, b), place_words(kind, b), b["name"], where.phone(b["phone"]),
              reads.BOOKING_WORDS.get(b["status"], b["status"])]
@@ -244,7 +244,7 @@ def _booking_or_404(store, where: Here, kind: str, booking_id: str) -> dict:
 def _booking_page(request: Request, where: Here, kind: str, booking_id: str):
     store = request.app.state.store
     b = _booking_or_404(store, where, kind, booking_id)
-    center = parse_center(store.read(reads.center_document, where.center_id))
+    center = store.center(where.center_id)
     b.update(session_words=session_label(center, kind, b), place=place_words(kind, b),
              phone_shown=where.phone(b["phone"]))
     line = store.read(reads.place_in_line, where.center_id, b["id"]) if b["status"] == "waiting" else None
