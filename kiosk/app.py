@@ -7,6 +7,7 @@ in, so tests and the screenshot tool build the same app with other data.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from datetime import datetime
 from functools import cached_property
@@ -301,6 +302,33 @@ class KioskApp(App):
         if getattr(self, "sync_worker", None) is None:
             return False
         self.sync_worker.nudge()
+        return True
+
+    def in_background(self, work, done) -> None:
+        """Run work() on a thread of its own and hand done(result, error) to the UI
+        thread (Electrum's pattern): the screen keeps answering touches meanwhile."""
+        def run():
+            try:
+                result, error = work(), None
+            except Exception as exc:  # noqa: BLE001  (the screen says what it means)
+                result, error = None, exc
+            Clock.schedule_once(lambda _dt: done(result, error))
+        threading.Thread(target=run, name="background", daemon=True).start()
+
+    def ask_duty_today(self, done) -> bool:
+        """Ask the server for every kiosk's bookings of today, as the on-duty staff
+        member (sync/server/duty.py); done(bookings, error) on the UI thread, and only
+        while that same staff mode is open. False: no server to ask (standalone)."""
+        session = self.staff
+        if not self.settings.server_url or session is None:
+            return False
+        from sync.client import ServerLink
+        link = ServerLink(self.settings.server_url, self.settings.server_token)
+
+        def answered(bookings, error):
+            if self.staff is session:  # staff mode ended meanwhile: nothing of it is shown
+                done(bookings, error)
+        self.in_background(lambda: link.duty_today(session.signer), answered)
         return True
 
     def _sync_report(self, status: dict) -> None:

@@ -403,18 +403,25 @@ class Bookings:
                                signed_by=staff)
 
     # -- staff at the desk (今日预约) ----------------------------------------------
-    def today(self, search: str = "") -> list[dict]:
-        """Today's bookings made here, by session start; ``search`` a 6-digit
-        ticket or a phone's last four digits."""
+    # ``others``: every kiosk's bookings of today, as the server told on-duty staff
+    # (sync/client.ServerLink.duty_today), held by the screen in memory only. A booking
+    # made here is shown from this kiosk's own record, which may hold unsent changes.
+    def _with_others(self, local: list[dict], others, keep) -> list[dict]:
+        here = {row["id"] for row in local}
+        rows = local + [dict(row, remote=True) for row in others or () if row["id"] not in here and keep(row)]
+        rows.sort(key=lambda r: (r["starts_at"] or "9", r["kind"], r["seat"] or 0, r["created_at"]))
+        return rows
+
+    def today(self, search: str = "", others: list[dict] | None = None) -> list[dict]:
+        """Today's bookings by session start; ``search`` a 6-digit ticket or a phone's last four digits."""
         search = (search or "").strip()
-        where, args = "day = ? AND status IN ('booked', 'checked_in', 'no_show', 'waiting')", \
-            [self.now().date().isoformat()]
-        if search:
-            if not search.isdigit() or len(search) not in (4, 6):
-                raise FieldError("search", "请输入 6 位预约号或手机号后四位")
-            where += " AND ticket = ?" if len(search) == 6 else " AND substr(phone, -4) = ?"
-            args.append(search)
-        rows = list(self.db["bookings"].rows_where(where, args, order_by="starts_at, kind, seat, created_at"))
+        if search and (not search.isdigit() or len(search) not in (4, 6)):
+            raise FieldError("search", "请输入 6 位预约号或手机号后四位")
+        today = self.now().date().isoformat()
+        local = list(self.db["bookings"].rows_where("day = ? AND status IN ('booked', 'checked_in', 'no_show', "
+                                                    "'waiting')", [today]))
+        rows = [row for row in self._with_others(local, others, lambda r: r["day"] == today)
+                if not search or search == (row["ticket"] if len(search) == 6 else row["phone"][-4:])]
         for row in rows:
             row["session_label"] = self.session_label(row)
         return rows
@@ -426,33 +433,41 @@ class Bookings:
             return room
         return f"{room} {getattr(entry, 'name', '')} {_span(entry.start, entry.end)}".replace("  ", " ")
 
-    def _staff_move(self, booking_id: str, status: str, mutation: str, staff: OnDuty) -> dict:
+    def _staff_move(self, shown: dict, status: str, mutation: str, staff: OnDuty) -> dict:
+        """``shown``: the booking as 今日预约 lists it (this kiosk's, or another's)."""
         with self.store.transaction():
-            booking = self.db["bookings"].get(booking_id)
+            booking = self.db["bookings"].get(shown["id"]) if not shown.get("remote") else shown
             if booking["status"] != "booked":
                 raise BookingError("not_open", "这个预约已签到、已取消或已处理过了")
             if status == "no_show" and datetime.fromisoformat(booking["starts_at"]) > self.now():
                 raise BookingError("early", "场次还没开始，不能标记未到")
-            moved = self._update(booking, status, mutation, signed_by=staff)
+            if shown.get("remote"):  # the server decides; the feed then brings its word here
+                self.db.execute("UPDATE remote_bookings SET status = ? WHERE id = ?", [status, booking["id"]])
+                self.store.enqueue(mutation, {"id": booking["id"], "ticket": booking["ticket"],
+                                              "status": status}, signed_by=staff)
+                moved = dict(booking, status=status)
+            else:
+                moved = self._update(booking, status, mutation, signed_by=staff)
             if status == "no_show" and booking["kind"] == "books":
                 self._promote(booking["day"], booking["session"])
             return moved
 
-    def staff_check_in(self, booking_id: str, staff: OnDuty) -> dict:
+    def staff_check_in(self, booking: dict, staff: OnDuty) -> dict:
         """签到 by the staff member at the desk (the resident has no ticket at hand)."""
-        return self._staff_move(booking_id, "checked_in", "checkin.create", staff)
+        return self._staff_move(booking, "checked_in", "checkin.create", staff)
 
-    def mark_no_show(self, booking_id: str, staff: OnDuty) -> dict:
+    def mark_no_show(self, booking: dict, staff: OnDuty) -> dict:
         """未到: once the session has started, staff need not wait for the check-in window."""
-        return self._staff_move(booking_id, "no_show", "booking.no_show", staff)
+        return self._staff_move(booking, "no_show", "booking.no_show", staff)
 
-    def counseling_today(self) -> list[dict]:
+    def counseling_today(self, others: list[dict] | None = None) -> list[dict]:
         """Counseling requests for today's slots or made today, with their topics: staff only."""
         today = self.now().date().isoformat()
-        return list(self.db["bookings"].rows_where(
+        local = list(self.db["bookings"].rows_where(
             "kind = 'counseling' AND status IN ('booked', 'checked_in') AND "
-            "(day = ? OR (day IS NULL AND substr(created_at, 1, 10) = ?))", [today, today],
-            order_by="starts_at, created_at"))
+            "(day = ? OR (day IS NULL AND substr(created_at, 1, 10) = ?))", [today, today]))
+        return self._with_others(local, others, lambda r: r["kind"] == "counseling"
+                                 and r["status"] in ("booked", "checked_in"))
 
 
 def _lift_reason(reason: str) -> str:

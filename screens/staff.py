@@ -143,14 +143,54 @@ class StaffSyncScreen(StaffStep):
             self.message = "本机没有配置服务器，无法同步"
 
 
-class StaffBookingsScreen(StaffStep):
+def others_words(error: Exception | None) -> str:
+    """What the list says of the other kiosks' bookings, after asking the server."""
+    from sync.client import StaffRefused, SyncError  # with requests: not needed for the first frame
+    if error is None:
+        return "含本中心所有终端的预约"
+    if isinstance(error, StaffRefused):
+        return "服务器没有确认您的值班身份：只显示本机的预约"
+    if isinstance(error, SyncError) and error.unauthorized:
+        return "终端未授权，请联系管理员：只显示本机的预约"
+    return "暂时连不上服务器：只显示本机的预约"
+
+
+class TodayScreen(StaffStep):
+    """A list of today's bookings: this kiosk's at once, every kiosk's when the
+    server answers (asked in the background with the staff member's PIN; the
+    answer is kept on this screen only and forgotten when staff mode ends)."""
+
+    def reset(self) -> None:
+        self.others = None
+        super().reset()
+
     def first_step(self) -> None:
         self.fields = {}
-        self.listing("")
+        self.others = None
+        asked = app().ask_duty_today(self._answered)
+        self.source = "正在向服务器查询其他终端的预约…" if asked else "本机独立运行：只显示本机的预约"
+        self.render()
 
-    def listing(self, search: str, note: str = "") -> None:
+    def _answered(self, others: list[dict] | None, error: Exception | None) -> None:
+        if self.manager is None or self.manager.current != self.name:
+            return  # staff went elsewhere: the list is asked again when they come back
+        self.others, self.source = others, others_words(error)
+        self.render()
+
+    def refresh(self) -> None:
+        self.first_step()
+
+
+class StaffBookingsScreen(TodayScreen):
+    search = ""
+
+    def first_step(self) -> None:
+        self.search = ""
+        super().first_step()
+
+    def render(self, note: str = "") -> None:
         try:
-            rows = self.bookings.today(search)
+            rows = self.bookings.today(self.search, self.others)
         except FormError as exc:
             self.show_errors(exc)
             return
@@ -170,23 +210,35 @@ class StaffBookingsScreen(StaffStep):
                           self.choice("未到", lambda b=b: self.no_show(b), kind="secondary")]
             widgets.append(self.choices(items, cols=3))
         search_field = self.field("search", "code", "查找：预约号或手机号后四位", "6 位预约号或 4 位数字", max_length=6)
-        search_field.text = search
+        search_field.text = self.search
         self.show("今日预约",
                   search_field,
-                  self.choices([self.choice("查找", lambda: self.listing(self.fields["search"].text), kind="primary"),
-                                self.choice("显示全部", lambda: self.listing("")),
+                  self.choices([self.choice("查找", self.find, kind="primary"),
+                                self.choice("显示全部", self.show_all),
                                 self.choice("解除爽约暂停", self.lift_form, kind="secondary")], cols=3),
+                  self.choices([self.cell(self.source), self.choice("刷新", self.refresh)], cols=2),
                   *(widgets or [self.text("今天没有找到预约。")]))
         self.message = note
 
+    def find(self) -> None:
+        self.search = self.fields["search"].text
+        self.render()
+
+    def show_all(self) -> None:
+        self.search = ""
+        self.render()
+
     def _move(self, move, booking: dict, words: str) -> None:
         try:
-            move(booking["id"], self.signer)
+            moved = move(booking, self.signer)
         except BookingError as exc:
             self.message = exc.message
             return
+        if booking.get("remote"):  # shown as done until the server's own word arrives
+            self.others = [dict(o, status=moved["status"]) if o["id"] == booking["id"] else o
+                           for o in self.others or ()]
         app().refresh_pending()
-        self.listing(self.fields["search"].text, f"预约号 {booking['ticket']} {words}")
+        self.render(f"预约号 {booking['ticket']} {words}")
 
     def check_in(self, booking: dict) -> None:
         self._move(self.bookings.staff_check_in, booking, "已签到")
@@ -201,7 +253,7 @@ class StaffBookingsScreen(StaffStep):
                   self.field("reason", "text", "原因（必填，会记入办公室的操作记录）", "例如：家中有事，已电话说明",
                              max_length=100),
                   self.choice("确认解除", self.lift, kind="primary"),
-                  self.choice("‹ 返回今日预约", self.first_step, kind="secondary"))
+                  self.choice("‹ 返回今日预约", self.render, kind="secondary"))
 
     def lift(self) -> None:
         f = self.fields
@@ -213,20 +265,22 @@ class StaffBookingsScreen(StaffStep):
         app().keyboard.close()
         app().refresh_pending()
         self.show("已解除", self.text(f"{mask_phone(f['phone'].text)} 可以重新自助预约了。"),
-                  self.choice("‹ 返回今日预约", self.first_step, kind="primary"))
+                  self.choice("‹ 返回今日预约", self.render, kind="primary"))
 
 
-class StaffCounselingScreen(StaffStep):
+class StaffCounselingScreen(TodayScreen):
     """Topics and notes are shown here only: never on a resident's screen."""
 
-    def first_step(self) -> None:
+    def render(self) -> None:
         rows = []
-        for b in self.bookings.counseling_today():
+        for b in self.bookings.counseling_today(self.others):
             when = f"{datetime.fromisoformat(b['starts_at']):%H:%M}" if b["starts_at"] else "请尽快联系"
             note = f"\n备注：{b['note']}" if b["note"] else ""
             rows.append(self.text(f"{when}　{b['name']}　{mask_phone(b['phone'])}　预约号 {b['ticket']}\n"
                                   f"类别：{b['topic']}{note}"))
-        self.show("今天的恳谈室预约", *(rows or [self.text("今天没有恳谈室预约。")]),
+        self.show("今天的恳谈室预约",
+                  self.choices([self.cell(self.source), self.choice("刷新", self.refresh)], cols=2),
+                  *(rows or [self.text("今天没有恳谈室预约。")]),
                   self.text("咨询内容属于个人隐私，请勿对外展示或拍照。", role="small"))
 
 

@@ -8,14 +8,17 @@ a page twice changes nothing. Every request has a timeout.
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass, field
 from importlib import metadata
 
 import requests
 
+from kiosk.staffmode import OnDuty
 from kiosk.store import Store
 from sync.protocol import APP_VERSION_HEADER, MAX_BATCH, MAX_BODY, REJECTED, encoded_mutation, encoded_push_body
 from sync.replica import apply_change, refused
+from sync.rows import DutyToday
 
 CURSOR_KEY = "sync_cursor"
 
@@ -37,6 +40,65 @@ class SyncError(Exception):
         self.unauthorized = unauthorized
 
 
+class StaffRefused(SyncError):
+    """The server did not accept the on-duty staff member behind a request
+    (not on duty at this center, a wrong PIN, or locked)."""
+
+
+@dataclass
+class ServerLink:
+    """One kiosk's HTTP link to the server: its token, its version, a timeout on every request."""
+    url: str
+    token: str
+    timeout: float = 10.0
+    session: requests.Session | None = None
+
+    def __post_init__(self):
+        self.session = self.session or requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {self.token}"
+        self.session.headers[APP_VERSION_HEADER] = app_version()
+        self.url = self.url.rstrip("/")
+
+    def call(self, method: str, path: str, **kwargs) -> dict:
+        try:
+            response = self.session.request(method, self.url + path, timeout=self.timeout, **kwargs)
+        except requests.RequestException as exc:
+            raise SyncError(f"network: {type(exc).__name__}") from None
+        if response.status_code == 429 or response.status_code >= 500:
+            retry = response.headers.get("Retry-After")
+            raise SyncError(f"server said {response.status_code}",
+                            float(retry) if retry and retry.isdigit() else None)
+        if response.status_code == 403 and _problem_type(response).endswith("/staff-refused"):
+            raise StaffRefused("server refused the staff member")
+        if response.status_code in (401, 403):
+            raise SyncError(f"server refused the token: {response.status_code}", unauthorized=True)
+        if response.status_code != 200:
+            raise SyncError(f"server refused: {response.status_code}")
+        try:
+            return response.json()
+        except ValueError:
+            raise SyncError("server answer is not JSON") from None
+
+    def duty_today(self, staff: OnDuty) -> list[dict]:
+        """Today's bookings at every kiosk of the center, for on-duty staff
+        (sync/server/duty.py): checked like a feed row, kept by the caller in memory only."""
+        request_id = str(uuid.uuid4())
+        answer = self.call("POST", "/api/v1/duty/today",
+                           json={"request": request_id, **staff.sign(request_id)})
+        try:
+            return DutyToday.model_validate(answer).model_dump()["bookings"]
+        except ValueError:  # pydantic's ValidationError: a server answer no screen may show
+            raise SyncError("server answer is not today's bookings") from None
+
+
+def _problem_type(response: requests.Response) -> str:
+    try:
+        found = response.json().get("type", "")
+    except (ValueError, AttributeError):
+        return ""
+    return found if isinstance(found, str) else ""
+
+
 @dataclass
 class SyncClient:
     store: Store
@@ -47,28 +109,11 @@ class SyncClient:
     changed: set[str] = field(default_factory=set)
 
     def __post_init__(self):
-        self.session = self.session or requests.Session()
-        self.session.headers["Authorization"] = f"Bearer {self.token}"
-        self.session.headers[APP_VERSION_HEADER] = app_version()
-        self.url = self.url.rstrip("/")
+        self.link = ServerLink(self.url, self.token, self.timeout, self.session)
+        self.session = self.link.session
 
     def _call(self, method: str, path: str, **kwargs) -> dict:
-        try:
-            response = self.session.request(method, self.url + path, timeout=self.timeout, **kwargs)
-        except requests.RequestException as exc:
-            raise SyncError(f"network: {type(exc).__name__}") from None
-        if response.status_code == 429 or response.status_code >= 500:
-            retry = response.headers.get("Retry-After")
-            raise SyncError(f"server said {response.status_code}",
-                            float(retry) if retry and retry.isdigit() else None)
-        if response.status_code in (401, 403):
-            raise SyncError(f"server refused the token: {response.status_code}", unauthorized=True)
-        if response.status_code != 200:
-            raise SyncError(f"server refused: {response.status_code}")
-        try:
-            return response.json()
-        except ValueError:
-            raise SyncError("server answer is not JSON") from None
+        return self.link.call(method, path, **kwargs)
 
     def push_once(self, batch: int = MAX_BATCH) -> int:
         """Send one batch of the outbox; returns how many were answered."""

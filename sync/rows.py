@@ -13,7 +13,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from kiosk.lifecycle import BOOKING_STATES, WISH_STATES
 from kiosk.pins import pin_hash_problem
-from sync.payloads import Day, Hours, Id, Name, Note, Phone, Points, Short, Stamp
+from sync.payloads import Day, Hours, Id, Name, Note, Phone, Points, Short, Stamp, Ticket
 
 
 def _pin_hash(value: str) -> str:
@@ -128,6 +128,30 @@ class PauseRow(Row):
 
 class ServerKeyRow(Row):
     public_key: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/]{43}=$")]
+
+
+class DutyBooking(BookingRow):
+    """A booking of today at any kiosk of the center, as on-duty staff read it
+    from the server for 今日预约 and 恳谈室 (not a feed row: it is asked for with
+    the staff member's PIN and kept in the kiosk's memory only). The phone comes
+    masked (138****1234); its last four digits are what staff search by."""
+    kiosk_id: Id
+    ticket: Ticket
+    starts_at: Stamp | None
+    created_at: Stamp
+    name: Name
+    phone: Annotated[str, StringConstraints(pattern=r"^(\d{3}\*{4}\d{4}|\*{4})$")]
+    child_name: Name | None = None
+    child_age: Annotated[int, Field(ge=0, le=18)] | None = None
+    topic: Short | None = None
+    note: Note | None = None
+
+
+DUTY_READ_MAX = 2000  # bookings in one answer: a center's day is a few hundred at most
+
+
+class DutyToday(Row):
+    bookings: Annotated[list[DutyBooking], Field(max_length=DUTY_READ_MAX)]
 
 
 ROWS: dict[str, type[Row]] = {

@@ -7,6 +7,7 @@ window, reaching only what a finger at that spot would reach.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -91,6 +92,15 @@ class KioskDriver:
         while self.fake.now < end - 1e-9:
             self.fake.now = min(end, self.fake.now + step)
             EventLoop.idle()
+
+    def frames_until(self, done: Callable[[], bool], seconds: float = 120.0) -> None:
+        """Run frames until ``done()`` (a worker thread's answer has reached the
+        screen); the bound is generous and reached only when something is broken."""
+        deadline = time.monotonic() + seconds
+        while not done():
+            assert time.monotonic() < deadline, "the answer never reached the screen"
+            self.frames(1)
+            time.sleep(0.01)
 
     # -- finding widgets -----------------------------------------------------
     def walk(self, within: Widget | None = None) -> Iterator[Widget]:

@@ -179,3 +179,55 @@ def test_service_points_and_an_assisted_booking_reach_the_server_signed(tmp_path
     finally:
         k.stop()
         server.stop()
+
+
+def test_todays_list_holds_the_other_kiosks_bookings_and_staff_check_one_in(tmp_path):
+    """A resident who booked at the other kiosk stands at this one's desk: 今日预约
+    asks the server (the staff member's PIN, in the background) and lists them too."""
+    import dataclasses
+    import sqlite3
+
+    from kiosk.store import Store
+    from sync.client import SyncClient
+    from tests.sync_server import CENTER, DAY, NOW, Server
+
+    server = Server(tmp_path)  # the server's clock: the same morning
+    server.start()
+    there = Store(tmp_path / "lobby-2.db")
+    at_there = Bookings(there, CENTER, now=NOW)
+    seat = at_there.book_study(DAY, "morning", 7, "李娜", "13900001111")
+    at_there.request_counseling("婚姻家庭", None, "赵敏", "13700002222", "想聊聊家里的事", True)
+    SyncClient(there, server.url, server.tokens["lobby-2"], timeout=60).cycle()
+    k = start(tmp_path / "kiosk")
+    try:
+        client = SyncClient(k.store, server.url, server.tokens["lobby-1"], timeout=60)
+        client.cycle()  # the roster, the server's key, the places the other kiosk holds
+        k.app.settings = dataclasses.replace(k.app.settings, server_url=server.url,
+                                             server_token=server.tokens["lobby-1"])
+        to_pin_pad(k)
+        type_pin(k, DUTY_PIN, keys=False)
+        k.tap_text("今日预约")
+        k.find_text("正在向服务器查询其他终端的预约…", exact=False)
+        k.frames_until(lambda: "含本中心所有终端的预约" in "".join(k.texts()))
+        k.find_text(f"预约号 {seat['ticket']}　李娜　139****1111　7号座　待签到", exact=False)
+        tap_choice(k, "签到", exact=True)
+        assert "已签到" in k.screen.message
+        k.find_text("7号座　已签到", exact=False)
+        client.cycle()
+        with sqlite3.connect(server.db) as db:
+            assert db.execute("SELECT status FROM bookings WHERE id = ?", [seat["id"]]).fetchone()[0] == \
+                "checked_in"
+
+        k.tap_text("工作台")
+        k.tap_text("恳谈室")
+        k.frames_until(lambda: "含本中心所有终端的预约" in "".join(k.texts()))
+        k.find_text("类别：婚姻家庭", exact=False)
+        k.tap_text("退出")
+        left = [w.text for screen in k.app.screens.built_screens() for w in k.walk(screen)
+                if isinstance(getattr(w, "text", None), str)]
+        assert not [t for t in left if "李娜" in t or "婚姻家庭" in t or seat["ticket"] in t]
+        assert all(getattr(s, "others", None) is None for s in k.app.screens.built_screens())
+    finally:
+        k.stop()
+        there.close()
+        server.stop()

@@ -25,7 +25,7 @@ ACTION_WORDS = {
     "kiosk.add": "添加终端", "kiosk.revoke": "停用终端", "kiosk.rotate": "更换终端令牌",
     "staff.add": "添加工作人员", "staff.edit": "修改工作人员", "staff.deactivate": "停用工作人员账号",
     "staff.reactivate": "恢复工作人员账号", "staff.password": "重设后台密码", "staff.pin": "设置值班密码",
-    "staff.unlock": "解除账号锁定",
+    "staff.unlock": "解除账号锁定", "duty.today": "值班员在终端查看今日预约",
 }
 
 

@@ -233,3 +233,16 @@ def m009_volunteer_console(db):
         CREATE INDEX holds_by_center ON holds (center_id, status, created_at);
         """
     )
+
+
+@migrations()
+def m010_duty_reads(db):
+    # 今日预约 read by on-duty staff at a kiosk: each request id once (a sealed PIN
+    # proof is for one request), kept a day, then purged as the next read is made
+    db.executescript(
+        """
+        CREATE TABLE duty_reads (request_id TEXT PRIMARY KEY, staff_id TEXT NOT NULL,
+                                 kiosk_id TEXT NOT NULL, at TEXT NOT NULL);
+        CREATE INDEX duty_reads_by_time ON duty_reads (at);
+        """
+    )

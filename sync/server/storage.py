@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Protocol
 
 from kiosk.store import apply_migrations
+from sync.server import audit, duty
 from sync.server.centers import Centers
 from sync.server.feed import Feed
 from sync.server.office import Office
 from sync.server.push import PayloadMismatch, PushDesk
 from sync.server.schema import migrations
+from sync.server.sealing import open_staff_proof
 from sync.server.sessions import Sessions
 from sync.server.shared import Shared, serialised, utc_now
 from sync.server.staff import Actor, StaffAccounts
@@ -31,6 +33,7 @@ class StorageInterface(Protocol):
     def kiosk_for_token(self, token: str, app_version: str | None = None) -> dict | None: ...
     def push(self, kiosk_id: str, mutations: list[dict], queue_depth: int) -> list[dict]: ...
     def pull(self, kiosk_id: str, cursor: int, limit: int) -> dict: ...
+    def duty_today(self, kiosk: dict, staff_id: str, request_id: str, proof: str) -> list[dict] | None: ...
     def sign_in(self, username: str, password: str, address: str) -> Actor | None: ...
     def actor(self, staff_id: str, address: str) -> Actor | None: ...
     def read(self, query, *args): ...
@@ -64,6 +67,23 @@ class ServerStore:
         center_id = self.shared.conn.execute("SELECT center_id FROM kiosks WHERE id = ?",
                                              [kiosk_id]).fetchone()[0]
         return self.feed.pull(center_id, cursor, limit)
+
+    @serialised
+    def duty_today(self, kiosk: dict, staff_id: str, request_id: str, proof: str) -> list[dict] | None:
+        """Today's bookings of the kiosk's center for its on-duty staff member
+        (sync/server/duty.py), or None: not on duty here, a proof not made for
+        this request, a request id used before, or a wrong PIN (counted)."""
+        center_id, conn = kiosk["center_id"], self.shared.conn
+        with self.shared.transaction():
+            if self.staff.on_duty(center_id, staff_id) is None:
+                return None
+            pin = open_staff_proof(conn, proof, staff_id, request_id)
+            if pin is None or not duty.first_use(conn, request_id, staff_id, kiosk["id"], self.shared.now()):
+                return None
+            if not self.staff.check_pin(staff_id, pin):
+                return None
+            audit.write(self.shared, staff_id, center_id, duty.ACTION, None, kiosk_id=kiosk["id"])
+            return duty.today_bookings(conn, center_id, self.shared.local_now().date().isoformat())
 
     # the staff session's needs
     def sign_in(self, username: str, password: str, address: str) -> Actor | None:

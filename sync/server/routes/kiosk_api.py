@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from sync.mutations import REGISTRY
 from sync.protocol import MAX_BATCH, MAX_BODY, MAX_PULL, VERSION
+from sync.rows import DutyToday
 from sync.server import faults
 from sync.server.auth import kiosk
 from sync.server.problems import Problem, documented, inline_schema
@@ -107,6 +108,21 @@ async def push(request: Request, who: dict = Depends(kiosk)) -> dict:
 def pull(request: Request, cursor: int = Query(0, ge=0, le=2**62),
          limit: int = Query(100, ge=1, le=MAX_PULL), who: dict = Depends(kiosk)) -> dict:
     return request.app.state.store.pull(who["id"], cursor, limit)
+
+
+class DutyReadIn(BaseModel):
+    staff_id: str = Field(min_length=1, max_length=64)
+    request: str = Field(min_length=1, max_length=64)  # the id the PIN proof is sealed for
+    staff_proof: str = Field(min_length=1, max_length=1024)
+
+
+@router.post("/duty/today", response_model=DutyToday, responses=documented(400, 401, 403, 422, 429))
+def duty_today(body: DutyReadIn, request: Request, who: dict = Depends(kiosk)) -> dict:
+    """今日预约 at a kiosk in staff mode: every kiosk's bookings of today (sync/server/duty.py)."""
+    found = request.app.state.store.duty_today(who, body.staff_id, body.request, body.staff_proof)
+    if found is None:
+        raise Problem(403, "staff-refused", "值班人员身份未通过服务器核对")
+    return {"bookings": found}
 
 
 @router.get("/health")
