@@ -4,7 +4,9 @@ A unit is a full syllable ("xin"), a bare initial standing for a syllable
 ("x" in the abbreviation xlzx), or - last only - the unfinished beginning of
 a syllable ("zi" of "xinlizix..." as the visitor types). Apostrophes force a
 split (xi'an). Several readings can be right (fangan: fang'an / fan'gan),
-so the best few are returned, cheapest first.
+so the best few are returned, cheapest first; the cost here only orders
+them (fewer, whole syllables first); which one is meant is for the engine to
+score by likelihood.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from functools import lru_cache
 
 INITIALS = frozenset("b p m f d t n l g k h j q x r z c s y w zh ch sh".split())
 MAX_SYLLABLE = 6  # zhuang, shuang, chuang
+KEEP = 10  # readings kept per suffix: enough that ke'neng and lou'ti'an survive
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,7 @@ class Segmenter:
         self.prefixes = frozenset(s[:i] for s in syllables for i in range(1, len(s) + 1))
         self._best = lru_cache(maxsize=4096)(self._best_uncached)
 
-    def segmentations(self, typed: str, limit: int = 4) -> list[tuple[int, tuple[Unit, ...]]]:
+    def segmentations(self, typed: str, limit: int = 8) -> list[tuple[int, tuple[Unit, ...]]]:
         """The cheapest readings of ``typed`` as (cost, units), cheapest first."""
         chunks = [c for c in typed.split("'") if c]
         if not chunks:
@@ -70,7 +73,7 @@ class Segmenter:
                 for rest_cost, rest in from_(i + length):
                     found.append((cost + rest_cost, (unit,) + rest))
             found.sort(key=lambda r: r[0])
-            return tuple(found[:6])
+            return tuple(found[:KEEP])
 
         return from_(0)
 
