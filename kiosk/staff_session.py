@@ -10,7 +10,7 @@ lock the server sends (wrong PINs seen elsewhere) holds here too.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from kiosk.errors import ServiceError
@@ -49,6 +49,19 @@ class StaffSession:
         return f"工作人员代办 · {self.member.name}"
 
 
+@dataclass(frozen=True)
+class PinAttempt:
+    """A PIN typed for a member, to be checked against the roster's hash."""
+    member: OnDutyMember
+    pin: str = field(repr=False)
+    pin_hash: str = field(repr=False)
+    server_key: str = field(repr=False)
+
+    def matches(self) -> bool:
+        """The PBKDF2 check: touches no database, so it may run on any thread."""
+        return verify_pin(self.pin, self.pin_hash)
+
+
 class StaffDesk:
     def __init__(self, store: Store, now: Callable[[], datetime] = datetime.now):
         self.store = store
@@ -79,29 +92,43 @@ class StaffDesk:
         later = [t for t in times if t > now]
         return max(later) if later else None
 
-    def sign_in(self, staff_id: str, pin: str) -> StaffSession:
-        """Open staff mode; raises StaffError with the words to show."""
+    def attempt(self, staff_id: str, pin: str) -> PinAttempt:
+        """What can be said before the PIN's hash is checked (unknown, locked, not
+        6 digits, no server key yet): raises StaffError with the words to show.
+        The check itself (PBKDF2, about 0.3 s) is PinAttempt.matches, off the UI thread."""
         row = self.db.execute("SELECT id, display_name, pin_hash FROM staff_roster WHERE id = ? AND active = 1",
                               [staff_id]).fetchone()
         if row is None or row[2] is None:
             raise StaffError("unknown", PIN_WRONG)
-        until = self.locked_until(staff_id)
-        if until is not None:
-            raise StaffError("locked", f"密码错误次数太多，已锁定，请在 {until:%H:%M} 之后再试")
+        self._not_locked(staff_id)
         if not valid_pin(pin):
             raise StaffError("format", "密码是 6 位数字")
-        if not verify_pin(pin, row[2]):
-            self._failed(staff_id)
-            until = self.locked_until(staff_id)
-            if until is not None:
-                raise StaffError("locked", f"密码错误次数太多，已锁定，请在 {until:%H:%M} 之后再试")
-            raise StaffError("wrong", PIN_WRONG)
         key = self.store.get_meta(SERVER_KEY)
         if key is None:  # nothing signed here could be checked by the server
             raise StaffError("offline", "本机还没有连上过服务器，暂时不能进入工作人员模式")
+        return PinAttempt(OnDutyMember(row[0], row[1]), pin, row[2], key)
+
+    def finish(self, attempt: PinAttempt, matched: bool) -> StaffSession:
+        """Open staff mode after the check, or count the failure; raises StaffError."""
+        staff_id = attempt.member.staff_id
+        self._not_locked(staff_id)  # e.g. locked by the feed while the PIN was being checked
+        if not matched:
+            self._failed(staff_id)
+            self._not_locked(staff_id)
+            raise StaffError("wrong", PIN_WRONG)
         with self.store.transaction() as db:
             db.execute("DELETE FROM staff_pin_failures WHERE staff_id = ?", [staff_id])
-        return StaffSession(OnDutyMember(row[0], row[1]), OnDuty(row[0], pin, key))
+        return StaffSession(attempt.member, OnDuty(staff_id, attempt.pin, attempt.server_key))
+
+    def sign_in(self, staff_id: str, pin: str) -> StaffSession:
+        """Open staff mode in one go (the checks, the hash, the outcome)."""
+        attempt = self.attempt(staff_id, pin)
+        return self.finish(attempt, attempt.matches())
+
+    def _not_locked(self, staff_id: str) -> None:
+        until = self.locked_until(staff_id)
+        if until is not None:
+            raise StaffError("locked", f"密码错误次数太多，已锁定，请在 {until:%H:%M} 之后再试")
 
     def _failed(self, staff_id: str) -> None:
         with self.store.transaction() as db:

@@ -1,4 +1,5 @@
-"""志愿积分: sign in (phone + PIN), the passbook (balance, hours, history
+"""志愿积分: sign in (phone + PIN; in staff mode, 代办, the volunteer's phone
+or number alone), the passbook (balance, hours, history
 newest first), the exchange catalogue and a redemption request. Signs out
 after 30 s without a touch (its idle policy in the registry: the app's
 watchdog resets it) and whenever the visitor leaves the screen."""
@@ -6,6 +7,7 @@ from kivy.app import App
 
 from kiosk.passbook import PassbookError
 from kiosk.ui.steps import StepScreen
+from kiosk.validation import FieldError
 
 
 class PointsScreen(StepScreen):
@@ -19,6 +21,9 @@ class PointsScreen(StepScreen):
     def first_step(self) -> None:
         self.sign_out()
         self.fields = {}
+        if App.get_running_app().staff is not None:
+            self.find_form()
+            return
         self.show("登录爱心储蓄存折",
                   self.field("phone", "phone", "手机号", "11 位手机号", max_length=11),
                   self.field("pin", "pin", "密码（在志愿者服务站设置的 6 位数字）", "6 位数字", max_length=6),
@@ -31,6 +36,23 @@ class PointsScreen(StepScreen):
         except PassbookError as exc:
             self.fields["pin"].clear()
             self.message = exc.message
+            return
+        App.get_running_app().keyboard.close()
+        self.show_book(0)
+
+    def find_form(self) -> None:
+        """代办: the on-duty staff member opens the passbook of the volunteer beside
+        them (who may not remember a PIN); what they do then is signed as theirs."""
+        self.show("代办：查看志愿者的存折",
+                  self.field("query", "code", "志愿者的手机号或编号（编号只输数字，如 LJY-0001 输 1）",
+                             "手机号或编号", max_length=11),
+                  self.choice("打开存折", self.find, kind="primary"))
+
+    def find(self) -> None:
+        try:
+            self.volunteer = self.passbook.find_volunteer(self.fields["query"].text)
+        except FieldError as exc:
+            self.fields[exc.field].error = exc.message
             return
         App.get_running_app().keyboard.close()
         self.show_book(0)

@@ -86,16 +86,43 @@ class StaffSignInScreen(StaffStep):
                   self.choice("‹ 重新选择", self.first_step, kind="secondary"))
         app().keyboard.attach(self.fields["pin"])  # the PIN pad's big keys, without a tap on the field
 
+    checking = None  # the PinAttempt being checked off the UI thread
+
     def confirm(self) -> None:
+        if self.checking is not None:
+            return  # a second tap while the PIN is checked
         pin = self.fields["pin"]
         try:
-            session = app().staff_desk.sign_in(self.member.staff_id, pin.text)
+            self.checking = app().staff_desk.attempt(self.member.staff_id, pin.text)
         except StaffError as exc:
-            pin.clear()
-            pin.error = exc.message
+            self.refused(exc)
+            return
+        pin.error = ""
+        self.message = "正在核对密码…"
+        attempt = self.checking
+        app().in_background(attempt.matches, lambda matched, _error: self.checked(attempt, bool(matched)))
+
+    def checked(self, attempt, matched: bool) -> None:
+        if attempt is not self.checking:
+            return  # the page was left or reset meanwhile
+        self.checking = None
+        self.message = ""
+        try:
+            session = app().staff_desk.finish(attempt, matched)
+        except StaffError as exc:
+            self.refused(exc)
             return
         app().keyboard.close()
         app().enter_staff(session)
+
+    def refused(self, exc: StaffError) -> None:
+        pin = self.fields["pin"]
+        pin.clear()
+        pin.error = exc.message
+
+    def reset(self) -> None:
+        self.checking = None
+        super().reset()
 
 
 class StaffHomeScreen(StaffStep):

@@ -26,6 +26,12 @@ def roster_from_the_feed(store) -> None:
     store.set_meta(SERVER_KEY, staff_in_a_standalone_kiosk(DUTY).server_key)
 
 
+def texts_left(k) -> list[str]:
+    """Every text on every screen built so far, shown or not (what a later visitor could reach)."""
+    return [w.text for screen in k.app.screens.built_screens() for w in k.walk(screen)
+            if isinstance(getattr(w, "text", None), str)]
+
+
 def to_pin_pad(k) -> None:
     k.long_press(k.find_id("brand"), 3.2)
     assert k.app.current == "staff_signin"
@@ -41,7 +47,9 @@ def type_pin(k, pin: str, keys: bool = True) -> str:
         k.frames(3)  # the keypad closes and the page settles
     else:
         field.text = pin
+    pad = k.screen
     tap_choice(k, "进入工作人员模式", exact=True)
+    k.frames_until(lambda: pad.checking is None)  # the PIN's hash is checked off the UI thread
     return field.error
 
 
@@ -95,8 +103,7 @@ def test_staff_mode_from_the_long_press_to_its_exit(tmp_path):
 
     k.app.go("staff_counseling")  # the route guard: no staff screen without staff mode
     assert k.app.current == "home"
-    left = [w.text for screen in k.app.screens.built_screens() for w in k.walk(screen)
-            if isinstance(getattr(w, "text", None), str)]
+    left = texts_left(k)
     assert not [t for t in left if "婚姻家庭" in t or "赵敏" in t or talk["ticket"] in t]
     k.stop()
 
@@ -135,6 +142,15 @@ def test_service_points_and_an_assisted_booking_reach_the_server_signed(tmp_path
         tap_choice(k, f"2 小时 → {2 * rate} 分", exact=True)
         tap_choice(k, "确认记录", exact=True)
         k.find_text(f"积分余额 {2 * rate} 分", exact=False)
+
+        k.tap_text("工作台")  # 代办: the volunteer's passbook without their PIN
+        tap_choice(k, "志愿积分", exact=True)
+        k.screen.fields["query"].text = "13800000000"
+        tap_choice(k, "打开存折", exact=True)
+        assert k.screen.fields["query"].error == "没有找到这位志愿者，请核对手机号或编号"
+        k.screen.fields["query"].text = "13812345678"
+        tap_choice(k, "打开存折", exact=True)
+        k.find_text(f"积分余额 {2 * rate} 分　累计服务 2 小时", exact=False)
 
         k.tap_text("工作台")  # 代办: a seat for the resident beside the desk
         tap_choice(k, "预约座位", exact=True)
@@ -223,11 +239,32 @@ def test_todays_list_holds_the_other_kiosks_bookings_and_staff_check_one_in(tmp_
         k.frames_until(lambda: "含本中心所有终端的预约" in "".join(k.texts()))
         k.find_text("类别：婚姻家庭", exact=False)
         k.tap_text("退出")
-        left = [w.text for screen in k.app.screens.built_screens() for w in k.walk(screen)
-                if isinstance(getattr(w, "text", None), str)]
+        left = texts_left(k)
         assert not [t for t in left if "李娜" in t or "婚姻家庭" in t or seat["ticket"] in t]
         assert all(getattr(s, "others", None) is None for s in k.app.screens.built_screens())
     finally:
         k.stop()
         there.close()
         server.stop()
+
+
+def test_the_idle_reset_on_an_assisted_form_ends_staff_mode_and_clears_it(tmp_path):
+    """Staff stepped away mid-代办: the form's idle prompt runs out (before the
+    2-minute staff exit), the form is cleared, and the kiosk is the residents' again."""
+    k = start(tmp_path)
+    roster_from_the_feed(k.store)
+    to_pin_pad(k)
+    type_pin(k, DUTY_PIN, keys=False)
+    tap_choice(k, "绘本馆报名", exact=True)
+    assert k.app.current == "books" and k.app.staff is not None
+    k.screen.pick(k.app.bookings.book_sessions()[0])
+    k.screen.fields["name"].text = "陈静"  # typed on the keyboard elsewhere
+    k.advance(61, step=2)
+    k.find_text("还需要更多时间吗？", exact=False)  # the prompt, as for any resident
+    assert k.app.staff is not None
+    k.advance(31, step=2)
+    assert k.app.staff is None and k.app.current == "home" and k.store.acting is None
+    assert not k.find_all(lambda w: getattr(w, "text", "").startswith("工作人员模式"))
+    left = texts_left(k)
+    assert not [t for t in left if "陈静" in t]
+    k.stop()
