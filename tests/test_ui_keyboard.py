@@ -163,3 +163,57 @@ def test_a_field_shows_text_set_without_typing_and_masks_a_pin(kiosk):
     field.kind = "pin"
     kiosk.frames(2)
     assert kiosk.find_text("●●●●●●")
+
+
+def test_clear_takes_the_whole_pinyin_string_in_one_tap(kiosk):
+    form = kiosk.open_entry_preview()
+    kiosk.tap(form.ids.wish)
+    type_keys(kiosk, "ni")
+    kiosk.tap(key(kiosk, "确认"))
+    picked = form.ids.wish.text
+    type_keys(kiosk, "loutianzhuangfushou")
+    kiosk.tap(key(kiosk, "清空"))
+    assert kiosk.find_id("composing").text == ""
+    assert kiosk.find_id("candidates").children == []
+    assert form.ids.wish.text == picked  # the field keeps what was already picked
+    assert key(kiosk, "清空").disabled  # nothing left to clear
+    type_keys(kiosk, "xlzx")  # and typing goes on as before
+    kiosk.tap(key(kiosk, "心理咨询"))
+    assert form.ids.wish.text == picked + "心理咨询"
+
+
+def test_a_picked_candidate_is_taken_back_in_one_tap(kiosk):
+    form = kiosk.open_entry_preview()
+    kiosk.tap(form.ids.wish)
+    assert key(kiosk, "撤销").disabled  # nothing picked yet
+    type_keys(kiosk, "xinlizixun")
+    kiosk.tap(key(kiosk, "心理"))
+    assert form.ids.wish.text == "心理"
+    assert kiosk.find_id("composing").text == "zixun"
+    kiosk.tap(key(kiosk, "撤销"))
+    assert form.ids.wish.text == ""
+    assert kiosk.find_id("composing").text == "xinlizixun"  # the letters come back
+    kiosk.tap(key(kiosk, "心理咨询"))
+    assert form.ids.wish.text == "心理咨询"
+    # two picks are taken back one at a time, last first
+    type_keys(kiosk, "zixishiyuyue")
+    kiosk.tap(key(kiosk, "自习室"))
+    kiosk.tap(key(kiosk, "撤销"))
+    kiosk.tap(key(kiosk, "撤销"))
+    assert form.ids.wish.text == ""
+    assert kiosk.find_id("composing").text == "xinlizixunzixishiyuyue"
+    assert key(kiosk, "撤销").disabled
+
+
+def test_taking_back_a_surname_in_the_name_field(kiosk):
+    form = kiosk.open_entry_preview()
+    kiosk.tap(form.ids.name)
+    type_keys(kiosk, "zengguofan")
+    shown = [b.text for b in kiosk.find_id("candidates").children]
+    assert "曾" in shown  # the surname alone, on the first page, with its surname reading
+    kiosk.tap(key(kiosk, "曾"))
+    assert form.ids.name.text == "曾"
+    assert kiosk.find_id("composing").text == "guofan"
+    kiosk.tap(key(kiosk, "撤销"))
+    assert form.ids.name.text == ""
+    assert kiosk.find_id("composing").text == "zengguofan"

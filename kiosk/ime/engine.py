@@ -46,6 +46,7 @@ INITIAL_COST = 2.0  # each bare initial in a reading of typed syllables
 MERGED_INITIAL = 6.0  # zh/ch/sh read as one initial where each letter could be a syllable
 PAIR_WEIGHT = 0.6  # share of a seen word pair in the interpolated bigram
 WHOLE_MARGIN = 8.0  # whole-phrase candidates shown within this of the best
+SURNAME_SLOPE = 1.3  # a surname's share of people falls about as rank ** -1.3
 LENGTH_BONUS = {1: 0.0, 2: 4.0, 3: 5.0}  # given names by their number of characters
 
 
@@ -344,7 +345,7 @@ class PinyinEngine:
                         continue
                     for surname, rank in self._surnames(seg[:s_len], False)[:6]:
                         # population share of a surname falls about as 1/rank
-                        prior = -math.log(rank % 500 + 3) - 2.0 * (rank >= 500)
+                        prior = -SURNAME_SLOPE * math.log(rank % 500 + 3) - 2.0 * (rank >= 500)
                         for score, given in self._given_names(seg[s_len:], 12):
                             scored.append((prior + score - cost, surname + given, len(seg)))
             scored.sort(key=lambda r: -r[0])

@@ -90,11 +90,15 @@ class CandidateButton(KButton):
 
 
 class PinyinKeyboard(Surface):
+    """The pinyin keyboard. 删除 takes back one letter, 清空 the whole pinyin
+    string, 撤销 the last candidate picked (its text leaves the field and its
+    letters come back to the pinyin string)."""
     target = ObjectProperty(None, allownone=True)
     mode = OptionProperty("zh", options=["zh", "en", "sym"])
     composing = StringProperty()
     candidates = ListProperty()
     page = NumericProperty(0)
+    picked = ListProperty()  # (field text before, letters consumed) per pick, last on top
     engine: PinyinEngine | None = None
 
     ROWS = ("qwertyuiop", "asdfghjkl'", "zxcvbnm")
@@ -105,7 +109,11 @@ class PinyinKeyboard(Surface):
 
     def on_mode(self, *_args):
         self.composing = ""
+        self.picked = []
         self._build_keys()
+
+    def on_target(self, *_args):
+        self.picked = []
 
     def _build_keys(self):
         rows = self.SYMBOL_ROWS if self.mode == "sym" else self.ROWS
@@ -124,15 +132,32 @@ class PinyinKeyboard(Surface):
             if len(self.composing) < 40:
                 self.composing += key
         elif self.mode == "en":
+            self.picked = []  # the field changed otherwise: nothing to take back
             self.target.insert(key.upper() if self.target.kind == "code" else key)
         else:
+            self.picked = []
             self.target.insert(key)
 
     def backspace(self) -> None:
         if self.composing:
             self.composing = self.composing[:-1]
         elif self.target is not None:
+            self.picked = []
             self.target.backspace()
+
+    def clear_composing(self) -> None:
+        """清空: the whole pinyin string at once; the field keeps its text."""
+        self.composing = ""
+
+    def undo_pick(self) -> None:
+        """撤销: take back the last pick, as if it had not been tapped."""
+        if not self.picked or self.target is None:
+            return
+        before, consumed = self.picked[-1]
+        self.picked = self.picked[:-1]
+        self.target.text = before
+        self.target.error = ""
+        self.composing = consumed + self.composing
 
     def space(self) -> None:
         """空格/确认: take the first candidate, else a space."""
@@ -146,6 +171,7 @@ class PinyinKeyboard(Surface):
     def pick(self, candidate: Candidate) -> None:
         if self.target is None:
             return
+        self.picked = self.picked[-19:] + [(self.target.text, candidate.consumed)]
         self.target.insert(candidate.text)
         if self.target.learn:
             self.engine.learn(candidate)
@@ -238,6 +264,7 @@ class KeyboardDock(BoxLayout):
         board.target = field
         if board is self.pinyin:
             board.composing = ""
+            board.picked = []
             board.mode = "zh" if field.kind in ("name", "text") else board.mode
         self.clear_widgets()
         self.add_widget(board)
@@ -261,6 +288,7 @@ class KeyboardDock(BoxLayout):
         self.field = None
         self.pinyin.target = self.keypad.target = None
         self.pinyin.composing = ""
+        self.pinyin.picked = []
         self.clear_widgets()
 
     @property
