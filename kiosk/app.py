@@ -168,6 +168,8 @@ class KioskApp(App):
         signed for the server (Store.acting), and the banner says so."""
         self.staff = session
         self.store.acting = session.signer
+        for screen in self.screens.built_screens():
+            screen.reset()  # each resident screen starts afresh, as staff mode shows it (代办)
         if self._banner is None:
             self._banner = StaffBanner()
             self.root.add_widget(self._banner, index=self.root.children.index(self.screens) + 1)

@@ -241,9 +241,9 @@ class StaffBookingsScreen(TodayScreen):
         self.show("今日预约",
                   search_field,
                   self.choices([self.choice("查找", self.find, kind="primary"),
-                                self.choice("显示全部", self.show_all),
-                                self.choice("解除爽约暂停", self.lift_form, kind="secondary")], cols=3),
-                  self.choices([self.cell(self.source), self.choice("刷新", self.refresh)], cols=2),
+                                self.choice("显示全部", self.show_all), self.choice("刷新", self.refresh),
+                                self.choice("解除爽约暂停", self.lift_form, kind="secondary")], cols=4),
+                  self.text(self.source, role="small"),
                   *(widgets or [self.text("今天没有找到预约。")]))
         self.message = note
 
@@ -306,8 +306,9 @@ class StaffCounselingScreen(TodayScreen):
             rows.append(self.text(f"{when}　{b['name']}　{mask_phone(b['phone'])}　预约号 {b['ticket']}\n"
                                   f"类别：{b['topic']}{note}"))
         self.show("今天的恳谈室预约",
-                  self.choices([self.cell(self.source), self.choice("刷新", self.refresh)], cols=2),
+                  self.text(self.source, role="small"),
                   *(rows or [self.text("今天没有恳谈室预约。")]),
+                  self.choice("刷新", self.refresh),
                   self.text("咨询内容属于个人隐私，请勿对外展示或拍照。", role="small"))
 
 

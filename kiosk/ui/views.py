@@ -114,6 +114,28 @@ def _staff_bookings(app):
     app.go("staff_bookings")
 
 
+def _staff_bookings_all_kiosks(app):
+    # as when the server answered: a resident who booked at the other kiosk is listed too
+    # (after the staff_bookings_today view: this kiosk's own bookings are made there)
+    as_staff(app)
+    app.go("staff_bookings")
+    screen = app.screens.current_screen
+    today = app.bookings.now().date().isoformat()
+    from kiosk.bookings import session_start
+    starts = session_start(app.center, "study", app.bookings.now().date(), "morning")
+    screen.others = [{"id": "elsewhere", "kiosk_id": "lobby-2", "kind": "study", "day": today,
+                      "session": "morning", "seat": 12, "status": "booked",
+                      "starts_at": starts.isoformat() if starts else None, "created_at": f"{today}T07:30:00", "ticket": "604218",
+                      "name": "李娜", "phone": "139****1111", "child_name": None, "child_age": None,
+                      "topic": None, "note": None}]
+    screen._answered(screen.others, None)
+
+
+def _staff_points_find(app):
+    as_staff(app)
+    app.go("points")
+
+
 def _staff_counseling(app):
     as_staff(app)
     app.bookings.request_counseling(app.center.counseling_topics[0], None, "李娜", "13900001111", "", True)
@@ -164,7 +186,9 @@ VIEWS = {
     # staff mode (views named staff_* run in it; the others without it)
     "staff_signin_pin": _staff_pin,
     "staff_bookings_today": _staff_bookings,
+    "staff_bookings_all_kiosks": _staff_bookings_all_kiosks,
     "staff_counseling_today": _staff_counseling,
+    "staff_points_find": _staff_points_find,
     "staff_service_hours": _staff_service_hours,
     "staff_handover_confirm": _staff_handover_confirm,
     "staff_assisted_receipt": _staff_assisted_receipt,
