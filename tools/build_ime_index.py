@@ -58,6 +58,7 @@ MIN_WORD_FREQ = 5
 # reviews are 1/100 of jieba's corpus, and they are the speech of visitors.
 EVERYDAY_WEIGHT = 3.0
 MIN_PAIR = 2  # word pairs seen once are mostly noise; keeps the table compact
+RARE_READING = math.log(0.02)  # share of a name character's bearers under another reading
 ELDER_WEIGHT = 60000  # an elder's classic given name counts as this many people
 
 
@@ -77,6 +78,16 @@ def syllables_of(word: str) -> list[str] | None:
 
 def readings(char: str) -> list[str]:
     return [r for r in pinyin(char, heteronym=True, style=Style.NORMAL)[0] if SYLLABLE.match(r)]
+
+
+def name_readings(char: str) -> list[str]:
+    """The character's readings, the one names use most (pypinyin's default) first."""
+    first = lazy_pinyin(char, style=Style.NORMAL, errors="ignore")
+    options = readings(char)
+    if first and first[0] in options:
+        options.remove(first[0])
+        options.insert(0, first[0])
+    return options
 
 
 def everyday_counts():
@@ -182,8 +193,9 @@ def main() -> None:
         for char in given:
             people[char] += ELDER_WEIGHT // 10
     total_people = sum(people.values())
-    name_rows = [(c, s, round(1000 * math.log1p(n))) for c, n in people.items()
-                 for s in readings(c)]
+    # a character's rarer readings (立 wei, 英 yang) count for few of its bearers
+    name_rows = [(c, s, round(1000 * (math.log1p(n) + (RARE_READING if k else 0.0))))
+                 for c, n in people.items() for k, s in enumerate(name_readings(c))]
     db.executemany("INSERT INTO name_chars VALUES (?, ?, ?)", name_rows)
     # Whole given names: the elders' classics, and the given names of jieba's
     # person names (seen as a pair, they outrank two unrelated characters).

@@ -39,6 +39,7 @@ READINGS = 8  # readings of the letters scored per keystroke
 SPAN_WORDS = 3  # words per span the composition considers
 BEAM = 6  # partial sentences kept per position
 PHRASES = 3  # compositions offered per reading
+WORD_PENALTY = 3.0  # each word after the first in a composition (的一 is not 得以)
 # Costs in nats (natural log units, the same as the word scores):
 EXTEND = math.log(0.03)  # a finished last syllable read as the start of a longer one (la -> lan)
 UNIT_COST = 1.0  # each syllable beyond the fewest any reading needs
@@ -325,7 +326,7 @@ class PinyinEngine:
                             if pair is not None:
                                 logp = math.log((1 - PAIR_WEIGHT) * math.exp(logp)
                                                 + PAIR_WEIGHT * pair)
-                        total = score + logp
+                        total = score + logp - (WORD_PENALTY if path else 0.0)
                         text = "".join(path) + word
                         if text not in found or total > found[text][0]:
                             found[text] = (total, path + (word,))
