@@ -212,14 +212,26 @@ class StaffAccounts:
 
     def check_pin(self, staff_id: str, pin: str) -> bool:
         """A staff PIN tried at any kiosk: failures count for the person, not the kiosk."""
-        row = self.conn.execute("SELECT pin_hash, pin_failures, pin_locked_until FROM staff "
-                                "WHERE id = ? AND active = 1", [staff_id]).fetchone()
-        if row is None or self._locked(row[2]):
+        stored = self.pin_hash_to_check(staff_id)
+        return stored is not None and self.note_pin(staff_id, verify_pin(pin, stored))
+
+    # check_pin in three steps, for a caller that runs the PBKDF2 work (0.3 s) outside the lock
+    def pin_hash_to_check(self, staff_id: str) -> str | None:
+        """The PIN hash of an active, unlocked staff member, else None."""
+        row = self.conn.execute("SELECT pin_hash, pin_locked_until FROM staff WHERE id = ? AND active = 1",
+                                [staff_id]).fetchone()
+        return None if row is None or not row[0] or self._locked(row[1]) else row[0]
+
+    def note_pin(self, staff_id: str, matched: bool) -> bool:
+        """The outcome of a check: a failure counts; True if it matched and no lock came meanwhile."""
+        row = self.conn.execute("SELECT pin_failures, pin_locked_until FROM staff WHERE id = ? AND active = 1",
+                                [staff_id]).fetchone()
+        if row is None or self._locked(row[1]):
             return False
-        if verify_pin(pin, row[0]):
+        if matched:
             self.conn.execute("UPDATE staff SET pin_failures = 0 WHERE id = ?", [staff_id])
             return True
-        self._failed(staff_id, "pin", row[1])
+        self._failed(staff_id, "pin", row[0])
         return False
 
     # A sign-in in three steps, so that the argon2 work (75 ms) runs outside the

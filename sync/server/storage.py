@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from kiosk.pins import verify_pin
 from kiosk.store import apply_migrations
 from sync.server import audit, duty
 from sync.server.centers import Centers
@@ -68,19 +69,22 @@ class ServerStore:
                                              [kiosk_id]).fetchone()[0]
         return self.feed.pull(center_id, cursor, limit)
 
-    @serialised
     def duty_today(self, kiosk: dict, staff_id: str, request_id: str, proof: str) -> list[dict] | None:
         """Today's bookings of the kiosk's center for its on-duty staff member
         (sync/server/duty.py), or None: not on duty here, a proof not made for
-        this request, a request id used before, or a wrong PIN (counted)."""
+        this request, a request id used before, or a wrong PIN (counted). The
+        PIN's hash is checked outside the store's lock, as a sign-in's is."""
         center_id, conn = kiosk["center_id"], self.shared.conn
-        with self.shared.transaction():
+        with self.shared.lock, self.shared.transaction():
             if self.staff.on_duty(center_id, staff_id) is None:
                 return None
             pin = open_staff_proof(conn, proof, staff_id, request_id)
             if pin is None or not duty.first_use(conn, request_id, staff_id, kiosk["id"], self.shared.now()):
                 return None
-            if not self.staff.check_pin(staff_id, pin):
+            stored = self.staff.pin_hash_to_check(staff_id)
+        matched = stored is not None and verify_pin(pin, stored)
+        with self.shared.lock, self.shared.transaction():
+            if stored is None or not self.staff.note_pin(staff_id, matched):
                 return None
             audit.write(self.shared, staff_id, center_id, duty.ACTION, None, kiosk_id=kiosk["id"])
             return duty.today_bookings(conn, center_id, self.shared.local_now().date().isoformat())
