@@ -74,6 +74,62 @@ def test_a_sentence_is_composed_from_words(engine):
     assert top(engine, "zixishiyuyue", 1) == ["自习室预约"]
 
 
+def test_readings_are_chosen_by_likelihood_not_fewest_syllables(engine):
+    # ken'eng'shi... and bang'e'xiao'shi read as few syllables as ke'neng, ban'ge
+    assert top(engine, "kenengshidiyici", 1) == ["可能是第一次"]
+    assert top(engine, "bangexiaoshi", 1) == ["半个小时"]
+    # lou'ti'an'zhuang takes more syllables than lou'tian'zhuang, and wins
+    assert "楼梯安装扶手" in top(engine, "loutianzhuangfushou")
+    # a finished syllable is not read as the start of a longer one (la is not lan)
+    assert "有电缆" not in top(engine, "youdianla", 6)
+    assert top(engine, "shaoweiyoudianying", 1) == ["稍微有点硬"]
+
+
+def test_a_dictionary_word_beats_two_loose_characters(engine):
+    assert top(engine, "deyi", 1) == ["得以"]
+    assert top(engine, "baoshi", 1) == ["宝石"]
+
+
+def test_zh_ch_sh_abbreviate_two_syllables_too(engine):
+    assert "时候" in top(engine, "sh")
+    assert "知道" in top(engine, "zd")
+    found = top(engine, "jd", 6)
+    assert "酒店" in found and "京东" in found
+    # the lone initial still reaches its single characters
+    assert "是" in top(engine, "sh", 60)
+
+
+def test_name_mode_surnames_cover_the_population_with_their_readings(engine):
+    count = engine.db.execute("SELECT count(DISTINCT surname) FROM surnames").fetchone()[0]
+    assert count >= 400
+    for typed, name in [("zengguofan", "曾"), ("shanxiongxin", "单"), ("qinweiwei", "覃"),
+                        ("ouyangfeng", "欧阳"), ("piaoshuxian", "朴"), ("zhasheng", "查")]:
+        assert any(c.text.startswith(name) for c in engine.candidates(typed, name=True)[:6]), name
+    surnames = [c.text for c in engine.candidates("zeng", name=True) if c.source == "surname"]
+    assert surnames[0] == "曾"
+
+
+def test_name_mode_ranks_elders_names_and_offers_dozens(engine):
+    assert "王淑芹" in top(engine, "wangshuqin", name=True)
+    assert top(engine, "zhangweidong", 1, name=True) == ["张卫东"]
+    assert top(engine, "chenxinmin", 1, name=True) == ["陈新民"]
+    assert top(engine, "liuxiuzhi", 1, name=True) == ["刘秀芝"]
+    assert top(engine, "huaimin", 1, name=True) == ["胡爱民"]  # hu'ai'min, not huai'min
+    names = [c for c in engine.candidates("lijianguo", name=True) if c.source == "name"
+             and len(c.text) == 3]
+    assert len(names) >= 24
+
+
+def test_a_rare_given_name_is_picked_character_by_character(engine):
+    # the surname alone is on the first page
+    first_page = engine.candidates("zhangji", name=True)[:6]
+    surname = next(c for c in first_page if c.source == "surname")
+    assert surname.text == "张" and surname.consumed == "zhang"
+    # then every character read ji is offered, the rare 籍 too
+    given = [c.text for c in engine.candidates("ji", name=True, after_surname=True)]
+    assert "籍" in given and "姬" in given and len(given) > 100
+
+
 def test_nonsense_and_empty_input_give_nothing_and_do_not_crash(engine):
     for typed in ["", "'''", "vvvv", "12345", "☃", "x" * 200, "'; DROP TABLE words; --"]:
         assert isinstance(engine.candidates(typed), list)

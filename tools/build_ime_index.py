@@ -114,6 +114,7 @@ def main() -> None:
         options = spelled[0].split("|") if spelled else [" ".join(syllables_of(surname))]
         surnames.append((surname, options))
     single_surnames = {s for s, _r in surnames if len(s) == 1}
+    compound_surnames = {s for s, _r in surnames if len(s) == 2}
 
     def add(word: str, syl: list[str], freq: int) -> None:
         key = (word, " ".join(syl))
@@ -128,7 +129,8 @@ def main() -> None:
             continue
         if len(word) == 1 or int(freq) >= MIN_WORD_FREQ:
             add(word, syl, int(freq))
-        if tag == "nr" and len(word) == 3 and word[0] in single_surnames:
+        if (tag == "nr" and len(word) == 3 and word[0] in single_surnames
+                and word[:2] not in compound_surnames):  # 欧阳锋 has no given name 阳锋
             nr_given[(word[1:], " ".join(syl[1:]))] += int(freq)
 
     # everyday frequency: jieba's count plus the reviews' count at jieba's scale

@@ -35,6 +35,8 @@ MAX_WORD = 8  # syllables in the longest indexed word
 MAX_UNITS = 16  # longer input is composed over its first readings only
 SCAN_LIMIT = 4000  # rows read at most for one abbreviation lookup
 CACHE_SIZE = 16384
+TEXT_LIMIT = 60  # candidates for text (ten pages)
+NAME_LIMIT = 300  # candidates for a name: every character of a syllable
 READINGS = 8  # readings of the letters scored per keystroke
 SPAN_WORDS = 3  # words per span the composition considers
 BEAM = 6  # partial sentences kept per position
@@ -227,7 +229,11 @@ class PinyinEngine:
 
     # -- candidates ----------------------------------------------------------
     def candidates(self, typed: str, name: bool = False, after_surname: bool = False,
-                   limit: int = 60) -> list[Candidate]:
+                   limit: int | None = None) -> list[Candidate]:
+        """Candidates best first: 60 for text; for a name, every character
+        of the first syllable's reading too (any name can be typed, picking
+        character by character after the surname)."""
+        limit = limit or (NAME_LIMIT if name else TEXT_LIMIT)
         typed = normalise(typed)
         segs = self.segmenter.segmentations(typed, READINGS)  # (cost, units), cheapest first
         segs = [(c, units) for c, units in segs if len(units) <= MAX_UNITS] or segs[:1]
@@ -357,14 +363,17 @@ class PinyinEngine:
                     consumed = _consumed(typed, best[:s_len])
                     surnames += [Candidate(s, s_len, consumed, "surname")
                                  for s, _r in self._surnames(best[:s_len], s_len == n)]
-            # the best surname on the first page, so a rare given name can be
-            # picked character by character after it
-            out += names[:5] + surnames[:1] + names[5:] + surnames[1:]
+            # the best surname on the first page and the others on the
+            # second, so a rare given name can be picked character by
+            # character after its surname
+            out += names[:5] + surnames[:1] + names[5:10] + surnames[1:] + names[10:]
         else:
             out += [Candidate(g, n, typed, "name") for _s, g in self._given_names(best, 12)]
         consumed = _consumed(typed, best[:1])
         out += [Candidate(c, 1, consumed, "name") for c, _w in self._name_chars(best[0], n == 1, 40)]
-        out += [Candidate(w, 1, consumed) for w, _f in self._words(best[:1], n == 1, 60) if len(w) == 1]
+        every = NAME_LIMIT if best[0].kind == "full" else TEXT_LIMIT  # a whole syllable: all of it
+        out += [Candidate(w, 1, consumed) for w, _f in self._words(best[:1], n == 1, every)
+                if len(w) == 1]
         return out
 
     def _given_names(self, units: tuple[Unit, ...], beam: int) -> list[tuple[float, str]]:
