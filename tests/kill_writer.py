@@ -1,6 +1,6 @@
 """Child process for tests/test_store_kill.py: the kiosk's writer, to be SIGKILLed.
 
-Run as ``python -m tests.kill_writer DB TAG`` from the checkout. It prints
+Run as ``python -m tests.kill_writer DB TAG [KILL_AT]`` from the checkout. It prints
 ``READY`` once imported (before the database is touched), ``OPEN`` once
 ``Store(DB)`` returned (migrations applied), then writes forever: mostly wish
 cards with distinct texts, every fifth write a study-room booking on a seat
@@ -9,9 +9,15 @@ limit can refuse it). After each service call RETURNED it prints ``W <id>``
 or ``B <id>`` and flushes; a line is therefore a promise that the record was
 committed. Any exception is a bug: the process exits non-zero with a traceback
 instead of being killed with -9, and the parent test fails.
+
+KILL_AT ``before:NAME`` or ``in:NAME``: the child SIGKILLs itself at that known
+point of the start-up, just before the kiosk migration NAME runs or after its
+statements ran inside its transaction (before the record that it was applied).
 """
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from datetime import date, datetime
 
@@ -43,8 +49,24 @@ def free_seats(bookings: Bookings) -> list[tuple[date, str, int]]:
     return places
 
 
-def main(db_path: str, tag: str) -> None:
+def die_at(point: str) -> None:
+    """Wrap the named migration so the process dies there, with no chance to clean up."""
+    from kiosk.migrations import migrations
+    phase, _, name = point.partition(":")
+    migration = next(m for m in migrations._migrations if m.name == name)
+    original = migration.fn
+
+    def fn(db):
+        if phase == "in":
+            original(db)
+        os.kill(os.getpid(), signal.SIGKILL)
+    migration.fn = fn
+
+
+def main(db_path: str, tag: str, kill_at: str | None = None) -> None:
     center = load_center(CENTER_FILE)
+    if kill_at:
+        die_at(kill_at)
     report("READY")
     store = Store(db_path)
     report("OPEN")
@@ -73,4 +95,4 @@ def main(db_path: str, tag: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(*sys.argv[1:4])
