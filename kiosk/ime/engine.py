@@ -34,7 +34,7 @@ INDEX = ASSETS / "ime" / "pinyin.sqlite"
 MAX_WORD = 8  # syllables in the longest indexed word
 MAX_UNITS = 16  # longer input is composed over its first readings only
 SCAN_LIMIT = 4000  # rows read at most for one abbreviation lookup
-CACHE_SIZE = 16384
+CACHE_SIZE = 8192
 TEXT_LIMIT = 60  # candidates for text (ten pages)
 NAME_LIMIT = 300  # candidates for a name: every character of a syllable
 READINGS = 8  # readings of the letters scored per keystroke
@@ -48,6 +48,7 @@ UNIT_COST = 1.0  # each syllable beyond the fewest any reading needs
 INITIAL_COST = 2.0  # each bare initial in a reading of typed syllables
 MERGED_INITIAL = 6.0  # zh/ch/sh read as one initial where each letter could be a syllable
 PAIR_WEIGHT = 0.6  # share of a seen word pair in the interpolated bigram
+ABBREVIATION_WORDS = 30  # whole words offered for an abbreviation
 WHOLE_MARGIN = 8.0  # whole-phrase candidates shown within this of the best
 SURNAME_SLOPE = 1.3  # a surname's share of people falls about as rank ** -1.3
 LENGTH_BONUS = {1: 0.0, 2: 4.0, 3: 5.0}  # given names by their number of characters
@@ -130,13 +131,13 @@ class PinyinEngine:
                 "SELECT word, freq FROM words WHERE n = ? AND syl = ? ORDER BY freq DESC LIMIT ?",
                 (n, " ".join(u.text for u in units), limit))
             return [(w, math.log(f) - log_total) for w, f in rows]
-        if fixed:  # a fixed prefix: an index range, few rows
+        if fixed and not (n == 1 and _bare(units[0])):  # a fixed prefix: an index range, few rows
             rows = self.db.execute(
                 "SELECT word, freq FROM words WHERE n = ? AND syl GLOB ? ORDER BY freq DESC LIMIT ?",
                 (n, " ".join(u.text for u in units) + "*", limit))
             return [(w, math.log(f) - log_total) for w, f in rows]
-        # Abbreviations: walk the initials index in frequency order and keep
-        # the rows whose syllables fit.
+        # Abbreviations and a lone initial: walk the initials index in
+        # frequency order and keep the rows whose syllables fit.
         pattern = _regex(" ".join(
             u.pattern(extend_last and i == n - 1) for i, u in enumerate(units)) + "$")
         found = []
@@ -272,10 +273,12 @@ class PinyinEngine:
         #    it and its most likely composition, all on one score
         whole: list[tuple[float, str, int, str]] = []
         best_score, best = None, readings[0][1]
+        # an abbreviation (xlzx, jd) offers five pages of whole words
+        many = ABBREVIATION_WORDS if all(_bare(u) for u in readings[0][1]) else 12
         for cost, units in readings:
             if len(units) <= MAX_WORD:
                 whole += [(score - cost, w, len(units), "word")
-                          for w, score in self._words(units, True, 12)]
+                          for w, score in self._words(units, True, many)]
             composed = self._compose(units)
             whole += [(score - cost, "".join(words), len(units), "phrase")
                       for score, words in composed[:PHRASES] if len(words) > 1]
@@ -285,8 +288,9 @@ class PinyinEngine:
         # the likeliest few, and nothing far less likely than the best
         # (ken'eng'shi... would only push the words of 可能 off the page)
         top = whole[0][0] if whole else 0.0
-        out = [Candidate(text, units, typed, source) for score, text, units, source in whole[:12]
-               if score > top - WHOLE_MARGIN or picks.get(text)]
+        margin = {"word": WHOLE_MARGIN * many / 12, "phrase": WHOLE_MARGIN}
+        out = [Candidate(text, units, typed, source) for score, text, units, source in whole[:many]
+               if score > top - margin[source] or picks.get(text)]
 
         def ranked(rows):
             # Learned picks first; otherwise keep the lookup's order.
@@ -371,9 +375,10 @@ class PinyinEngine:
             out += [Candidate(g, n, typed, "name") for _s, g in self._given_names(best, 12)]
         consumed = _consumed(typed, best[:1])
         out += [Candidate(c, 1, consumed, "name") for c, _w in self._name_chars(best[0], n == 1, 40)]
-        every = NAME_LIMIT if best[0].kind == "full" else TEXT_LIMIT  # a whole syllable: all of it
-        out += [Candidate(w, 1, consumed) for w, _f in self._words(best[:1], n == 1, every)
-                if len(w) == 1]
+        # a whole syllable: every character of it (as typed: zhan is not zhang)
+        full = best[0].kind == "full"
+        out += [Candidate(w, 1, consumed) for w, _f in self._words(
+                best[:1], n == 1 and not full, NAME_LIMIT if full else TEXT_LIMIT) if len(w) == 1]
         return out
 
     def _given_names(self, units: tuple[Unit, ...], beam: int) -> list[tuple[float, str]]:
