@@ -48,7 +48,8 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = None
-        self.env = {"LIULINHUI_SERVER_FAKE_NOW": fake_now or ""}
+        # the OpenAPI document open: tests read it (test_sync_schema.py); a deployed server has it closed
+        self.env = {"LIULINHUI_SERVER_FAKE_NOW": fake_now or "", "LIULINHUI_SERVER_DOCS": "1"}
         store = ServerStore(self.db, now=Settings(fake_now=fake_now).clock())
         store.centers.add_center("liujiaying", "柳家营社区党群服务中心")
         self.tokens = {k: store.centers.add_kiosk(k, "liujiaying") for k in ("lobby-1", "lobby-2")}
@@ -74,16 +75,22 @@ class Server:
              "--port", str(self.port)],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             env={**os.environ, **self.env, **(env or {})})
+        if self.answers():
+            return
+        output = self.proc.stdout.read().decode(errors="replace") if self.proc.poll() is not None else ""
+        raise RuntimeError("server did not start\n" + output[-2000:])
+
+    def answers(self) -> bool:
+        """Whether the started process answers its health check (False: it exited first)."""
         # a generous bound, reached only when something is broken: a loaded machine is slow
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and self.proc.poll() is None:
             try:
                 if requests.get(self.url + "/api/v1/health", timeout=2).ok:
-                    return
+                    return True
             except requests.RequestException:
                 time.sleep(0.1)
-        output = self.proc.stdout.read().decode(errors="replace") if self.proc.poll() is not None else ""
-        raise RuntimeError("server did not start\n" + output[-2000:])
+        return False
 
     def stop(self):
         if self.proc:

@@ -1,5 +1,6 @@
 """The two ways the kiosk is started: the screenshot tool and a plain run."""
 import os
+import socket
 import subprocess
 import sys
 
@@ -51,3 +52,100 @@ def test_bad_configuration_is_one_clear_line(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "liulinhui-kiosk: idle_countdown must be at least 20 s, got '5'"]
+
+
+# -- liulinhui-server: token rotation and one clear line for every mistake ---------------------
+def server_cli(capsys, *argv) -> tuple[int, str, str]:
+    from sync.server import cli
+    try:
+        code = cli.main(list(argv))
+    except SystemExit as exc:  # argparse's way out
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def server_db(tmp_path):
+    from sync.server.storage import ServerStore
+    db = tmp_path / "server.db"
+    store = ServerStore(db)
+    store.centers.add_center("liujiaying", "柳家营社区党群服务中心")
+    tokens = {k: store.centers.add_kiosk(k, "liujiaying") for k in ("lobby-1", "lobby-2")}
+    store.centers.revoke_kiosk("lobby-2")
+    store.close()
+    return db, tokens
+
+
+def test_rotate_kiosk_prints_a_new_token_and_the_old_one_stops(server_db, capsys):
+    from sync.server.storage import ServerStore
+    db, tokens = server_db
+    code, out, err = server_cli(capsys, "--db", str(db), "rotate-kiosk", "lobby-1")
+    assert (code, err) == (0, "")
+    new = out.strip()
+    assert len(out.splitlines()) == 1 and len(new) >= 40 and new != tokens["lobby-1"]
+    store = ServerStore(db)
+    try:
+        assert store.centers.kiosk_for_token(tokens["lobby-1"]) is None
+        assert store.centers.kiosk_for_token(new)["id"] == "lobby-1"
+        # the console's own code: audited, as made at the server's command line
+        audit = store.db.execute("SELECT action, target, address FROM audit ORDER BY seq").fetchall()
+        assert audit[-1] == ("kiosk.rotate", "lobby-1", "服务器命令行")
+    finally:
+        store.close()
+
+
+SERVER_MISTAKES = [
+    ([], "command"),
+    (["bogus"], "invalid choice"),
+    (["revoke-kiosk"], "id"),
+    (["revoke-kiosk", "lobby-9"], "没有这个终端：lobby-9"),
+    (["revoke-kiosk", "lobby-2"], "已经停用"),
+    (["rotate-kiosk", "lobby-9"], "没有这个终端：lobby-9"),
+    (["rotate-kiosk", "lobby-2"], "已经停用"),
+    (["rotate-kiosk", "lobby-1", "lobby-2"], "unrecognized arguments"),
+    (["add-kiosk", "lobby-3"], "--center"),
+    (["add-kiosk", "lobby-3", "--center", "nowhere"], "没有这个中心：nowhere"),
+    (["add-kiosk", "lobby-1", "--center", "liujiaying"], "已经用过"),
+    (["add-kiosk", "Lobby 3", "--center", "liujiaying"], "终端编号只能用"),
+    (["add-center", "liujiaying", "柳家营"], "已经有了"),
+    (["add-center", "only-an-id"], "name"),
+    (["list-kiosks", "extra"], "unrecognized arguments"),
+    (["serve", "--port", "99999"], "1 to 65535"),
+    (["serve", "--port", "http"], "1 to 65535"),
+    (["add-staff", "a", "b", "王丽"], "--role"),
+    (["add-staff", "a", "b", "王丽", "--role", "boss"], "invalid choice"),
+    (["--db"], "--db"),
+]
+
+
+@pytest.mark.parametrize("argv, said", SERVER_MISTAKES, ids=[" ".join(a) or "nothing" for a, _ in SERVER_MISTAKES])
+def test_every_server_cli_mistake_is_one_clear_line(server_db, capsys, argv, said):
+    db, _ = server_db
+    before = db.read_bytes()
+    code, out, err = server_cli(capsys, *(["--db", str(db)] if argv[:1] != ["--db"] else []), *argv)
+    assert code in (1, 2) and out == ""
+    assert len(err.splitlines()) == 1 and said in err and "Traceback" not in err, err
+    assert db.read_bytes() == before  # nothing changed
+
+
+@pytest.mark.parametrize("variable, value", [("LIULINHUI_SERVER_RATE", "fast"), ("LIULINHUI_SERVER_RATE", "-1"),
+                                             ("LIULINHUI_SERVER_SIGN_IN_RATE", "nan"),
+                                             ("LIULINHUI_SERVER_DOCS", "yes")])
+def test_a_bad_server_setting_is_one_line_naming_it(server_db, capsys, monkeypatch, variable, value):
+    monkeypatch.setenv(variable, value)
+    with socket.socket() as taken:  # were the setting let through, the server would stop at once
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        code, out, err = server_cli(capsys, "--db", str(server_db[0]), "serve", "--port", str(taken.getsockname()[1]))
+    assert code == 1 and len(err.splitlines()) == 1 and variable in err, err
+
+
+def test_a_database_that_is_missing_or_not_one_is_one_line(tmp_path, capsys):
+    missing, junk = tmp_path / "nowhere.db", tmp_path / "junk.db"
+    junk.write_bytes(b"not a database" * 100)
+    code, _, err = server_cli(capsys, "--db", str(missing), "list-kiosks")
+    assert code == 1 and err.splitlines() == [f"未完成：没有这个数据库：{missing}（先用 add-center 建立中心，或用 --db 指明）"]
+    assert not missing.exists()
+    code, _, err = server_cli(capsys, "--db", str(junk), "revoke-kiosk", "lobby-1")
+    assert code == 1 and len(err.splitlines()) == 1 and "无法使用" in err, err

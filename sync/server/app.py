@@ -4,7 +4,8 @@ create_app(settings, store) wires the kiosk API (sync/server/routes/kiosk_api.py
 kiosk tokens) and the office API (routes/office_api.py, staff sessions),
 the problem+json error handlers (problems.py) and a body limit checked
 before anything is read. Tokens and personal data are never logged. The
-OpenAPI document (/openapi.json) describes every route; tests fuzz it.
+OpenAPI document (/openapi.json) describes every route; tests fuzz it. It and
+/docs are served only when settings.docs says so.
 """
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ SIGN_IN_BURST = 5.0
 
 
 def create_app(settings: Settings, store: StorageInterface | None = None) -> FastAPI:
-    app = FastAPI(title="柳邻惠 central server", version=str(VERSION))
+    docs = {} if settings.docs else {"openapi_url": None, "docs_url": None, "redoc_url": None}
+    app = FastAPI(title="柳邻惠 central server", version=str(VERSION), **docs)
     app.state.store = store if store is not None else ServerStore(settings.db, now=settings.clock(),
                                                                   session_minutes=settings.session_minutes)
     app.state.kiosk_rate = RateLimit(settings.rate, settings.burst)
@@ -32,9 +34,10 @@ def create_app(settings: Settings, store: StorageInterface | None = None) -> Fas
     @app.middleware("http")
     async def limit_body(request: Request, call_next):
         length = request.headers.get("content-length")
-        if length is None and "transfer-encoding" in request.headers:
-            # a body of unknown length would be read (form fields, a push) before any check:
-            # browsers and kiosks always say the length
+        if "transfer-encoding" in request.headers:
+            # a body of unknown length would be read (form fields, a push) before any check,
+            # even beside a Content-Length (h11 then reads the chunks): browsers, kiosks and
+            # the reverse proxy (it buffers the body) always say the length
             problem = Problem(411, "length-required", "请求需要注明长度")
         elif length is not None and (not length.isdecimal() or int(length) > MAX_BODY):
             problem = Problem(413, "too-large", "请求太大", f"最多 {MAX_BODY} 字节")

@@ -3,31 +3,54 @@
 serve reads its settings from the environment (sync/server/settings.py).
 add-staff asks for the console password at the terminal (or reads one line
 from standard input with --password-stdin) and prints nothing secret.
+rotate-kiosk and revoke-kiosk go through the same office code as the
+console's 终端 page, audited as made at the server's command line. Every
+mistake (arguments, an unknown id, a database that cannot be opened) is one
+line on standard error and a non-zero exit status, never a traceback.
 """
 from __future__ import annotations
 
 import argparse
 import getpass
+import sqlite3
 import sys
 from pathlib import Path
 
 from sync.server.office import OfficeError
-from sync.server.staff import ROLE_WORDS, Role
+from sync.server.settings import SettingsError
+from sync.server.staff import ROLE_WORDS, Actor, Role
+
+# who the audit names for a change made here (as add-staff names the first administrator's)
+COMMAND_LINE = Actor("", frozenset({Role.ADMIN}), frozenset(), address="服务器命令行")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        """One line, not argparse's usage block: what is wrong and where the help is."""
+        self.exit(2, f"{self.prog}: {message} ({self.prog} --help)\n")
+
+
+def _port(text: str) -> int:
+    if not (text.isdecimal() and 0 < int(text) < 65536):
+        raise argparse.ArgumentTypeError(f"a port is a number from 1 to 65535, got {text!r}")
+    return int(text)
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="liulinhui-server")
+    p = _Parser(prog="liulinhui-server")
     p.add_argument("--db", type=Path, default=Path("server.db"), help="the server's SQLite file")
     sub = p.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--port", type=_port, default=8080)
     center = sub.add_parser("add-center")
     center.add_argument("id")
     center.add_argument("name")
     add = sub.add_parser("add-kiosk", help="register a kiosk and print its token (once)")
     add.add_argument("id")
     add.add_argument("--center", required=True)
+    rotate = sub.add_parser("rotate-kiosk", help="give a kiosk a new token and print it (once); the old one stops")
+    rotate.add_argument("id")
     revoke = sub.add_parser("revoke-kiosk")
     revoke.add_argument("id")
     sub.add_parser("list-kiosks")
@@ -51,28 +74,52 @@ def _password(from_stdin: bool) -> str:
     return first
 
 
+def _kiosk_center(store, kiosk_id: str) -> str:
+    found = next((k for k in store.centers.kiosks() if k["id"] == kiosk_id), None)
+    if found is None:
+        raise OfficeError(f"没有这个终端：{kiosk_id}（liulinhui-server list-kiosks 列出全部）")
+    return found["center_id"]
+
+
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "serve":
-        import uvicorn
+    try:
+        return _run(args)
+    except (OfficeError, SettingsError) as exc:
+        print(f"未完成：{exc}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as exc:  # a --db that is no database, or one that cannot be opened or written
+        print(f"未完成：数据库 {args.db} 无法使用（{exc}）", file=sys.stderr)
+        return 1
 
+
+def _run(args) -> int:
+    if args.command == "serve":
+        from sync.server import serving
         from sync.server.app import create_app
         from sync.server.settings import Settings
-        # access_log off: request lines would carry nothing useful and must never carry tokens
-        uvicorn.run(create_app(Settings.from_env(args.db)), host=args.host, port=args.port,
-                    access_log=False, log_level="warning")
+        # a port in use or an unknown host: uvicorn says so in one line and exits 3
+        serving.run(create_app(Settings.from_env(args.db)), args.host, args.port)
         return 0
     from sync.server.storage import ServerStore
+    if args.command not in ("add-center", "add-staff") and not args.db.is_file():
+        raise OfficeError(f"没有这个数据库：{args.db}（先用 add-center 建立中心，或用 --db 指明）")
     store = ServerStore(args.db)
     try:
         if args.command == "add-center":
+            if store.db.execute("SELECT 1 FROM centers WHERE id = ?", [args.id]).fetchone():
+                raise OfficeError(f"这个中心编号已经有了：{args.id}")
             store.centers.add_center(args.id, args.name)
         elif args.command == "add-kiosk":
-            print(store.centers.add_kiosk(args.id, args.center))
+            if not store.db.execute("SELECT 1 FROM centers WHERE id = ?", [args.center]).fetchone():
+                raise OfficeError(f"没有这个中心：{args.center}（先用 add-center 建立）")
+            # then the office's checks (id format, an unused id), as the console adds one
+            print(store.office.add_kiosk(COMMAND_LINE, args.center, args.id))
+        elif args.command == "rotate-kiosk":
+            print(store.office.rotate_kiosk_token(COMMAND_LINE, _kiosk_center(store, args.id), args.id))
         elif args.command == "revoke-kiosk":
-            if not any(k["id"] == args.id for k in store.centers.kiosks()):
-                raise OfficeError(f"没有这个终端：{args.id}（liulinhui-server list-kiosks 列出全部）")
-            store.centers.revoke_kiosk(args.id)
+            store.office.revoke_kiosk(COMMAND_LINE, _kiosk_center(store, args.id), args.id)
+            print(f"已停用终端 {args.id}：它的令牌从现在起不能再同步")
         elif args.command == "list-kiosks":
             for k in store.centers.kiosks():
                 print(f"{k['id']}\t{k['center_id']}\t{'revoked' if k['revoked'] else 'active'}\t"
@@ -82,9 +129,6 @@ def main(argv=None) -> int:
             store.office.add_staff(None, args.id, args.username, args.name, set(args.role), args.center,
                                    password=_password(args.password_stdin))
             print(f"已添加工作人员 {args.id} ({', '.join(sorted(args.role))})")
-    except OfficeError as exc:
-        print(f"未完成：{exc}", file=sys.stderr)
-        return 1
     finally:
         store.close()
     return 0

@@ -27,18 +27,18 @@ def _go() -> APIRouter:
     return router
 
 
-def get_routes(app) -> list[str]:
-    """Every GET path the app serves under /console, as written ({center_id}, {fmt}),
-    sorted: what a tour of the pages or a benchmark walks, so a new page is found
+def get_routes(app, method: str = "GET", under: str = "/console/") -> list[str]:
+    """Every path the app serves to this method under this prefix, as written ({center_id},
+    {fmt}), sorted: what a tour of the pages or a benchmark walks, so a new page is found
     without being listed anywhere."""
-    return sorted({path for path in _get_paths(app.routes) if path.startswith("/console/")})
+    return sorted({path for path in _paths(app.routes, method) if path.startswith(under)})
 
 
-def _get_paths(routes, prefix=""):
+def _paths(routes, method: str, prefix=""):
     for route in routes:
         if hasattr(route, "original_router"):  # an included router: its prefix is where it is included
-            yield from _get_paths(route.original_router.routes, prefix + route.include_context.prefix)
-        elif "GET" in (getattr(route, "methods", None) or ()):
+            yield from _paths(route.original_router.routes, method, prefix + route.include_context.prefix)
+        elif method in (getattr(route, "methods", None) or ()):
             yield prefix + route.path
 
 
