@@ -16,10 +16,11 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from sync.server.office import OfficeError
+from sync.server.office import KIOSK_ID, OfficeError
 from sync.server.settings import SettingsError
 from sync.server.staff import ROLE_WORDS, Actor, Role
 
+CENTER_NAME_MAX = 60  # e.g. 柳家营社区党群服务中心 (11)
 # who the audit names for a change made here (as add-staff names the first administrator's)
 COMMAND_LINE = Actor("", frozenset({Role.ADMIN}), frozenset(), address="服务器命令行")
 
@@ -107,6 +108,10 @@ def _run(args) -> int:
     store = ServerStore(args.db)
     try:
         if args.command == "add-center":
+            if not KIOSK_ID.fullmatch(args.id):  # it stands in console addresses, as a kiosk's in the audit
+                raise OfficeError("中心编号只能用小写英文字母、数字和短横线（-），最多 40 个，例如 liujiaying")
+            if not (args.name.strip() and args.name.isprintable() and len(args.name) <= CENTER_NAME_MAX):
+                raise OfficeError(f"中心名称不能为空，最多 {CENTER_NAME_MAX} 个字，不能有控制字符")
             if store.db.execute("SELECT 1 FROM centers WHERE id = ?", [args.id]).fetchone():
                 raise OfficeError(f"这个中心编号已经有了：{args.id}")
             store.centers.add_center(args.id, args.name)
