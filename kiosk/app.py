@@ -77,6 +77,7 @@ class KioskApp(App):
         self.attract = None  # the AttractLoop overlay while it is open
         self._events = []
         self._banner = None
+        self._duty_refused = None  # the staff mode whose member the server did not accept
 
     # -- properties the status bar shows -------------------------------------
     def _get_brand_line(self) -> str:
@@ -317,21 +318,34 @@ class KioskApp(App):
             Clock.schedule_once(lambda _dt: done(result, error))
         threading.Thread(target=run, name="background", daemon=True).start()
 
-    def ask_duty_today(self, done) -> bool:
-        """Ask the server for every kiosk's bookings of today, as the on-duty staff
-        member (sync/server/duty.py); done(bookings, error) on the UI thread, and only
-        while that same staff mode is open. False: no server to ask (standalone)."""
-        session = self.staff
-        if not self.settings.server_url or session is None:
-            return False
-        from sync.client import ServerLink
-        link = ServerLink(self.settings.server_url, self.settings.server_token)
+    @cached_property
+    def desk_reads(self):
+        """The desk's reads from the server in staff mode; None when standalone."""
+        if not self.settings.server_url:
+            return None
+        from kiosk.desk_reads import DeskReads
+        return DeskReads(self.settings.server_url, self.settings.server_token)
 
-        def answered(bookings, error):
-            if self.staff is session:  # staff mode ended meanwhile: nothing of it is shown
-                done(bookings, error)
-        self.in_background(lambda: link.duty_today(session.signer), answered)
-        return True
+    def ask_duty_today(self, which: str, done):
+        """Ask the server for every kiosk's bookings of today as the on-duty staff
+        member (kiosk/desk_reads.py); done(DeskAnswer) on the UI thread, and only
+        while that same staff mode is open. Returns what to show meanwhile."""
+        from kiosk.desk_reads import ASKING, FAILED, REFUSED, STANDALONE
+        session = self.staff
+        if self.desk_reads is None or session is None:
+            return STANDALONE
+        if self._duty_refused is session:
+            return REFUSED
+
+        def answered(answer, error):
+            if self.staff is not session:
+                return  # staff mode ended meanwhile: nothing of it is shown
+            answer = answer or FAILED
+            if answer.refused:
+                self._duty_refused = session
+            done(answer)
+        self.in_background(lambda: self.desk_reads.today(session.signer, which), answered)
+        return ASKING
 
     def _sync_report(self, status: dict) -> None:
         """Called on the sync thread: hand the news to the UI thread."""

@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 
 from kiosk.center import Center
 from kiosk.errors import ServiceError
-from kiosk.lifecycle import BOOKING_MOVES, CANCELLED, WAITING, can_move
+from kiosk.lifecycle import AT_THE_DESK, BOOKING_MOVES, CANCELLED, HOLDS_PLACE, WAITING, can_move
 from kiosk.staffmode import OnDuty
 from kiosk.store import Store
 from kiosk.validation import (
@@ -307,9 +307,13 @@ class Bookings:
         booking = dict(booking, status=status, updated_at=self.now().isoformat(timespec="seconds"))
         self.db["bookings"].update(booking["id"], {"status": status, "updated_at": booking["updated_at"]})
         self._event(booking["id"], status)
+        self._send(booking, status, mutation, signed_by, **sent)
+        return booking
+
+    def _send(self, booking: dict, status: str, mutation: str, signed_by: OnDuty | None = None, **sent) -> None:
+        """The change of a booking's state as the server is told it (by id and ticket)."""
         self.store.enqueue(mutation, {"id": booking["id"], "ticket": booking["ticket"], "status": status,
                                       **sent}, signed_by=signed_by)
-        return booking
 
     def cancel(self, ticket: str, last4: str) -> dict:
         booking = self.find(ticket)
@@ -404,11 +408,19 @@ class Bookings:
 
     # -- staff at the desk (今日预约) ----------------------------------------------
     # ``others``: every kiosk's bookings of today, as the server told on-duty staff
-    # (sync/client.ServerLink.duty_today), held by the screen in memory only. A booking
-    # made here is shown from this kiosk's own record, which may hold unsent changes.
+    # (kiosk/desk_reads.py), held by the screen in memory only. A booking made here is
+    # shown from this kiosk's own record, whatever its state (it may hold unsent changes);
+    # another kiosk's with the moves staff made here and not yet sent laid over it.
     def _with_others(self, local: list[dict], others, keep) -> list[dict]:
-        here = {row["id"] for row in local}
-        rows = local + [dict(row, remote=True) for row in others or () if row["id"] not in here and keep(row)]
+        others = [row for row in others or () if keep(row)]
+        ids = [row["id"] for row in others]
+        here = {r[0] for r in self.db.execute(
+            f"SELECT id FROM bookings WHERE id IN ({', '.join('?' * len(ids))})", ids)} if ids else set()
+        moved = dict(self.db.execute(
+            "SELECT json_extract(payload, '$.id'), json_extract(payload, '$.status') FROM outbox "
+            "WHERE state = 'pending' AND type IN ('checkin.create', 'booking.no_show') ORDER BY seq"))
+        rows = local + [dict(row, remote=True, status=moved.get(row["id"], row["status"]))
+                        for row in others if row["id"] not in here]
         rows.sort(key=lambda r: (r["starts_at"] or "9", r["kind"], r["seat"] or 0, r["created_at"]))
         return rows
 
@@ -418,9 +430,10 @@ class Bookings:
         if search and (not search.isdigit() or len(search) not in (4, 6)):
             raise FieldError("search", "请输入 6 位预约号或手机号后四位")
         today = self.now().date().isoformat()
-        local = list(self.db["bookings"].rows_where("day = ? AND status IN ('booked', 'checked_in', 'no_show', "
-                                                    "'waiting')", [today]))
-        rows = [row for row in self._with_others(local, others, lambda r: r["day"] == today)
+        local = list(self.db["bookings"].rows_where(
+            f"day = ? AND status IN ({', '.join('?' * len(AT_THE_DESK))})", [today, *AT_THE_DESK]))
+        rows = [row for row in self._with_others(local, others, lambda r: r["day"] == today
+                                                 and r["status"] in AT_THE_DESK)
                 if not search or search == (row["ticket"] if len(search) == 6 else row["phone"][-4:])]
         for row in rows:
             row["session_label"] = self.session_label(row)
@@ -434,20 +447,19 @@ class Bookings:
         return f"{room} {getattr(entry, 'name', '')} {_span(entry.start, entry.end)}".replace("  ", " ")
 
     def _staff_move(self, shown: dict, status: str, mutation: str, staff: OnDuty) -> dict:
-        """``shown``: the booking as 今日预约 lists it (this kiosk's, or another's)."""
+        """``shown``: the booking as 今日预约 lists it: this kiosk's (moved here and
+        sent), or another kiosk's (only sent: the server decides, and its word,
+        a promotion included, comes back through the feed)."""
         with self.store.transaction():
-            booking = self.db["bookings"].get(shown["id"]) if not shown.get("remote") else shown
+            booking = shown if shown.get("remote") else self.db["bookings"].get(shown["id"])
             if booking["status"] != "booked":
                 raise BookingError("not_open", "这个预约已签到、已取消或已处理过了")
             if status == "no_show" and datetime.fromisoformat(booking["starts_at"]) > self.now():
                 raise BookingError("early", "场次还没开始，不能标记未到")
-            if shown.get("remote"):  # the server decides; the feed then brings its word here
-                self.db.execute("UPDATE remote_bookings SET status = ? WHERE id = ?", [status, booking["id"]])
-                self.store.enqueue(mutation, {"id": booking["id"], "ticket": booking["ticket"],
-                                              "status": status}, signed_by=staff)
-                moved = dict(booking, status=status)
-            else:
-                moved = self._update(booking, status, mutation, signed_by=staff)
+            if shown.get("remote"):
+                self._send(booking, status, mutation, staff)
+                return dict(booking, status=status)
+            moved = self._update(booking, status, mutation, signed_by=staff)
             if status == "no_show" and booking["kind"] == "books":
                 self._promote(booking["day"], booking["session"])
             return moved
@@ -464,10 +476,10 @@ class Bookings:
         """Counseling requests for today's slots or made today, with their topics: staff only."""
         today = self.now().date().isoformat()
         local = list(self.db["bookings"].rows_where(
-            "kind = 'counseling' AND status IN ('booked', 'checked_in') AND "
-            "(day = ? OR (day IS NULL AND substr(created_at, 1, 10) = ?))", [today, today]))
+            f"kind = 'counseling' AND status IN ({', '.join('?' * len(HOLDS_PLACE))}) AND "
+            "(day = ? OR (day IS NULL AND substr(created_at, 1, 10) = ?))", [*HOLDS_PLACE, today, today]))
         return self._with_others(local, others, lambda r: r["kind"] == "counseling"
-                                 and r["status"] in ("booked", "checked_in"))
+                                 and r["status"] in HOLDS_PLACE)
 
 
 def _lift_reason(reason: str) -> str:

@@ -14,6 +14,7 @@ BOOKING_MOVES = {
     CANCELLED: set(), CHECKED_IN: set(), NO_SHOW: set(),
 }
 HOLDS_PLACE = (BOOKED, CHECKED_IN)  # what a seat, a slot or a picture-book place is held by
+AT_THE_DESK = (BOOKED, CHECKED_IN, NO_SHOW, WAITING)  # what staff see of today's bookings (今日预约)
 
 # -- wishes ----------------------------------------------------------------------
 SUBMITTED, APPROVED, CLAIMED, FULFILLED, DECLINED = "submitted", "approved", "claimed", "fulfilled", "declined"

@@ -144,6 +144,13 @@ class Passbook:
             return hold
 
     # -- staff -----------------------------------------------------------------------
+    def open_for_staff(self, query: str, staff: OnDuty) -> dict:
+        """代办: the passbook of the volunteer beside the on-duty staff member, by
+        phone or number, without the volunteer's PIN (staff mode's PIN stands for it)."""
+        if staff is None:
+            raise FieldError("query", "请先进入工作人员模式")
+        return self.find_volunteer(query)
+
     def find_volunteer(self, query: str) -> dict:
         """By an 11-digit phone or the volunteer number (记录志愿服务)."""
         text = (query or "").strip().upper()

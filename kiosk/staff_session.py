@@ -111,6 +111,10 @@ class StaffDesk:
     def finish(self, attempt: PinAttempt, matched: bool) -> StaffSession:
         """Open staff mode after the check, or count the failure; raises StaffError."""
         staff_id = attempt.member.staff_id
+        row = self.db.execute("SELECT pin_hash FROM staff_roster WHERE id = ? AND active = 1",
+                              [staff_id]).fetchone()
+        if row is None or row[0] != attempt.pin_hash:  # deactivated or a new PIN meanwhile (the feed)
+            raise StaffError("unknown", PIN_WRONG)
         self._not_locked(staff_id)  # e.g. locked by the feed while the PIN was being checked
         if not matched:
             self._failed(staff_id)

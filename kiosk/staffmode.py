@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sync.sealing import seal_staff_proof
+from sync.sealing import seal_duty_proof, seal_staff_proof
 
 
 @dataclass(frozen=True)
@@ -22,3 +22,8 @@ class OnDuty:
         """What a staff-mode mutation's data carries besides its own fields."""
         return {"staff_id": self.staff_id,
                 "staff_proof": seal_staff_proof(self.server_key, self.staff_id, self.pin, mutation_id)}
+
+    def sign_read(self, challenge: str) -> dict:
+        """What a read of today's bookings carries: the PIN sealed for the server's challenge."""
+        return {"staff_id": self.staff_id,
+                "staff_proof": seal_duty_proof(self.server_key, self.staff_id, self.pin, challenge)}

@@ -10,6 +10,12 @@ from kiosk.ui.steps import StepScreen
 from kiosk.validation import FieldError
 
 
+def volunteer_field(screen):
+    """How staff find a volunteer (记录志愿服务, 代办): a phone or the number's digits."""
+    return screen.field("query", "code", "志愿者的手机号或编号（编号只输数字，如 LJY-0001 输 1）", "手机号或编号",
+                        max_length=11)
+
+
 class PointsScreen(StepScreen):
     show_ticket_link = False
     volunteer = None
@@ -43,14 +49,13 @@ class PointsScreen(StepScreen):
     def find_form(self) -> None:
         """代办: the on-duty staff member opens the passbook of the volunteer beside
         them (who may not remember a PIN); what they do then is signed as theirs."""
-        self.show("代办：查看志愿者的存折",
-                  self.field("query", "code", "志愿者的手机号或编号（编号只输数字，如 LJY-0001 输 1）",
-                             "手机号或编号", max_length=11),
+        self.show("代办：查看志愿者的存折", volunteer_field(self),
                   self.choice("打开存折", self.find, kind="primary"))
 
     def find(self) -> None:
         try:
-            self.volunteer = self.passbook.find_volunteer(self.fields["query"].text)
+            self.volunteer = self.passbook.open_for_staff(self.fields["query"].text,
+                                                          App.get_running_app().store.acting)
         except FieldError as exc:
             self.fields[exc.field].error = exc.message
             return

@@ -4,6 +4,7 @@ signer (app.staff.signer); the registry marks them staff-only and the app's
 route guard keeps residents out, so no screen here checks for itself."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from kivy.app import App
@@ -16,7 +17,9 @@ from kiosk.staff_session import StaffError
 from kiosk.ui.steps import StepScreen
 from kiosk.ui.widgets import Text
 from kiosk.validation import FieldError, FormError, mask_phone
+from screens.points import volunteer_field
 
+log = logging.getLogger("kiosk.staff")
 STATUS_WORDS = {"booked": "待签到", "checked_in": "已签到", "no_show": "未到", "waiting": "候补"}
 HOURS = (0.5, 1, 1.5, 2, 3, 4, 6, 8, 10)
 REJECTED_SHOWN = 20
@@ -59,6 +62,7 @@ class StaffSignInScreen(StaffStep):
     """The staff PIN pad: choose yourself, then the 6-digit PIN (big keys, 长辈模式 too)."""
 
     def first_step(self) -> None:
+        self.checking = None  # an answer for an earlier pick is dropped
         roster = app().staff_desk.roster()
         if not roster:
             self.show("工作人员登录", self.text("本机还没有收到值班人员名单，请先让终端与服务器同步。"),
@@ -78,6 +82,7 @@ class StaffSignInScreen(StaffStep):
         self.pick(member)
 
     def pick(self, member) -> None:
+        self.checking = None
         self.member = member
         self.fields = {}
         self.show(f"{member.name}，请输入工作人员密码",
@@ -100,12 +105,14 @@ class StaffSignInScreen(StaffStep):
         pin.error = ""
         self.message = "正在核对密码…"
         attempt = self.checking
-        app().in_background(attempt.matches, lambda matched, _error: self.checked(attempt, bool(matched)))
+        app().in_background(attempt.matches, lambda matched, error: self.checked(attempt, bool(matched), error))
 
-    def checked(self, attempt, matched: bool) -> None:
+    def checked(self, attempt, matched: bool, error: Exception | None = None) -> None:
         if attempt is not self.checking:
-            return  # the page was left or reset meanwhile
+            return  # the page was left, reset or another name picked meanwhile
         self.checking = None
+        if error is not None:  # a hash the check could not read: a failure, said and logged
+            log.error("staff PIN check failed: %s", type(error).__name__)
         self.message = ""
         try:
             session = app().staff_desk.finish(attempt, matched)
@@ -170,42 +177,40 @@ class StaffSyncScreen(StaffStep):
             self.message = "本机没有配置服务器，无法同步"
 
 
-def others_words(error: Exception | None) -> str:
-    """What the list says of the other kiosks' bookings, after asking the server."""
-    from sync.client import StaffRefused, SyncError  # with requests: not needed for the first frame
-    if error is None:
-        return "含本中心所有终端的预约"
-    if isinstance(error, StaffRefused):
-        return "服务器没有确认您的值班身份：只显示本机的预约"
-    if isinstance(error, SyncError) and error.unauthorized:
-        return "终端未授权，请联系管理员：只显示本机的预约"
-    return "暂时连不上服务器：只显示本机的预约"
-
-
 class TodayScreen(StaffStep):
     """A list of today's bookings: this kiosk's at once, every kiosk's when the
-    server answers (asked in the background with the staff member's PIN; the
-    answer is kept on this screen only and forgotten when staff mode ends)."""
+    server answers. Asked when the list is shown and on 刷新 (each ask is a PIN
+    check and an audit entry on the server), never when it is only reset; only
+    the latest answer counts, and it is kept on this screen only."""
+    which = "bookings"  # or "counseling": what the server sends (topics only for 恳谈室)
+    others = None
+    source = ""
+    _asked = 0  # the number of the latest ask: an earlier answer arriving late is dropped
 
     def reset(self) -> None:
-        self.others = None
+        self.others, self.source = None, ""
+        self._asked += 1
         super().reset()
 
     def first_step(self) -> None:
         self.fields = {}
-        self.others = None
-        asked = app().ask_duty_today(self._answered)
-        self.source = "正在向服务器查询其他终端的预约…" if asked else "本机独立运行：只显示本机的预约"
         self.render()
 
-    def _answered(self, others: list[dict] | None, error: Exception | None) -> None:
-        if self.manager is None or self.manager.current != self.name:
-            return  # staff went elsewhere: the list is asked again when they come back
-        self.others, self.source = others, others_words(error)
-        self.render()
+    def on_enter(self, *_args) -> None:
+        self.refresh()
 
     def refresh(self) -> None:
-        self.first_step()
+        self._asked += 1
+        asked = self._asked
+        shown = app().ask_duty_today(self.which, lambda answer: self._answered(asked, answer))
+        self.others, self.source = shown.bookings, shown.words
+        self.render()
+
+    def _answered(self, asked: int, answer) -> None:
+        if asked != self._asked or self.manager is None or self.manager.current != self.name:
+            return  # a later ask is under way, or staff went elsewhere (asked again on return)
+        self.others, self.source = answer.bookings, answer.words
+        self.render()
 
 
 class StaffBookingsScreen(TodayScreen):
@@ -257,13 +262,10 @@ class StaffBookingsScreen(TodayScreen):
 
     def _move(self, move, booking: dict, words: str) -> None:
         try:
-            moved = move(booking, self.signer)
+            move(booking, self.signer)
         except BookingError as exc:
             self.message = exc.message
             return
-        if booking.get("remote"):  # shown as done until the server's own word arrives
-            self.others = [dict(o, status=moved["status"]) if o["id"] == booking["id"] else o
-                           for o in self.others or ()]
         app().refresh_pending()
         self.render(f"预约号 {booking['ticket']} {words}")
 
@@ -297,6 +299,7 @@ class StaffBookingsScreen(TodayScreen):
 
 class StaffCounselingScreen(TodayScreen):
     """Topics and notes are shown here only: never on a resident's screen."""
+    which = "counseling"
 
     def render(self) -> None:
         rows = []
@@ -317,8 +320,7 @@ class StaffServiceScreen(StaffStep):
         self.fields = {}
         self.volunteer = None
         self.show("记录志愿服务：找到志愿者",
-                  self.field("query", "code", "志愿者的手机号或编号（编号只输数字，如 LJY-0001 输 1）", "手机号或编号",
-                             max_length=11),
+                  volunteer_field(self),
                   self.choice("查找", self.find, kind="primary"))
 
     def find(self) -> None:

@@ -8,7 +8,6 @@ a page twice changes nothing. Every request has a timeout.
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass, field
 from importlib import metadata
 
@@ -79,14 +78,17 @@ class ServerLink:
         except ValueError:
             raise SyncError("server answer is not JSON") from None
 
-    def duty_today(self, staff: OnDuty) -> list[dict]:
-        """Today's bookings at every kiosk of the center, for on-duty staff
-        (sync/server/duty.py): checked like a feed row, kept by the caller in memory only."""
-        request_id = str(uuid.uuid4())
+    def duty_today(self, staff: OnDuty, which: str = "bookings") -> dict:
+        """{bookings, truncated}: today's bookings at every kiosk of the center, for
+        on-duty staff (sync/server/duty.py): a challenge first, then the read with the
+        PIN sealed for it; checked like a feed row, kept by the caller in memory only."""
+        challenge = self.call("POST", "/api/v1/duty/challenge").get("challenge")
+        if not isinstance(challenge, str):
+            raise SyncError("server answer is not a challenge")
         answer = self.call("POST", "/api/v1/duty/today",
-                           json={"request": request_id, **staff.sign(request_id)})
+                           json={"challenge": challenge, "list": which, **staff.sign_read(challenge)})
         try:
-            return DutyToday.model_validate(answer).model_dump()["bookings"]
+            return DutyToday.model_validate(answer).model_dump()
         except ValueError:  # pydantic's ValidationError: a server answer no screen may show
             raise SyncError("server answer is not today's bookings") from None
 
@@ -134,8 +136,10 @@ class SyncClient:
         answered = [(result, by_id[result.get("id")]) for result in answer.get("results", [])
                     if result.get("id") in by_id]
         with self.store.transaction() as db:
+            # an answered mutation is never sent again: its staff proof is of no more use here
             db.conn.executemany(
-                "UPDATE outbox SET state = ?, reason = ?, attempts = attempts + 1 WHERE mutation_id = ?",
+                "UPDATE outbox SET state = ?, reason = ?, attempts = attempts + 1, "
+                "payload = json_remove(payload, '$.staff_proof') WHERE mutation_id = ?",
                 [(result["status"], result.get("reason"), row[0]) for result, row in answered])
             for result, (_id, mutation_type, _at, payload) in answered:
                 if result["status"] == REJECTED:

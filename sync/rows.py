@@ -134,8 +134,8 @@ class DutyBooking(BookingRow):
     """A booking of today at any kiosk of the center, as on-duty staff read it
     from the server for 今日预约 and 恳谈室 (not a feed row: it is asked for with
     the staff member's PIN and kept in the kiosk's memory only). The phone comes
-    masked (138****1234); its last four digits are what staff search by."""
-    kiosk_id: Id
+    masked (138****1234); its last four digits are what staff search by; a
+    counseling request's topic and note only in the 恳谈室 list."""
     ticket: Ticket
     starts_at: Stamp | None
     created_at: Stamp
@@ -152,6 +152,7 @@ DUTY_READ_MAX = 2000  # bookings in one answer: a center's day is a few hundred 
 
 class DutyToday(Row):
     bookings: Annotated[list[DutyBooking], Field(max_length=DUTY_READ_MAX)]
+    truncated: bool = False  # more than DUTY_READ_MAX: the list says so
 
 
 ROWS: dict[str, type[Row]] = {

@@ -1,5 +1,6 @@
 """Sealing PINs to the server's public key (no Kivy): a volunteer's PIN
-change, and the staff PIN that proves a staff-mode mutation.
+change, the staff PIN that proves a staff-mode mutation, and the one that
+proves a read of today's bookings at the desk.
 
 libsodium's sealed box (PyNaCl): anyone with the public key can seal, only
 the server can open. The kiosk never keeps a PIN in its outbox, and the
@@ -23,10 +24,20 @@ def seal_pin_change(public_key_b64: str, volunteer_id: str, old_pin: str, new_pi
     return base64.b64encode(box.encrypt(message)).decode()
 
 
+def _seal(public_key_b64: str, message: dict) -> str:
+    box = SealedBox(PublicKey(base64.b64decode(public_key_b64)))
+    return base64.b64encode(box.encrypt(json.dumps(message).encode())).decode()
+
+
 def seal_staff_proof(public_key_b64: str, staff_id: str, pin: str, mutation_id: str) -> str:
     """The on-duty staff member's PIN for one mutation: the server checks it
     (with the lockout) and the mutation id it is bound to, so a proof read from
     one mutation does not sign another."""
-    box = SealedBox(PublicKey(base64.b64decode(public_key_b64)))
-    message = json.dumps({"staff": staff_id, "pin": pin, "mutation": mutation_id}).encode()
-    return base64.b64encode(box.encrypt(message)).decode()
+    return _seal(public_key_b64, {"staff": staff_id, "pin": pin, "mutation": mutation_id})
+
+
+def seal_duty_proof(public_key_b64: str, staff_id: str, pin: str, challenge: str) -> str:
+    """The staff PIN for one read of today's bookings, bound to a challenge the
+    server issued moments before. Its own key ("duty", not "mutation"): a
+    mutation's proof is no read's, and a read's proof signs no mutation."""
+    return _seal(public_key_b64, {"staff": staff_id, "pin": pin, "duty": challenge})

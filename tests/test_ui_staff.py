@@ -197,6 +197,13 @@ def test_service_points_and_an_assisted_booking_reach_the_server_signed(tmp_path
         server.stop()
 
 
+def reads(server) -> list[str]:
+    """The desk reads the server answered, as its audit has them."""
+    import sqlite3
+    with sqlite3.connect(server.db) as db:
+        return [r[0] for r in db.execute("SELECT target FROM audit WHERE action = 'duty.today' ORDER BY rowid")]
+
+
 def test_todays_list_holds_the_other_kiosks_bookings_and_staff_check_one_in(tmp_path):
     """A resident who booked at the other kiosk stands at this one's desk: 今日预约
     asks the server (the staff member's PIN, in the background) and lists them too."""
@@ -225,6 +232,7 @@ def test_todays_list_holds_the_other_kiosks_bookings_and_staff_check_one_in(tmp_
         k.tap_text("今日预约")
         k.find_text("正在向服务器查询其他终端的预约…", exact=False)
         k.frames_until(lambda: "含本中心所有终端的预约" in "".join(k.texts()))
+        assert reads(server) == ["bookings"]  # one visit, one read (a PIN check and an audit row)
         k.find_text(f"预约号 {seat['ticket']}　李娜　139****1111　7号座　待签到", exact=False)
         tap_choice(k, "签到", exact=True)
         assert "已签到" in k.screen.message
@@ -238,6 +246,17 @@ def test_todays_list_holds_the_other_kiosks_bookings_and_staff_check_one_in(tmp_
         k.tap_text("恳谈室")
         k.frames_until(lambda: "含本中心所有终端的预约" in "".join(k.texts()))
         k.find_text("类别：婚姻家庭", exact=False)
+        assert reads(server) == ["bookings", "counseling"]
+
+        with sqlite3.connect(server.db) as db:  # the office deactivated the account meanwhile
+            db.execute("UPDATE staff SET active = 0 WHERE id = 'duty-1'")
+        tap_choice(k, "刷新", exact=True)
+        k.frames_until(lambda: "服务器没有确认您的值班身份" in "".join(k.texts()))
+        assert "婚姻家庭" not in "".join(k.texts())  # only this kiosk's own now: none
+        tap_choice(k, "刷新", exact=True)  # not asked again in this staff mode
+        k.find_text("服务器没有确认您的值班身份", exact=False)
+        k.frames(5)
+        assert reads(server) == ["bookings", "counseling"]
         k.tap_text("退出")
         left = texts_left(k)
         assert not [t for t in left if "李娜" in t or "婚姻家庭" in t or seat["ticket"] in t]

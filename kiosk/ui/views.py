@@ -119,16 +119,16 @@ def _staff_bookings_all_kiosks(app):
     # (after the staff_bookings_today view: this kiosk's own bookings are made there)
     as_staff(app)
     app.go("staff_bookings")
-    screen = app.screens.current_screen
-    today = app.bookings.now().date().isoformat()
     from kiosk.bookings import session_start
-    starts = session_start(app.center, "study", app.bookings.now().date(), "morning")
-    screen.others = [{"id": "elsewhere", "kiosk_id": "lobby-2", "kind": "study", "day": today,
-                      "session": "morning", "seat": 12, "status": "booked",
-                      "starts_at": starts.isoformat() if starts else None, "created_at": f"{today}T07:30:00", "ticket": "604218",
-                      "name": "李娜", "phone": "139****1111", "child_name": None, "child_age": None,
-                      "topic": None, "note": None}]
-    screen._answered(screen.others, None)
+    from kiosk.desk_reads import ALL_KIOSKS, DeskAnswer
+    screen = app.screens.current_screen
+    today = app.bookings.now().date()
+    starts = session_start(app.center, "study", today, "morning")
+    others = [{"id": "elsewhere", "kind": "study", "day": today.isoformat(), "session": "morning", "seat": 12,
+               "status": "booked", "starts_at": starts.isoformat() if starts else None,
+               "created_at": f"{today}T07:30:00", "ticket": "604218", "name": "李娜", "phone": "139****1111",
+               "child_name": None, "child_age": None, "topic": None, "note": None}]
+    screen._answered(screen._asked, DeskAnswer(others, ALL_KIOSKS))
 
 
 def _staff_points_find(app):

@@ -237,12 +237,12 @@ def m009_volunteer_console(db):
 
 @migrations()
 def m010_duty_reads(db):
-    # 今日预约 read by on-duty staff at a kiosk: each request id once (a sealed PIN
-    # proof is for one request), kept a day, then purged as the next read is made
+    # 今日预约 read by on-duty staff at a kiosk: the server issues a challenge, the staff
+    # PIN is sealed for it, and it is answered once within minutes (sync/server/duty.py)
     db.executescript(
         """
-        CREATE TABLE duty_reads (request_id TEXT PRIMARY KEY, staff_id TEXT NOT NULL,
-                                 kiosk_id TEXT NOT NULL, at TEXT NOT NULL);
-        CREATE INDEX duty_reads_by_time ON duty_reads (at);
+        CREATE TABLE duty_challenges (challenge TEXT PRIMARY KEY, kiosk_id TEXT NOT NULL,
+                                      issued_at TEXT NOT NULL, used_at TEXT);
+        CREATE INDEX duty_challenges_by_time ON duty_challenges (issued_at);
         """
     )

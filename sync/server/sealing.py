@@ -43,7 +43,15 @@ def _open(conn: sqlite3.Connection, sealed: str) -> dict | None:
 def open_staff_proof(conn: sqlite3.Connection, sealed: str, staff_id: str, mutation_id: str) -> str | None:
     """The staff PIN in a proof made for this staff member and this mutation, or None."""
     opened = _open(conn, sealed)
-    if not opened or opened.get("staff") != staff_id or opened.get("mutation") != mutation_id:
+    if not opened or "duty" in opened or opened.get("staff") != staff_id or opened.get("mutation") != mutation_id:
+        return None
+    return opened.get("pin") if valid_pin(opened.get("pin")) else None
+
+
+def open_duty_proof(conn: sqlite3.Connection, sealed: str, staff_id: str, challenge: str) -> str | None:
+    """The staff PIN in a proof made for this staff member and this read's challenge, or None."""
+    opened = _open(conn, sealed)
+    if not opened or "mutation" in opened or opened.get("staff") != staff_id or opened.get("duty") != challenge:
         return None
     return opened.get("pin") if valid_pin(opened.get("pin")) else None
 

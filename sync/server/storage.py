@@ -13,15 +13,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from kiosk.pins import verify_pin
 from kiosk.store import apply_migrations
-from sync.server import audit, duty
 from sync.server.centers import Centers
+from sync.server.duty import DutyDesk
 from sync.server.feed import Feed
 from sync.server.office import Office
 from sync.server.push import PayloadMismatch, PushDesk
 from sync.server.schema import migrations
-from sync.server.sealing import open_staff_proof
 from sync.server.sessions import Sessions
 from sync.server.shared import Shared, serialised, utc_now
 from sync.server.staff import Actor, StaffAccounts
@@ -34,7 +32,6 @@ class StorageInterface(Protocol):
     def kiosk_for_token(self, token: str, app_version: str | None = None) -> dict | None: ...
     def push(self, kiosk_id: str, mutations: list[dict], queue_depth: int) -> list[dict]: ...
     def pull(self, kiosk_id: str, cursor: int, limit: int) -> dict: ...
-    def duty_today(self, kiosk: dict, staff_id: str, request_id: str, proof: str) -> list[dict] | None: ...
     def sign_in(self, username: str, password: str, address: str) -> Actor | None: ...
     def actor(self, staff_id: str, address: str) -> Actor | None: ...
     def read(self, query, *args): ...
@@ -43,6 +40,7 @@ class StorageInterface(Protocol):
     def centers_for(self, actor: Actor) -> list[tuple[str, str]]: ...
     sessions: Sessions
     office: Office
+    duty: DutyDesk
 
 
 class ServerStore:
@@ -56,6 +54,7 @@ class ServerStore:
         self.desk = PushDesk(self.shared, self.centers, self.feed, self.staff)
         self.office = Office(self.shared, self.desk, self.staff)
         self.sessions = Sessions(self.shared, session_minutes)
+        self.duty = DutyDesk(self.shared, self.staff)
 
     # the kiosk API's needs
     def kiosk_for_token(self, token: str, app_version: str | None = None) -> dict | None:
@@ -68,26 +67,6 @@ class ServerStore:
         center_id = self.shared.conn.execute("SELECT center_id FROM kiosks WHERE id = ?",
                                              [kiosk_id]).fetchone()[0]
         return self.feed.pull(center_id, cursor, limit)
-
-    def duty_today(self, kiosk: dict, staff_id: str, request_id: str, proof: str) -> list[dict] | None:
-        """Today's bookings of the kiosk's center for its on-duty staff member
-        (sync/server/duty.py), or None: not on duty here, a proof not made for
-        this request, a request id used before, or a wrong PIN (counted). The
-        PIN's hash is checked outside the store's lock, as a sign-in's is."""
-        center_id, conn = kiosk["center_id"], self.shared.conn
-        with self.shared.lock, self.shared.transaction():
-            if self.staff.on_duty(center_id, staff_id) is None:
-                return None
-            pin = open_staff_proof(conn, proof, staff_id, request_id)
-            if pin is None or not duty.first_use(conn, request_id, staff_id, kiosk["id"], self.shared.now()):
-                return None
-            stored = self.staff.pin_hash_to_check(staff_id)
-        matched = stored is not None and verify_pin(pin, stored)
-        with self.shared.lock, self.shared.transaction():
-            if stored is None or not self.staff.note_pin(staff_id, matched):
-                return None
-            audit.write(self.shared, staff_id, center_id, duty.ACTION, None, kiosk_id=kiosk["id"])
-            return duty.today_bookings(conn, center_id, self.shared.local_now().date().isoformat())
 
     # the staff session's needs
     def sign_in(self, username: str, password: str, address: str) -> Actor | None:

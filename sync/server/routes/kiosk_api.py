@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -110,19 +111,30 @@ def pull(request: Request, cursor: int = Query(0, ge=0, le=2**62),
     return request.app.state.store.pull(who["id"], cursor, limit)
 
 
+class ChallengeOut(BaseModel):
+    challenge: str
+
+
 class DutyReadIn(BaseModel):
     staff_id: str = Field(min_length=1, max_length=64)
-    request: str = Field(min_length=1, max_length=64)  # the id the PIN proof is sealed for
+    challenge: str = Field(min_length=1, max_length=64)  # from /duty/challenge; the PIN is sealed for it
     staff_proof: str = Field(min_length=1, max_length=1024)
+    list: Literal["bookings", "counseling"] = "bookings"  # 今日预约 or 恳谈室 (topics only there)
+
+
+@router.post("/duty/challenge", response_model=ChallengeOut, responses=documented(401, 429))
+def duty_challenge(request: Request, who: dict = Depends(kiosk)) -> dict:
+    """The first step of a desk read: a challenge to seal the staff PIN for (sync/server/duty.py)."""
+    return {"challenge": request.app.state.store.duty.challenge(who)}
 
 
 @router.post("/duty/today", response_model=DutyToday, responses=documented(400, 401, 403, 422, 429))
 def duty_today(body: DutyReadIn, request: Request, who: dict = Depends(kiosk)) -> dict:
-    """今日预约 at a kiosk in staff mode: every kiosk's bookings of today (sync/server/duty.py)."""
-    found = request.app.state.store.duty_today(who, body.staff_id, body.request, body.staff_proof)
+    """今日预约 or 恳谈室 at a kiosk in staff mode: every kiosk's bookings of today."""
+    found = request.app.state.store.duty.read(who, body.staff_id, body.challenge, body.staff_proof, body.list)
     if found is None:
         raise Problem(403, "staff-refused", "值班人员身份未通过服务器核对")
-    return {"bookings": found}
+    return found
 
 
 @router.get("/health")
