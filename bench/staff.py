@@ -6,9 +6,10 @@ what the desk's read of today's bookings costs (figures only, no assertions).
 1. the UI thread during a staff PIN sign-in: the whole check in one call
    (StaffDesk.sign_in, as the pad ran it before) next to what the pad now runs
    on the UI thread (attempt + finish; the PBKDF2 check runs on a thread);
-2. POST /api/v1/duty/today against the real server on loopback with N of
-   today's bookings, next to GET /api/v1/health and a pull of one page of the
-   same server in the same run (each read includes one PBKDF2 check on the server).
+2. a desk read (POST /api/v1/duty/challenge, then /duty/today) against the real
+   server on loopback with N of today's bookings, next to GET /api/v1/health and
+   a pull of one page of the same server in the same run (each read includes one
+   PBKDF2 check on the server).
 """
 from __future__ import annotations
 
@@ -91,7 +92,7 @@ def main() -> None:
             link = ServerLink(server.url, server.tokens["lobby-1"], timeout=60)
             staff = on_duty(here)
             read = timed(lambda: link.duty_today(staff), args.reads)
-            count = len(link.duty_today(staff))
+            count = len(link.duty_today(staff)["bookings"])
             health = timed(lambda: requests.get(f"{server.url}/api/v1/health", timeout=60), args.reads)
             pull = timed(lambda: link.call("GET", "/api/v1/pull", params={"cursor": 0, "limit": 200}),
                          args.reads)
