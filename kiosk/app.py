@@ -19,6 +19,7 @@ from kivy.properties import (
     AliasProperty, ListProperty, NumericProperty, ObjectProperty, OptionProperty, StringProperty)
 
 from kiosk.center import PUBLISHED_KEY, WEEKDAYS, Center, effective_center
+from kiosk.clock import CenterClock, ClockWatch
 from kiosk.config import KioskConfig
 from kiosk.idle import DEFAULT_POLICY, IdleEvent, IdlePolicy, IdleState, IdleWatchdog
 from kiosk.staff_session import expired as staff_expired
@@ -70,6 +71,9 @@ class KioskApp(App):
         self.settings = settings
         self.center = center
         self.store = store
+        # the center's clock, not the machine's zone; the watch pauses the no-show release on a jump
+        self.clock = store.clock = CenterClock(center.tz)
+        self.clock_watch = ClockWatch(store, self.clock)
         self.watchdog = IdleWatchdog(settings.idle_timeout, settings.idle_countdown,
                                      settings.attract_after)
         self._keyboard = None
@@ -146,22 +150,22 @@ class KioskApp(App):
     @cached_property
     def bookings(self):
         from kiosk.bookings import Bookings
-        return Bookings(self.store, self.center)
+        return Bookings(self.store, self.center, now=self.clock)
 
     @cached_property
     def wishes(self):
         from kiosk.wishes import Wishes
-        return Wishes(self.store)
+        return Wishes(self.store, now=self.clock)
 
     @cached_property
     def passbook(self):
         from kiosk.passbook import Passbook
-        return Passbook(self.store)
+        return Passbook(self.store, now=self.clock)
 
     @cached_property
     def staff_desk(self):
         from kiosk.staff_session import StaffDesk
-        return StaffDesk(self.store)
+        return StaffDesk(self.store, now=self.clock)
 
     # -- staff mode ------------------------------------------------------------
     def enter_staff(self, session) -> None:
@@ -363,10 +367,12 @@ class KioskApp(App):
         """The office published new schedules or closures: bookings follow
         them from the next screen a visitor opens."""
         self.center = effective_center(self.center, self.store.get_meta(PUBLISHED_KEY))
+        self.clock.tz = self.center.tz
         self.__dict__.pop("bookings", None)  # the cached service was built on the old center
 
     def _release_no_shows(self, _dt) -> None:
         try:
+            self.clock_watch.tick()  # a jump since the last tick pauses the release below
             with self.store.unattended():  # the kiosk's own doing, not the staff member's
                 released = self.bookings.release_no_shows()
             if released:
@@ -376,7 +382,7 @@ class KioskApp(App):
 
     # -- status bar clock ----------------------------------------------------------
     def _update_clock(self, *_args) -> None:
-        text = format_now(datetime.now())
+        text = format_now(self.clock.wall())
         if text != self.now_text:  # redraw only when the minute changes
             self.now_text = text
 

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from kiosk.center import Center
+from kiosk.clock import WallClock, read, release_paused, stamp, wall
 from kiosk.errors import ServiceError
-from kiosk.lifecycle import AT_THE_DESK, BOOKING_MOVES, CANCELLED, HOLDS_PLACE, WAITING, can_move
+from kiosk.lifecycle import AT_THE_DESK, BOOKED, BOOKING_MOVES, CANCELLED, HOLDS_PLACE, NO_SHOW, WAITING, can_move
 from kiosk.staffmode import OnDuty
 from kiosk.store import Store
 from kiosk.validation import (
@@ -27,6 +28,7 @@ from sync.mutations import reason_words
 WEEKDAY_WORDS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 NOTE_LIMIT = 100
 PAUSE_KEY = "bookings_paused"
+PLACE_TAKEN = "原来的座位或名额已经给了别人，不能恢复这个预约，请为居民另行安排"
 
 
 class BookingError(ServiceError):
@@ -116,12 +118,21 @@ def _span(start: time, end: time) -> str:
 
 
 class Bookings:
-    def __init__(self, store: Store, center: Center, now: Callable[[], datetime] = datetime.now):
+    def __init__(self, store: Store, center: Center, now: Callable[[], datetime] | None = None):
+        """``now``: the center's clock (kiosk.clock.CenterClock); a naive time is its wall time."""
         self.store = store
         self.db = store.db
         self.center = center
         self.rules = center.rules
-        self.now = now
+        self.tz = center.tz
+        self.now = WallClock(now, self.tz)  # the schedule's frame: the center's wall time
+
+    def _stamp(self) -> str:
+        return stamp(self.now(), self.tz)
+
+    def starts(self, booking: dict) -> datetime:
+        """When a booking's session starts, on the center's wall clock (any stored form)."""
+        return wall(read(booking["starts_at"], self.tz), self.tz)
 
     # -- what can be booked -------------------------------------------------
     def pause(self, message: str) -> None:
@@ -219,16 +230,15 @@ class Bookings:
         raise BookingError("busy", "系统繁忙，请再试一次")
 
     def _event(self, booking_id: str, event: str) -> None:
-        self.db["booking_events"].insert({"booking_id": booking_id, "event": event,
-                                          "at": self.now().isoformat(timespec="seconds")})
+        self.db["booking_events"].insert({"booking_id": booking_id, "event": event, "at": self._stamp()})
 
     def _base(self, kind: str, day: date | None, session: str | None, name: str, phone: str,
               starts: datetime | None, status: str = "booked") -> dict:
-        stamp = self.now().isoformat(timespec="seconds")
+        at = self._stamp()
         return {"id": str(uuid.uuid4()), "kind": kind, "day": day.isoformat() if day else None,
-                "session": session, "seat": None, "starts_at": starts.isoformat() if starts else None,
+                "session": session, "seat": None, "starts_at": stamp(starts, self.tz) if starts else None,
                 "name": name, "phone": phone, "child_name": None, "child_age": None, "topic": None,
-                "note": None, "status": status, "created_at": stamp, "updated_at": stamp}
+                "note": None, "status": status, "created_at": at, "updated_at": at}
 
     def book_study(self, day: date, session: str, seat: int, name: str, phone: str) -> dict:
         v = validate_booking("study", self.center, {"name": name, "phone": phone})
@@ -304,7 +314,7 @@ class Bookings:
     def _update(self, booking: dict, status: str, mutation: str, signed_by: OnDuty | None = None,
                 **sent) -> dict:
         """``sent``: what else the server needs to allow the change (the phone's last four)."""
-        booking = dict(booking, status=status, updated_at=self.now().isoformat(timespec="seconds"))
+        booking = dict(booking, status=status, updated_at=self._stamp())
         self.db["bookings"].update(booking["id"], {"status": status, "updated_at": booking["updated_at"]})
         self._event(booking["id"], status)
         self._send(booking, status, mutation, signed_by, **sent)
@@ -336,7 +346,7 @@ class Bookings:
             self._update(first, "booked", "booking.promote")
 
     def checkin_window(self, booking: dict) -> tuple[datetime, datetime]:
-        starts = datetime.fromisoformat(booking["starts_at"])
+        starts = self.starts(booking)
         return (starts - timedelta(minutes=self.rules.checkin_before_minutes),
                 starts + timedelta(minutes=self.rules.checkin_after_minutes))
 
@@ -366,14 +376,22 @@ class Bookings:
 
     def release_no_shows(self) -> int:
         """Bookings not checked in by the end of the window become no-shows,
-        and their places go to the next waiting family."""
+        and their places go to the next waiting family. Not while the clock is
+        in doubt (kiosk.clock.ClockWatch): a clock set days ahead would release
+        every booking of those days and pause their residents."""
+        if release_paused(self.store) is not None:
+            return 0
         cutoff = self.now() - timedelta(minutes=self.rules.checkin_after_minutes)
         released = 0
-        stale = list(self.db["bookings"].rows_where(
-            # a booking the server refused never held a place: it is not the resident's no-show
+        # starts_at is naive wall time (older rows) or the same with its offset: either is
+        # before the cutoff's wall time as text exactly when it is as a time (the index's
+        # comparison); read as times too, for any other form
+        stale = [b for b in self.db["bookings"].rows_where(
+            # a booking the server refused never held a place: it is not the resident's no-show;
+            # one whose no-show staff undid stays the resident's
             "status = 'booked' AND kind IN ('study', 'books') AND starts_at < ? "
-            "AND rejected_reason IS NULL",
-            [cutoff.isoformat(timespec="seconds")]))
+            "AND rejected_reason IS NULL AND id NOT IN (SELECT booking_id FROM no_show_undos)",
+            [cutoff.isoformat(timespec="seconds")]) if self.starts(b) < cutoff]
         for booking in stale:
             with self.store.transaction():
                 self._update(booking, "no_show", "booking.no_show")
@@ -397,11 +415,10 @@ class Bookings:
 
     def lift_block(self, phone: str, reason: str, staff: OnDuty) -> None:
         """Staff lift a resident's no-show pause; the reason goes to the office's audit."""
-        checks = {"phone": lambda: normalise_phone(phone), "reason": lambda: _lift_reason(reason)}
+        checks = {"phone": lambda: normalise_phone(phone), "reason": lambda: staff_reason(reason, "请写明解除暂停的原因")}
         v = validate_all(**checks)
         with self.store.transaction() as db:
-            stamp = self.now().isoformat(timespec="seconds")
-            db["booking_block_lifts"].upsert({"phone": v["phone"], "lifted_at": stamp,
+            db["booking_block_lifts"].upsert({"phone": v["phone"], "lifted_at": self._stamp(),
                                               "staff_id": staff.staff_id}, pk="phone")
             self.store.enqueue("booking.lift_block", {"phone": v["phone"], "reason": v["reason"]},
                                signed_by=staff)
@@ -446,20 +463,28 @@ class Bookings:
             return room
         return f"{room} {getattr(entry, 'name', '')} {_span(entry.start, entry.end)}".replace("  ", " ")
 
-    def _staff_move(self, shown: dict, status: str, mutation: str, staff: OnDuty) -> dict:
+    def _staff_move(self, shown: dict, status: str, mutation: str, staff: OnDuty, first=None,
+                    **sent) -> dict:
         """``shown``: the booking as 今日预约 lists it: this kiosk's (moved here and
         sent), or another kiosk's (only sent: the server decides, and its word,
-        a promotion included, comes back through the feed)."""
+        a promotion included, comes back through the feed). ``first(booking)`` runs
+        inside the transaction before the move (it may refuse); ``sent``: what else
+        the server is told."""
         with self.store.transaction():
             booking = shown if shown.get("remote") else self.db["bookings"].get(shown["id"])
-            if booking["status"] != "booked":
+            if booking["status"] != (NO_SHOW if status == BOOKED else BOOKED):
                 raise BookingError("not_open", "这个预约已签到、已取消或已处理过了")
-            if status == "no_show" and datetime.fromisoformat(booking["starts_at"]) > self.now():
+            if status == "no_show" and self.starts(booking) > self.now():
                 raise BookingError("early", "场次还没开始，不能标记未到")
+            if first is not None:
+                first(booking)
             if shown.get("remote"):
-                self._send(booking, status, mutation, staff)
+                self._send(booking, status, mutation, staff, **sent)
                 return dict(booking, status=status)
-            moved = self._update(booking, status, mutation, signed_by=staff)
+            try:
+                moved = self._update(booking, status, mutation, signed_by=staff, **sent)
+            except sqlite3.IntegrityError:  # e.g. the resident booked another seat meanwhile
+                raise BookingError("place_taken", PLACE_TAKEN) from None
             if status == "no_show" and booking["kind"] == "books":
                 self._promote(booking["day"], booking["session"])
             return moved
@@ -472,6 +497,25 @@ class Bookings:
         """未到: once the session has started, staff need not wait for the check-in window."""
         return self._staff_move(booking, "no_show", "booking.no_show", staff)
 
+    def undo_no_show(self, booking: dict, reason: str, staff: OnDuty) -> dict:
+        """撤销未到: staff restore a booking released as a no-show (a clock that ran
+        ahead, a resident who was there after all), with a reason for the office's
+        audit. It holds its place again if nobody took it, no longer counts
+        towards a pause, and the automatic release never takes it again."""
+        why = validate_all(reason=lambda: staff_reason(reason, "请写明撤销未到的原因"))["reason"]
+
+        def place_free(found: dict) -> None:
+            day = date.fromisoformat(found["day"])
+            taken = (found["seat"] in self._seats_taken(day, found["session"])
+                     if found["kind"] == "study" else found["session"] is not None and
+                     self._taken(found["kind"], day, found["session"])
+                     >= getattr(weekly_entry(self.center, found["kind"], found["session"]), "places", 1))
+            if taken:
+                raise BookingError("place_taken", PLACE_TAKEN)
+            self.db["no_show_undos"].upsert({"booking_id": found["id"], "staff_id": staff.staff_id,
+                                             "reason": why, "at": self._stamp()}, pk="booking_id")
+        return self._staff_move(booking, BOOKED, "booking.reinstate", staff, place_free, reason=why)
+
     def counseling_today(self, others: list[dict] | None = None) -> list[dict]:
         """Counseling requests for today's slots or made today, with their topics: staff only."""
         today = self.now().date().isoformat()
@@ -482,8 +526,9 @@ class Bookings:
                                  and r["status"] in HOLDS_PLACE)
 
 
-def _lift_reason(reason: str) -> str:
+def staff_reason(reason: str, missing: str) -> str:
+    """The reason staff give for undoing something (for the office's audit): required."""
     text = (reason or "").strip()
     if not text:
-        raise FieldError("reason", "请写明解除暂停的原因")
+        raise FieldError("reason", missing)
     return validate_note(text, "reason", limit=NOTE_LIMIT)

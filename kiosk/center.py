@@ -10,7 +10,9 @@ import json
 from dataclasses import dataclass
 from datetime import date, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from kiosk.clock import DEFAULT_ZONE, zone
 from kiosk.tomlfile import read_toml
 
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")  # weekday 1..7
@@ -98,6 +100,11 @@ class Center:
     counseling_slots: tuple[CounselingSlot, ...] = ()
     rules: BookingRules = BookingRules()
     points_per_hour: int = 10  # 志愿积分 a volunteer earns for an hour of service
+    timezone: str = DEFAULT_ZONE  # the center's clock (IANA name), whatever the machine is set to
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return zone(self.timezone)
 
     def room(self, room_id: str) -> Room:
         for room in self.rooms:
@@ -181,6 +188,7 @@ def parse_center(data: dict) -> Center:
                        _get(t, "counselor", str, f"counseling.slots[{i}]"))
         for i, t in enumerate(counseling.get("slots", [])))
     return Center(
+        timezone=_timezone(c),
         counseling_slots=slots,
         rules=_rules(data.get("bookings", {})),
         points_per_hour=_points_per_hour(data.get("volunteers", {})),
@@ -227,6 +235,17 @@ def _points_per_hour(t: dict) -> int:
     if not 1 <= rate <= 1000:
         raise CenterDataError("volunteers.points_per_hour must be 1 to 1000")
     return rate
+
+
+def _timezone(c: dict) -> str:
+    if "timezone" not in c:
+        return DEFAULT_ZONE
+    name = _get(c, "timezone", str, "center")
+    try:
+        zone(name)
+    except ValueError:
+        raise CenterDataError(f"center.timezone: {name!r} is not a time zone like Asia/Shanghai") from None
+    return name
 
 
 def load_center(path: Path) -> Center:

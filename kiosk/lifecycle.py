@@ -11,7 +11,8 @@ BOOKING_STATES = (BOOKED, WAITING, CANCELLED, CHECKED_IN, NO_SHOW)
 BOOKING_MOVES = {
     BOOKED: {CHECKED_IN, CANCELLED, NO_SHOW},
     WAITING: {BOOKED, CANCELLED},  # waiting -> booked only by promotion, decided on the server
-    CANCELLED: set(), CHECKED_IN: set(), NO_SHOW: set(),
+    CANCELLED: set(), CHECKED_IN: set(),
+    NO_SHOW: {BOOKED},  # staff undid it (撤销未到, with a reason): the resident did not fail
 }
 HOLDS_PLACE = (BOOKED, CHECKED_IN)  # what a seat, a slot or a picture-book place is held by
 AT_THE_DESK = (BOOKED, CHECKED_IN, NO_SHOW, WAITING)  # what staff see of today's bookings (今日预约)

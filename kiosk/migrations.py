@@ -278,3 +278,19 @@ def m011_staff_pin_failures(db):
         )
         """
     )
+
+
+@migrations()
+def m012_no_show_undos(db):
+    # No-shows staff undid, with who and why: the automatic release never takes
+    # such a booking again (a small table, not a scan of every booking's events).
+    db.execute(
+        """
+        CREATE TABLE no_show_undos (
+            booking_id TEXT PRIMARY KEY,
+            staff_id TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            at TEXT NOT NULL
+        )
+        """
+    )

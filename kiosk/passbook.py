@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from kiosk.clock import WallClock, stamp
 from kiosk.errors import ServiceError
 from kiosk.pins import hash_pin, valid_pin, verify_pin
 from kiosk.staffmode import OnDuty
@@ -54,10 +55,11 @@ class Entry:
 
 
 class Passbook:
-    def __init__(self, store: Store, now: Callable[[], datetime] = datetime.now):
+    def __init__(self, store: Store, now: Callable[[], datetime] | None = None):
         self.store = store
         self.db = store.db
-        self.now = now
+        self.now = WallClock(now)  # the center's wall time (kiosk.clock)
+        self.tz = self.now.tz
 
     # -- sign in -------------------------------------------------------------------
     def change_pin(self, volunteer_id: str, old_pin: str, new_pin: str) -> None:
@@ -138,7 +140,7 @@ class Passbook:
                 raise PassbookError("balance", f"积分不够：兑换“{item['item']}”需要 {item['points']} 分")
             hold = {"id": str(uuid.uuid4()), "volunteer_id": volunteer_id, "item_id": item_id,
                     "points": item["points"], "status": "held",
-                    "created_at": self.now().isoformat(timespec="seconds"), "closed_at": None}
+                    "created_at": stamp(self.now(), self.tz), "closed_at": None}
             self.db["holds"].insert(hold)
             self.store.enqueue("redemption.request", {"hold": hold})
             return hold
@@ -214,7 +216,7 @@ class Passbook:
                     staff: OnDuty) -> None:
         with self.store.transaction():
             entry = {"uid": str(uuid.uuid4()), "volunteer_id": volunteer_id,
-                     "at": self.now().isoformat(timespec="seconds"),
+                     "at": stamp(self.now(), self.tz),
                      "activity": activity, "hours": hours, "points": points, "staff_id": staff.staff_id}
             self.db["ledger"].insert(entry)
             self.store.enqueue("ledger.add", entry, signed_by=staff)
@@ -225,7 +227,7 @@ class Passbook:
         with self.store.transaction():
             entry = self.db["ledger"].get(entry_id)
             fix = {"uid": str(uuid.uuid4()), "volunteer_id": entry["volunteer_id"],
-                   "at": self.now().isoformat(timespec="seconds"),
+                   "at": stamp(self.now(), self.tz),
                    "activity": f"更正：{entry['activity']}"[:40], "hours": -entry["hours"],
                    "points": -entry["points"], "reason": reason, "staff_id": staff.staff_id, "reverses": entry_id}
             self.db["ledger"].insert(fix)
@@ -238,10 +240,10 @@ class Passbook:
             if hold["status"] != "held":
                 raise PassbookError("state", "这个兑换已经处理过了")
             item = self.db["catalogue"].get(hold["item_id"])
-            stamp = self.now().isoformat(timespec="seconds")
-            self.db["holds"].update(hold_id, {"status": "handed_over", "closed_at": stamp})
+            at = stamp(self.now(), self.tz)
+            self.db["holds"].update(hold_id, {"status": "handed_over", "closed_at": at})
             self.db["catalogue"].update(item["id"], {"stock": item["stock"] - 1})
-            entry = {"uid": str(uuid.uuid4()), "volunteer_id": hold["volunteer_id"], "at": stamp,
+            entry = {"uid": str(uuid.uuid4()), "volunteer_id": hold["volunteer_id"], "at": at,
                      "activity": f"积分兑换：{item['item']}", "hours": 0,
                      "points": -hold["points"], "staff_id": staff.staff_id}
             self.db["ledger"].insert(entry)

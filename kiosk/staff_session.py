@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from kiosk.clock import WallClock, read, wall
 from kiosk.errors import ServiceError
 from kiosk.pins import after_failure, valid_pin, verify_pin
 from kiosk.staffmode import OnDuty
@@ -63,10 +64,10 @@ class PinAttempt:
 
 
 class StaffDesk:
-    def __init__(self, store: Store, now: Callable[[], datetime] = datetime.now):
+    def __init__(self, store: Store, now: Callable[[], datetime] | None = None):
         self.store = store
         self.db = store.db
-        self.now = now
+        self.now = WallClock(now)  # the center's wall time (kiosk.clock)
 
     def roster(self) -> list[OnDutyMember]:
         rows = self.db.execute("SELECT id, display_name FROM staff_roster WHERE active = 1 "
@@ -88,7 +89,8 @@ class StaffDesk:
         server = self.db.execute("SELECT locked_until FROM staff_roster WHERE id = ?", [staff_id]).fetchone()
         local = self.db.execute("SELECT locked_until FROM staff_pin_failures WHERE staff_id = ?",
                                 [staff_id]).fetchone()
-        times = [datetime.fromisoformat(r[0]) for r in (server, local) if r and r[0]]
+        # the server writes its locks in UTC, this kiosk in the center's time: both read as wall time
+        times = [wall(read(r[0], self.now.tz), self.now.tz) for r in (server, local) if r and r[0]]
         later = [t for t in times if t > now]
         return max(later) if later else None
 

@@ -12,12 +12,12 @@ import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from kiosk.clock import CenterClock
 from kiosk.migrations import migrations
 
 # PRAGMA -> the value it must read back as. A kiosk that silently ran without
@@ -28,10 +28,6 @@ BUSY_TIMEOUT = 5.0  # s to wait for another connection (the sync worker)
 
 class StoreError(RuntimeError):
     """The database cannot be opened safely; the kiosk must not start."""
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 def create_private(path: Path) -> None:
@@ -86,6 +82,8 @@ class Store:
         # The OnDuty of an open staff mode: whatever is made meanwhile, for the
         # resident in front of them (代办), is signed by them (enqueue)
         self.acting = None
+        # stamps what it writes by itself (the outbox's created_at); the app sets the center's clock
+        self.clock = CenterClock()
         try:
             if self.path is None:
                 conn = sqlite3.connect(":memory:", check_same_thread=False)
@@ -139,7 +137,7 @@ class Store:
             payload = dict(payload, **signed_by.sign(mutation_id))
         self.db.execute(
             "INSERT INTO outbox (mutation_id, type, created_at, payload) VALUES (?, ?, ?, ?)",
-            [mutation_id, mutation_type, utc_now(), json.dumps(payload, ensure_ascii=False)],
+            [mutation_id, mutation_type, self.clock.stamp(), json.dumps(payload, ensure_ascii=False)],
         )
         return mutation_id
 

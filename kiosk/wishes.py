@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from kiosk.clock import WallClock, stamp
 from kiosk.errors import ServiceError
 from kiosk.lifecycle import ON_WALL, WISH_WORDS
 from kiosk.store import Store
@@ -65,13 +66,14 @@ def validate_wish(name, phone, category, text, consent) -> dict:
 
 
 class Wishes:
-    def __init__(self, store: Store, now: Callable[[], datetime] = datetime.now):
+    def __init__(self, store: Store, now: Callable[[], datetime] | None = None):
         self.store = store
         self.db = store.db
-        self.now = now
+        self.now = WallClock(now)  # the center's wall time (kiosk.clock)
+        self.tz = self.now.tz
 
     def _stamp(self) -> str:
-        return self.now().isoformat(timespec="seconds")
+        return stamp(self.now(), self.tz)
 
     def submit(self, name: str, phone: str, category: str, text: str, consent: bool) -> dict:
         v = validate_wish(name=name, phone=phone, category=category, text=text, consent=consent)

@@ -169,8 +169,35 @@ class StaffSyncScreen(StaffStep):
                   self.text(f"待同步：{a.pending} 条　　上次成功同步：{a.last_sync or '尚未同步'}"),
                   self.text(f"服务器：{settings.server_url or '未配置（本机独立运行）'}　　本机编号：{settings.kiosk_id}"),
                   self.choice("立即同步", self.sync_now, kind="primary"),
+                  *self.clock_notice(),
                   self.text(f"服务器未接受的记录（共 {len(refused)} 条）", role="heading"),
                   *(rows or [self.text("没有。")]))
+
+    def clock_notice(self) -> list:
+        """While a clock jump pauses the automatic no-show release: what happened, and 恢复."""
+        notice = app().clock_watch.notice()
+        if notice is None:
+            return []
+        return [self.text("时钟异常", role="heading"), self.text(notice),
+                self.choice("时间已核对，恢复自动释放", self.resume_form, kind="secondary")]
+
+    def resume_form(self) -> None:
+        self.fields = {}
+        self.show("恢复自动释放",
+                  self.text(f"本机现在的时间：{app().now_text}。请先与手机或电视上的时间核对。"),
+                  self.field("reason", "text", "原因（必填）", "例如：已与手机时间核对一致", max_length=100),
+                  self.choice("确认恢复", self.resume, kind="primary"),
+                  self.choice("‹ 返回同步", self.first_step, kind="secondary"))
+
+    def resume(self) -> None:
+        try:
+            app().clock_watch.resume(self.signer.staff_id, self.fields["reason"].text)
+        except FieldError as exc:
+            self.fail(exc)
+            return
+        app().keyboard.close()
+        self.first_step()
+        self.message = "已恢复自动释放未签到的预约"
 
     def sync_now(self) -> None:
         if not app().sync_now():
@@ -240,6 +267,8 @@ class StaffBookingsScreen(TodayScreen):
             if b["status"] == "booked":
                 items += [self.choice("签到", lambda b=b: self.check_in(b), kind="primary"),
                           self.choice("未到", lambda b=b: self.no_show(b), kind="secondary")]
+            elif b["status"] == "no_show":
+                items += [self.choice("撤销未到", lambda b=b: self.undo_form(b), kind="secondary")]
             widgets.append(self.choices(items, cols=3))
         search_field = self.field("search", "code", "查找：预约号或手机号后四位", "6 位预约号或 4 位数字", max_length=6)
         search_field.text = self.search
@@ -274,6 +303,34 @@ class StaffBookingsScreen(TodayScreen):
 
     def no_show(self, booking: dict) -> None:
         self._move(self.bookings.mark_no_show, booking, "已标记为未到")
+
+    def undo_form(self, booking: dict) -> None:
+        self.fields = {}
+        self.undoing = booking
+        self.show("撤销未到",
+                  self.text(f"预约号 {booking['ticket']}　{booking['name']}　{mask_phone(booking['phone'])}"
+                            f"　{booking['session_label']}"),
+                  self.field("reason", "text", "原因（必填，会记入办公室的操作记录）", "例如：本机时钟不准，误判为未到",
+                             max_length=100),
+                  self.choice("确认撤销", self.undo, kind="primary"),
+                  self.choice("‹ 返回今日预约", self.render, kind="secondary"))
+
+    def undo(self) -> None:
+        booking = self.undoing
+        try:
+            moved = self.bookings.undo_no_show(booking, self.fields["reason"].text, self.signer)
+        except FormError as exc:
+            self.show_errors(exc)
+            return
+        except BookingError as exc:
+            self.message = exc.message
+            return
+        app().keyboard.close()
+        if booking.get("remote"):  # shown as done until the server's own word arrives
+            self.others = [dict(o, status=moved["status"]) if o["id"] == booking["id"] else o
+                           for o in self.others or ()]
+        app().refresh_pending()
+        self.render(f"预约号 {booking['ticket']} 已撤销未到，恢复为待签到")
 
     def lift_form(self) -> None:
         self.fields = {}

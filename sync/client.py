@@ -8,11 +8,13 @@ a page twice changes nothing. Every request has a timeout.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 
 import requests
 
+from kiosk.clock import ClockWatch
 from kiosk.staffmode import OnDuty
 from kiosk.store import Store
 from sync.protocol import APP_VERSION_HEADER, MAX_BATCH, MAX_BODY, REJECTED, encoded_mutation, encoded_push_body
@@ -51,6 +53,7 @@ class ServerLink:
     token: str
     timeout: float = 10.0
     session: requests.Session | None = None
+    on_date: Callable[[str | None], object] | None = None  # each answer's Date header (clock check)
 
     def __post_init__(self):
         self.session = self.session or requests.Session()
@@ -63,6 +66,8 @@ class ServerLink:
             response = self.session.request(method, self.url + path, timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:
             raise SyncError(f"network: {type(exc).__name__}") from None
+        if self.on_date is not None:
+            self.on_date(response.headers.get("Date"))
         if response.status_code == 429 or response.status_code >= 500:
             retry = response.headers.get("Retry-After")
             raise SyncError(f"server said {response.status_code}",
@@ -111,7 +116,9 @@ class SyncClient:
     changed: set[str] = field(default_factory=set)
 
     def __post_init__(self):
-        self.link = ServerLink(self.url, self.token, self.timeout, self.session)
+        # the server keeps time: its Date against this kiosk's clock pauses or resumes the no-show release
+        self.watch = ClockWatch(self.store, self.store.clock)
+        self.link = ServerLink(self.url, self.token, self.timeout, self.session, on_date=self.watch.server_date)
         self.session = self.link.session
 
     def _call(self, method: str, path: str, **kwargs) -> dict:

@@ -79,6 +79,11 @@ class BookingChange(StaffMade):
     last4: Annotated[str, StringConstraints(pattern=r"^\d{4}$")] | None = None
 
 
+class NoShowUndo(BookingChange):
+    """撤销未到: back to booked, with staff's reason for the office's audit."""
+    reason: Note
+
+
 class LiftBlock(StaffMade):
     phone: Phone
     reason: Note | None = None

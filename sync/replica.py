@@ -16,10 +16,13 @@ from collections.abc import Callable
 
 from kiosk.bookings import PAUSE_KEY
 from kiosk.center import PUBLISHED_KEY, CenterDataError, parse_center
+from kiosk.clock import CenterClock
 from kiosk.lifecycle import CLAIMED, FULFILLED, ON_WALL
 from sync.mutations import REGISTRY
 from sync.rows import LIMITS_KEY, checked
 from sync.sealing import SERVER_KEY
+
+_stamp = CenterClock().stamp  # what the kiosk notes of a change it applies, in the one stored form
 
 _RECORD_PATHS = sorted({path for t in REGISTRY.values() for path in t.record})
 
@@ -73,13 +76,13 @@ def wish_status(db: sqlite3.Connection, d: dict) -> None:
                       [d["id"]]).fetchone()
     claimed = d["status"] in (CLAIMED, FULFILLED)
     if live and (not claimed or live[0] != d.get("claimant")):
-        db.execute("UPDATE wish_claims SET live = 0, withdrawn_at = datetime('now') "
-                   "WHERE wish_id = ? AND live = 1", [d["id"]])
+        db.execute("UPDATE wish_claims SET live = 0, withdrawn_at = ? WHERE wish_id = ? AND live = 1",
+                   [_stamp(), d["id"]])
         live = None
     if not live and claimed and d.get("claimant"):
         db.execute("INSERT INTO wish_claims (wish_id, claimant, claimant_kind, live, claimed_at) "
-                   "VALUES (?, ?, ?, 1, datetime('now'))",
-                   [d["id"], d["claimant"], d.get("claimant_kind") or "party_member"])
+                   "VALUES (?, ?, ?, 1, ?)",
+                   [d["id"], d["claimant"], d.get("claimant_kind") or "party_member", _stamp()])
 
 
 def volunteer(db: sqlite3.Connection, d: dict) -> None:
@@ -172,8 +175,8 @@ def undo_wish(db: sqlite3.Connection, payload: dict, reason: str) -> None:
 
 def undo_redemption(db: sqlite3.Connection, payload: dict, reason: str) -> None:
     """The points on hold are the volunteer's again."""
-    db.execute("UPDATE holds SET status = 'released', closed_at = datetime('now') WHERE id = ? "
-               "AND status = 'held'", [payload["hold"]["id"]])
+    db.execute("UPDATE holds SET status = 'released', closed_at = ? WHERE id = ? AND status = 'held'",
+               [_stamp(), payload["hold"]["id"]])
 
 
 def undo_pin_change(db: sqlite3.Connection, payload: dict, reason: str) -> None:
@@ -186,6 +189,12 @@ def undo_no_show(db: sqlite3.Connection, payload: dict, reason: str) -> None:
     """The server's clock says the session's check-in is not over (this kiosk's clock ran ahead)."""
     if reason == "too_early":
         db.execute("UPDATE bookings SET status = 'booked' WHERE id = ? AND status = 'no_show'", [payload["id"]])
+
+
+def undo_reinstate(db: sqlite3.Connection, payload: dict, reason: str) -> None:
+    """The server kept the no-show (its place went to someone else, or it changed meanwhile)."""
+    if reason == "place_taken":
+        db.execute("UPDATE bookings SET status = 'no_show' WHERE id = ? AND status = 'booked'", [payload["id"]])
 
 
 def undo_promotion(db: sqlite3.Connection, payload: dict, reason: str) -> None:
@@ -202,8 +211,8 @@ def _reverse_locally(db: sqlite3.Connection, uid: str, reason: str) -> None:
         return
     entry_id, volunteer_id, activity, hours, points = row
     db.execute("INSERT INTO ledger (uid, volunteer_id, at, activity, hours, points, reason, staff_id, reverses) "
-               "VALUES (?, ?, datetime('now'), ?, ?, ?, ?, NULL, ?) ON CONFLICT (uid) DO NOTHING",
-               [f"refused-{uid}", volunteer_id, f"未被服务器接受：{activity}"[:40], -hours, -points,
+               "VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?) ON CONFLICT (uid) DO NOTHING",
+               [f"refused-{uid}", volunteer_id, _stamp(), f"未被服务器接受：{activity}"[:40], -hours, -points,
                 reason, entry_id])
 
 
@@ -244,10 +253,10 @@ def apply_change(db: sqlite3.Connection, change: dict) -> str | None:
     except (sqlite3.Error, KeyError, TypeError, ValueError) as exc:
         db.execute("ROLLBACK TO change")
         db.execute("INSERT INTO sync_conflicts (cursor, kind, data, error, at) "
-                   "VALUES (?, ?, ?, ?, datetime('now'))",
+                   "VALUES (?, ?, ?, ?, ?)",
                    [change.get("cursor", 0), change["kind"],
                     json.dumps(change.get("data"), ensure_ascii=False)[:2000],
-                    type(exc).__name__ + ": " + str(exc)[:200]])
+                    type(exc).__name__ + ": " + str(exc)[:200], _stamp()])
         db.execute("RELEASE change")
         return None
     db.execute("RELEASE change")

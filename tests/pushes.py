@@ -105,6 +105,14 @@ def booked(server, **change) -> dict:
     return booking
 
 
+def no_show(server) -> dict:
+    """Yesterday's study booking of lobby-1, released as a no-show (by the server's clock)."""
+    yesterday = (DAY - timedelta(days=1)).isoformat()
+    booking = booked(server, day=yesterday, session="morning", starts_at=f"{yesterday}T08:30:00")
+    assert Pusher(server).send("booking.no_show", change_of(booking, "no_show")) == ("applied", None)
+    return booking
+
+
 def change_of(booking: dict, status: str, **extra) -> dict:
     return {"id": booking["id"], "ticket": booking["ticket"], "status": status, **extra}
 
@@ -127,6 +135,8 @@ GOOD = {
         booked(s, day=(DAY - timedelta(days=1)).isoformat(), session="morning",
                starts_at=f"{(DAY - timedelta(days=1)).isoformat()}T08:30:00"), "no_show", staff_id=st),
     "booking.promote": lambda s, st: change_of(booked(s), "booked", staff_id=st),
+    "booking.reinstate": lambda s, st: change_of(no_show(s), "booked", reason="本机时钟不准误判为未到",
+                                                 staff_id=st),
     "booking.lift_block": lambda s, st: {"phone": "13812345678", "reason": "家中有事，已说明", "staff_id": st},
     "wish.create": lambda s, st: {"wish": wish(), "staff_id": st},
     "wish.status": lambda s, st: {"id": "any", "status": "approved"},

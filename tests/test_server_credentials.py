@@ -14,6 +14,7 @@ from tests.sync_server import DUTY, Server
 OTHER_CENTER = {
     "booking.cancel": "unknown_booking", "checkin.create": "unknown_booking",
     "booking.no_show": "unknown_booking", "booking.promote": "unknown_booking",
+    "booking.reinstate": "unknown_booking",
     "volunteer.pin_change": "unknown_volunteer", "redemption.request": "unknown_item_or_volunteer",
     "ledger.add": "unknown_volunteer", "ledger.reverse": "unknown_entry",
     "redemption.handover": "unknown_hold",

@@ -6,7 +6,7 @@ only from fields that hold no personal data: the text entry never calls
 """
 from __future__ import annotations
 
-from kiosk.store import Store, utc_now
+from kiosk.store import Store
 
 DEFAULT_CAP = 500
 
@@ -25,7 +25,7 @@ class LearnedWords:
             db.execute(
                 "INSERT INTO ime_learned (word, picks, last_used) VALUES (?, 1, ?) "
                 "ON CONFLICT(word) DO UPDATE SET picks = picks + 1, last_used = excluded.last_used",
-                [word, utc_now()])
+                [word, self.store.clock.stamp()])
             db.execute(
                 "DELETE FROM ime_learned WHERE word NOT IN "
                 "(SELECT word FROM ime_learned ORDER BY last_used DESC LIMIT ?)", [self.cap])

@@ -23,6 +23,7 @@ from datetime import date, datetime, timedelta
 from kiosk import lifecycle as life
 from kiosk.bookings import session_start, validate_booking, weekly_entry
 from kiosk.center import Center
+from kiosk.clock import read, stamp, wall
 from kiosk.pins import after_failure, hash_pin, pin_hash_problem, verify_pin
 from kiosk.validation import FormError, validate_note
 from kiosk.wishes import anonymise, validate_wish
@@ -130,7 +131,7 @@ def booking_create(ctx: Context, data: p.BookingCreate) -> str | None:
         if starts is None or not today - timedelta(days=PAST_DAYS) <= day \
                 <= today + timedelta(days=ctx.center.rules.window_days):
             return "not_bookable"
-        if b.starts_at is not None and datetime.fromisoformat(b.starts_at) != starts:
+        if b.starts_at is not None and wall(read(b.starts_at, ctx.center.tz), ctx.center.tz) != starts:
             return INVALID
     known = _known(ctx, "bookings", "id", b.id)
     if known:
@@ -146,7 +147,7 @@ def booking_create(ctx: Context, data: p.BookingCreate) -> str | None:
                 return "waitlist_full"
             status = life.WAITING
     # the start as the center's schedule says, whatever the kiosk sent: no-shows are released by it
-    stored = dict(raw, status=status, starts_at=starts.isoformat() if starts else None)
+    stored = dict(raw, status=status, starts_at=stamp(starts, ctx.center.tz) if starts else None)
     inserted = ctx.conn.execute(
         "INSERT OR IGNORE INTO bookings (id, kiosk_id, center_id, kind, day, session, seat, phone, status, "
         "data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -206,11 +207,12 @@ def _check_change(ctx: Context, data: p.BookingChange, target: str) -> tuple[str
     return None, found
 
 
-def _move(ctx: Context, found: dict, status: str) -> None:
+def _move(ctx: Context, found: dict, status: str, **noted) -> None:
+    """``noted``: what else the audit keeps of the move (staff's reason)."""
     ctx.conn.execute("UPDATE bookings SET status = ?, data = json_set(data, '$.status', ?) WHERE id = ?",
                      [status, status, found["id"]])
     ctx.change("booking", public_booking(dict(found, status=status)))
-    ctx.record(found["id"], {"status": found["status"]}, {"status": status})
+    ctx.record(found["id"], {"status": found["status"]}, {"status": status, **noted})
 
 
 def _promote_next(ctx: Context, found: dict) -> None:
@@ -251,15 +253,49 @@ def booking_no_show(ctx: Context, data: p.BookingChange) -> str | None:
     reason, found = _check_change(ctx, data, life.NO_SHOW)
     if reason:
         return reason
+    if ctx.staff is None and found["data"].get("no_show_undone"):
+        return "booking_state"  # staff undid its no-show: no kiosk releases it by itself again
     starts = found["data"].get("starts_at")  # the schedule's, stored when the booking was taken
     # on-duty staff at the desk may mark 未到 once the session has started; the kiosk by itself
     # releases a place only when the check-in window is over
     grace = 0 if ctx.staff is not None else ctx.center.rules.checkin_after_minutes
-    closes = datetime.fromisoformat(starts) + timedelta(minutes=grace) if starts else None
+    closes = wall(read(starts, ctx.center.tz), ctx.center.tz) + timedelta(minutes=grace) if starts else None
     if closes is None or ctx.now < closes:  # by the server's clock, not the kiosk's
         return "too_early"
     _move(ctx, found, life.NO_SHOW)
     _promote_next(ctx, found)
+    return None
+
+
+def _place_free(ctx: Context, found: dict) -> bool:
+    """Whether the seat, slot or picture-book place a booking held is still free."""
+    if found["kind"] == "study":
+        return not ctx.conn.execute(
+            "SELECT 1 FROM bookings WHERE center_id = ? AND kind = 'study' AND day = ? AND session = ? "
+            "AND seat = ? AND status IN ('booked', 'checked_in') AND id != ?",
+            [ctx.center_id, found["day"], found["session"], found["seat"], found["id"]]).fetchone()
+    if found["session"] is None:
+        return True  # a counseling request without a slot holds no place
+    return _held(ctx, found["kind"], found["day"], found["session"]) \
+        < _places(ctx.center, found["kind"], found["session"])
+
+
+def booking_reinstate(ctx: Context, data: p.NoShowUndo) -> str | None:
+    """撤销未到: on-duty staff undo a no-show with a reason (audited). The booking
+    holds its place again if nobody took it meanwhile, and no longer counts
+    against the resident; no kiosk releases it by itself again."""
+    if not data.reason.strip():
+        return INVALID
+    reason, found = _check_change(ctx, data, life.BOOKED)
+    if reason:
+        return reason
+    if found["status"] != life.NO_SHOW:
+        return "booking_state"  # waiting -> booked is a promotion, decided here only
+    if not _place_free(ctx, found):
+        return "place_taken"
+    ctx.conn.execute("UPDATE bookings SET data = json_set(data, '$.no_show_undone', 1) WHERE id = ?",
+                     [found["id"]])
+    _move(ctx, found, life.BOOKED, reason=data.reason)
     return None
 
 

@@ -41,8 +41,9 @@ class PushDesk:
         def record(staff_id, action, target, before, after):
             audit.write(self.shared, staff_id, center_id, action, target, before, after,
                         kiosk_id=kiosk_id, address=address)
-        return Context(self.shared.conn, kiosk_id, center_id, self.centers.document(center_id),
-                       self.shared.local_now(), lambda kind, data: self.feed.append(center_id, kind, data),
+        center = self.centers.document(center_id)
+        return Context(self.shared.conn, kiosk_id, center_id, center,
+                       self.shared.local_now(center.tz), lambda kind, data: self.feed.append(center_id, kind, data),
                        record, self.centers.limits(center_id))
 
     def _apply(self, ctx: Context, mutation: dict) -> str | None:

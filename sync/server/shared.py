@@ -17,9 +17,12 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
+from kiosk.clock import DEFAULT_TZ, wall
 from kiosk.store import create_private, write_transaction
 
-CENTER_TZ = ZoneInfo("Asia/Shanghai")  # the centers' clocks; kiosks keep local time in it
+# The zone of a center whose document says none (each document names its own:
+# Center.tz); what the console shows and reports in.
+CENTER_TZ = DEFAULT_TZ
 
 
 def utc_now() -> datetime:
@@ -50,9 +53,9 @@ class Shared:
     def stamp(self) -> str:
         return self.now().isoformat(timespec="seconds")
 
-    def local_now(self) -> datetime:
-        """The center's wall-clock time, naive, as kiosks record it."""
-        return self.now().astimezone(CENTER_TZ).replace(tzinfo=None)
+    def local_now(self, tz: ZoneInfo = CENTER_TZ) -> datetime:
+        """A center's wall-clock time, naive (the schedule's frame)."""
+        return wall(self.now(), tz)
 
     def transaction(self):
         return write_transaction(self.db)
