@@ -504,7 +504,7 @@ class Bookings:
         towards a pause, and the automatic release never takes it again."""
         why = validate_all(reason=lambda: staff_reason(reason, "请写明撤销未到的原因"))["reason"]
 
-        def place_free(found: dict) -> None:
+        def reinstate(found: dict) -> None:  # if its place is still free; noted for the release
             day = date.fromisoformat(found["day"])
             taken = (found["seat"] in self._seats_taken(day, found["session"])
                      if found["kind"] == "study" else found["session"] is not None and
@@ -514,7 +514,7 @@ class Bookings:
                 raise BookingError("place_taken", PLACE_TAKEN)
             self.db["no_show_undos"].upsert({"booking_id": found["id"], "staff_id": staff.staff_id,
                                              "reason": why, "at": self._stamp()}, pk="booking_id")
-        return self._staff_move(booking, BOOKED, "booking.reinstate", staff, place_free, reason=why)
+        return self._staff_move(booking, BOOKED, "booking.reinstate", staff, reinstate, reason=why)
 
     def counseling_today(self, others: list[dict] | None = None) -> list[dict]:
         """Counseling requests for today's slots or made today, with their topics: staff only."""

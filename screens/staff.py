@@ -156,9 +156,13 @@ class StaffSyncScreen(StaffStep):
         super().on_leave()
 
     def _refresh(self, *_args) -> None:
-        self.first_step()
+        if not self.resuming:  # a sync report must not take away the form staff are typing in
+            self.first_step()
+
+    resuming = False
 
     def first_step(self) -> None:
+        self.resuming = False
         a = app()
         settings = a.settings
         refused = rejected(a.store)
@@ -183,6 +187,7 @@ class StaffSyncScreen(StaffStep):
 
     def resume_form(self) -> None:
         self.fields = {}
+        self.resuming = True
         self.show("恢复自动释放",
                   self.text(f"本机现在的时间：{app().now_text}。请先与手机或电视上的时间核对。"),
                   self.field("reason", "text", "原因（必填）", "例如：已与手机时间核对一致", max_length=100),
@@ -304,40 +309,34 @@ class StaffBookingsScreen(TodayScreen):
     def no_show(self, booking: dict) -> None:
         self._move(self.bookings.mark_no_show, booking, "已标记为未到")
 
+    def reason_field(self, example: str):
+        return self.field("reason", "text", "原因（必填，会记入办公室的操作记录）", example, max_length=100)
+
     def undo_form(self, booking: dict) -> None:
         self.fields = {}
         self.undoing = booking
         self.show("撤销未到",
                   self.text(f"预约号 {booking['ticket']}　{booking['name']}　{mask_phone(booking['phone'])}"
                             f"　{booking['session_label']}"),
-                  self.field("reason", "text", "原因（必填，会记入办公室的操作记录）", "例如：本机时钟不准，误判为未到",
-                             max_length=100),
+                  self.reason_field("例如：本机时钟不准，误判为未到"),
                   self.choice("确认撤销", self.undo, kind="primary"),
                   self.choice("‹ 返回今日预约", self.render, kind="secondary"))
 
     def undo(self) -> None:
-        booking = self.undoing
+        reason = self.fields["reason"].text
         try:
-            moved = self.bookings.undo_no_show(booking, self.fields["reason"].text, self.signer)
-        except FormError as exc:
+            self._move(lambda booking, signer: self.bookings.undo_no_show(booking, reason, signer),
+                       self.undoing, "已撤销未到，恢复为待签到")
+        except FormError as exc:  # no reason given: said at the field
             self.show_errors(exc)
             return
-        except BookingError as exc:
-            self.message = exc.message
-            return
         app().keyboard.close()
-        if booking.get("remote"):  # shown as done until the server's own word arrives
-            self.others = [dict(o, status=moved["status"]) if o["id"] == booking["id"] else o
-                           for o in self.others or ()]
-        app().refresh_pending()
-        self.render(f"预约号 {booking['ticket']} 已撤销未到，恢复为待签到")
 
     def lift_form(self) -> None:
         self.fields = {}
         self.show("解除爽约暂停",
                   self.field("phone", "phone", "居民的手机号", "11 位手机号", max_length=11),
-                  self.field("reason", "text", "原因（必填，会记入办公室的操作记录）", "例如：家中有事，已电话说明",
-                             max_length=100),
+                  self.reason_field("例如：家中有事，已电话说明"),
                   self.choice("确认解除", self.lift, kind="primary"),
                   self.choice("‹ 返回今日预约", self.render, kind="secondary"))
 

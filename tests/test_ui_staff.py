@@ -71,7 +71,7 @@ def test_staff_mode_from_the_long_press_to_its_exit(tmp_path):
     k = start(tmp_path)  # the kiosk restarted: the lock holds
     to_pin_pad(k)
     assert "锁定" in type_pin(k, DUTY_PIN, keys=False) and k.app.staff is None
-    k.app.staff_desk = StaffDesk(k.store, now=lambda: datetime.now() + timedelta(minutes=16))
+    k.app.staff_desk = StaffDesk(k.store, now=lambda: k.app.clock.now() + timedelta(minutes=16))
     type_pin(k, DUTY_PIN)
     assert k.app.current == "staff_home"
     k.find_text("工作人员模式 · 王丽")
