@@ -18,6 +18,7 @@ from kivy.core.window import Window
 from kivy.properties import (
     AliasProperty, ListProperty, NumericProperty, ObjectProperty, OptionProperty, StringProperty)
 
+from kiosk import retention
 from kiosk.center import PUBLISHED_KEY, WEEKDAYS, Center, effective_center
 from kiosk.clock import CenterClock, ClockWatch
 from kiosk.config import KioskConfig
@@ -122,6 +123,7 @@ class KioskApp(App):
             Clock.schedule_interval(self._idle_tick, IDLE_TICK_SECONDS),
             Clock.schedule_interval(self._update_clock, CLOCK_TICK_SECONDS),
             Clock.schedule_interval(self._release_no_shows, RELEASE_SECONDS),
+            Clock.schedule_interval(retention.daily(self.store, lambda: self.center), retention.CHECK_EVERY),
         ]
         Window.bind(on_touch_down=self._on_touch_down, on_touch_move=self._on_activity,
                     on_key_down=self._on_activity)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from kiosk.center import Center
+from kiosk.center import NO_SHOW_WINDOW_DAYS, Center
 from kiosk.clock import WallClock, read, release_paused, stamp, wall
 from kiosk.errors import ServiceError
 from kiosk.lifecycle import AT_THE_DESK, BOOKED, BOOKING_MOVES, CANCELLED, HOLDS_PLACE, NO_SHOW, WAITING, can_move
@@ -211,7 +211,7 @@ class Bookings:
         blocked = self.blocked_until(phone)
         if blocked and kind != "counseling":
             raise BookingError(
-                "blocked", f"近 30 天内有 {self.rules.no_show_limit} 次预约未签到，自助预约暂停至"
+                "blocked", f"近 {NO_SHOW_WINDOW_DAYS} 天内有 {self.rules.no_show_limit} 次预约未签到，自助预约暂停至"
                 f"{blocked.month}月{blocked.day}日。如有疑问，请找值班工作人员。")
 
     def _check_day(self, day: date) -> None:
@@ -327,7 +327,7 @@ class Bookings:
 
     def cancel(self, ticket: str, last4: str) -> dict:
         booking = self.find(ticket)
-        if booking is None or not last4 or booking["phone"][-4:] != last4.strip():
+        if booking is None or not last4 or (booking["phone"] or "")[-4:] != last4.strip():  # forgotten: None
             raise BookingError("not_found", "没有找到这个预约：请核对预约号和手机号后四位")
         if not can_move(BOOKING_MOVES, booking["status"], CANCELLED):
             raise BookingError("not_open", "这个预约已签到、已取消或已过期，不能取消")
@@ -407,7 +407,7 @@ class Bookings:
         rows = self.db.execute(
             "SELECT day FROM bookings WHERE phone = ? AND status = 'no_show' AND day >= ? "
             "AND updated_at > ? ORDER BY day DESC",
-            [phone, (today - timedelta(days=30)).isoformat(), lift[0] if lift else ""]).fetchall()
+            [phone, (today - timedelta(days=NO_SHOW_WINDOW_DAYS)).isoformat(), lift[0] if lift else ""]).fetchall()
         if len(rows) < self.rules.no_show_limit:
             return None
         until = date.fromisoformat(rows[0][0]) + timedelta(days=self.rules.no_show_block_days)

@@ -81,6 +81,22 @@ class BookingRules:
     holidays: tuple[date, ...] = ()
 
 
+# bookings.blocked_until counts a phone's no-shows this far back: a kiosk must keep
+# the phone of a booking at least this long after its day
+NO_SHOW_WINDOW_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long personal data is kept ([retention] of the center document; PIPL:
+    no longer than its purpose needs). The non-personal facts the ledgers count
+    (kind, day, session, seat, status, topic, category) are kept."""
+    outbox_days: int = 7  # kiosk: a mutation the server applied, then its row goes
+    booking_days: int = NO_SHOW_WINDOW_DAYS  # kiosk: after a booking's day, its names, phone, age, note go
+    server_booking_days: int = 180  # server: the same, for the office's follow-up and questions
+    server_wish_days: int = 180  # server: a fulfilled or declined wish's name and phone, after it was written
+
+
 @dataclass(frozen=True)
 class Center:
     name: str
@@ -100,6 +116,7 @@ class Center:
     counseling_slots: tuple[CounselingSlot, ...] = ()
     rules: BookingRules = BookingRules()
     points_per_hour: int = 10  # 志愿积分 a volunteer earns for an hour of service
+    retention: Retention = Retention()
     timezone: str = DEFAULT_ZONE  # the center's clock (IANA name), whatever the machine is set to
 
     @property
@@ -192,6 +209,7 @@ def parse_center(data: dict) -> Center:
         counseling_slots=slots,
         rules=_rules(data.get("bookings", {})),
         points_per_hour=_points_per_hour(data.get("volunteers", {})),
+        retention=_retention(data.get("retention", {})),
         name=_get(c, "name", str, "center"),
         brand=_get(c, "brand", str, "center"),
         slogan=_get(c, "slogan", str, "center"),
@@ -246,6 +264,23 @@ def _timezone(c: dict) -> str:
     except ValueError:
         raise CenterDataError(f"center.timezone: {name!r} is not a time zone like Asia/Shanghai") from None
     return name
+
+
+def _retention(t: dict) -> Retention:
+    if not isinstance(t, dict):
+        raise CenterDataError("retention: expected a table of days")
+    values = {}
+    for key, least in (("outbox_days", 1), ("booking_days", NO_SHOW_WINDOW_DAYS),
+                       ("server_booking_days", 1), ("server_wish_days", 1)):
+        if key in t:
+            value = _get(t, key, int, "retention")
+            if not least <= value <= 3650:
+                raise CenterDataError(f"retention.{key} must be {least} to 3650 days, got {value}")
+            values[key] = value
+    unknown = set(t) - set(Retention.__dataclass_fields__)
+    if unknown:  # a misspelt key would silently keep the default period
+        raise CenterDataError(f"retention: unknown key {sorted(unknown)[0]!r}")
+    return Retention(**values)
 
 
 def load_center(path: Path) -> Center:

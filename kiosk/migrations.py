@@ -294,3 +294,15 @@ def m012_no_show_undos(db):
         )
         """
     )
+
+
+@migrations()
+def m013_bookings_forgettable(db):
+    # A booking's name and phone are removed some days after its session
+    # (kiosk/retention.py); NULL, not '', so the per-person UNIQUE indexes
+    # never see two forgotten bookings as one person. sqlite-utils rebuilds
+    # the table and its indexes (checked by tests/test_retention.py). The
+    # daily purge reads only the bookings still remembered.
+    db["bookings"].transform(not_null={"name": False, "phone": False})
+    db.execute("CREATE INDEX bookings_remembered ON bookings (coalesce(day, substr(created_at, 1, 10))) "
+               "WHERE name IS NOT NULL")

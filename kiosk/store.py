@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import stat
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,8 +22,9 @@ from kiosk.clock import CenterClock
 from kiosk.migrations import migrations
 
 # PRAGMA -> the value it must read back as. A kiosk that silently ran without
-# WAL or fsync-on-commit could lose a receipt it already printed.
-REQUIRED_PRAGMAS = {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1}
+# WAL or fsync-on-commit could lose a receipt it already printed; without
+# secure_delete a forgotten phone would stay in the file's free space.
+REQUIRED_PRAGMAS = {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1, "secure_delete": 1}
 BUSY_TIMEOUT = 5.0  # s to wait for another connection (the sync worker)
 
 
@@ -31,11 +33,20 @@ class StoreError(RuntimeError):
 
 
 def create_private(path: Path) -> None:
-    """Create the database file (and its folder) readable by this user only."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Create the database file (and its folder) readable by this user only.
+    An older file, its -wal and -shm (SQLite gives new ones the file's mode),
+    or a folder found looser are tightened; a shared folder with the sticky
+    bit (/tmp) is left as it is: the file's own mode protects it there."""
+    folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    mode = folder.stat().st_mode
+    if mode & 0o077 and not mode & stat.S_ISVTX:
+        folder.chmod(0o700)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     os.close(fd)
-    os.chmod(path, 0o600)  # an older file, or a permissive umask at creation
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if name.exists():
+            name.chmod(0o600)  # an older file, or a permissive umask at creation
 
 
 @contextmanager
@@ -103,12 +114,13 @@ class Store:
         conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA secure_delete=ON")
         mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         required = dict(REQUIRED_PRAGMAS)
         if self.path is None:
             required["journal_mode"] = "memory"  # WAL does not exist in memory
         actual = {"journal_mode": str(mode).lower()}
-        for name in ("synchronous", "foreign_keys"):
+        for name in ("synchronous", "foreign_keys", "secure_delete"):
             actual[name] = conn.execute(f"PRAGMA {name}").fetchone()[0]
         wrong = {k: v for k, v in actual.items() if v != required[k]}
         if wrong:

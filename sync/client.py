@@ -15,6 +15,7 @@ from importlib import metadata
 import requests
 
 from kiosk.clock import ClockWatch
+from kiosk.retention import forget_counseling_details
 from kiosk.staffmode import OnDuty
 from kiosk.store import Store
 from sync.protocol import APP_VERSION_HEADER, MAX_BATCH, MAX_BODY, REJECTED, encoded_mutation, encoded_push_body
@@ -151,6 +152,7 @@ class SyncClient:
             for result, (_id, mutation_type, _at, payload) in answered:
                 if result["status"] == REJECTED:
                     refused(db.conn, mutation_type, json.loads(payload), result.get("reason") or "rejected")
+            forget_counseling_details(db.conn)  # the server has them now: the kiosk needs them no more
         return len(answer.get("results", []))
 
     def pull_once(self, limit: int = 200) -> bool:

@@ -17,7 +17,7 @@ def store(tmp_path):
 
 
 def test_safety_pragmas_read_back_on_disk(store):
-    assert store.pragmas() == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1}
+    assert store.pragmas() == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1, "secure_delete": 1}
 
 
 def test_database_file_is_private(tmp_path):

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sqlite3
 import sys
 from pathlib import Path
 
 from sync.server.office import KIOSK_ID, OfficeError
-from sync.server.settings import SettingsError
+from sync.server.settings import Settings, SettingsError
 from sync.server.staff import ROLE_WORDS, Actor, Role
 
 CENTER_NAME_MAX = 60  # e.g. 柳家营社区党群服务中心 (11)
@@ -55,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     revoke = sub.add_parser("revoke-kiosk")
     revoke.add_argument("id")
     sub.add_parser("list-kiosks")
+    sub.add_parser("purge", help="forget personal data past each center's [retention] periods (serve does it daily)")
     staff = sub.add_parser("add-staff", help="add a staff account (the first must be an administrator)")
     staff.add_argument("id")
     staff.add_argument("username")
@@ -98,14 +100,17 @@ def _run(args) -> int:
     if args.command == "serve":
         from sync.server import serving
         from sync.server.app import create_app
-        from sync.server.settings import Settings
+        from sync.server.retention import start_daily
+        app = create_app(Settings.from_env(args.db))
+        start_daily(app.state.store)
         # a port in use or an unknown host: uvicorn says so in one line and exits 3
-        serving.run(create_app(Settings.from_env(args.db)), args.host, args.port)
+        serving.run(app, args.host, args.port)
         return 0
     from sync.server.storage import ServerStore
     if args.command not in ("add-center", "add-staff") and not args.db.is_file():
         raise OfficeError(f"没有这个数据库：{args.db}（先用 add-center 建立中心，或用 --db 指明）")
-    store = ServerStore(args.db)
+    # purge's "today"; LIULINHUI_SERVER_FAKE_NOW is for tests, as in serve
+    store = ServerStore(args.db, now=Settings(fake_now=os.environ.get("LIULINHUI_SERVER_FAKE_NOW") or None).clock())
     try:
         if args.command == "add-center":
             if not KIOSK_ID.fullmatch(args.id):  # it stands in console addresses, as a kiosk's in the audit
@@ -130,6 +135,9 @@ def _run(args) -> int:
                 print(f"{k['id']}\t{k['center_id']}\t{'revoked' if k['revoked'] else 'active'}\t"
                       f"last seen {k['last_seen'] or '-'}\tlast push {k['last_push'] or '-'}\t"
                       f"queue {k['queue_depth'] if k['queue_depth'] is not None else '-'}")
+        elif args.command == "purge":
+            for center_id, counts in store.purge().items():
+                print(f"{center_id}\t" + "\t".join(f"{what} {n}" for what, n in counts.items()))
         elif args.command == "add-staff":
             store.office.add_staff(None, args.id, args.username, args.name, set(args.role), args.center,
                                    password=_password(args.password_stdin))

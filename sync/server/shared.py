@@ -44,6 +44,7 @@ class Shared:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA secure_delete=ON")  # a purged phone is overwritten, not left in free space
         return cls(Database(conn, execute_plugins=False), now)
 
     @property

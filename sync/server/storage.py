@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from kiosk.store import apply_migrations
+from sync.server import retention
 from sync.server.centers import Centers
 from sync.server.duty import DutyDesk
 from sync.server.feed import Feed
@@ -103,6 +104,10 @@ class ServerStore:
         """(id, name) of the centers this staff member may work in, by name."""
         rows = self.shared.conn.execute("SELECT id, name FROM centers ORDER BY name").fetchall()
         return [(row[0], row[1]) for row in rows if actor.may_work_in(row[0])]
+
+    def purge(self) -> dict[str, dict]:
+        """Forget what each center's [retention] says is no longer needed (retention.py)."""
+        return retention.purge(self.shared, self.centers)
 
     def close(self) -> None:
         self.db.close()

@@ -1,0 +1,104 @@
+"""What the kiosk forgets, and when (no Kivy). PIPL's minimum necessary: the
+kiosk keeps a resident's personal data only as long as it needs it once the
+server has it. The periods are the center's ([retention] in the center
+document, kiosk/center.py Retention).
+
+- an outbox row the server applied (or already had) goes after outbox_days; a
+  refused one stays for staff (--rejected) with its reason and reference only
+  once its booking is forgotten;
+- a booking's name, phone, child's name and age, topic and note go
+  booking_days after its day (a counseling request without a slot: after the
+  day it was made), leaving what the seat map and the counts need;
+- a counseling request's topic and note go as soon as the server has the
+  request (forget_counseling_details, also called when a push is answered).
+
+The store deletes with secure_delete on, and the WAL is checkpointed after a
+purge, so what was forgotten is not left in the database files either.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from kiosk.center import Center, Retention
+from kiosk.store import Store
+
+log = logging.getLogger("kiosk")
+PURGED_KEY = "purged_on"  # meta: the day of the last purge
+CHECK_EVERY = 3600.0  # s: the app asks hourly whether today's purge is done
+
+ACKNOWLEDGED = "state IN ('applied', 'duplicate')"
+# the day after which a booking is no longer needed: its session's, or the request's
+BOOKING_DAY = "coalesce(day, substr(created_at, 1, 10))"
+PERSONAL = ("name", "phone", "child_name", "child_age", "topic", "note")
+
+
+def forget_counseling_details(conn) -> int:
+    """Drop the topic and note of every counseling request the server has (its
+    booking.create is no longer pending and was not refused), from the record
+    and from the acknowledged outbox row that sent it."""
+    conn.execute(
+        f"UPDATE outbox SET payload = json_remove(payload, '$.booking.topic', '$.booking.note') "
+        f"WHERE {ACKNOWLEDGED} AND type = 'booking.create' AND json_extract(payload, '$.booking.kind') = 'counseling' "
+        "AND json_type(payload, '$.booking.topic') IS NOT NULL")
+    return conn.execute(
+        "UPDATE bookings SET topic = NULL, note = NULL WHERE kind = 'counseling' AND topic IS NOT NULL "
+        "AND rejected_reason IS NULL AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.state = 'pending' "
+        "AND o.type = 'booking.create' AND json_extract(o.payload, '$.booking.id') = bookings.id)").rowcount
+
+
+def _reference(payload: dict) -> dict:
+    """What --rejected still shows of a refusal once its record is forgotten."""
+    record = payload.get("booking") or payload.get("wish") or payload
+    kept = {key: record.get(key) for key in ("id", "ticket", "code") if isinstance(record.get(key), str)}
+    return dict(kept, forgotten=True)
+
+
+def purge(store: Store, rules: Retention, now: Callable[[], datetime] = datetime.now) -> dict:
+    """Forget what the center's periods say is no longer needed; returns the counts."""
+    today = now().date()
+    outbox_before = (today - timedelta(days=rules.outbox_days)).isoformat()
+    booking_before = (today - timedelta(days=rules.booking_days)).isoformat()
+    done = {}
+    with store.transaction() as db:
+        conn = db.conn
+        done["outbox"] = conn.execute(
+            f"DELETE FROM outbox WHERE {ACKNOWLEDGED} AND substr(created_at, 1, 10) < ?",
+            [outbox_before]).rowcount
+        done["counseling"] = forget_counseling_details(conn)
+        # every booking is made with a name, and all its personal fields go together
+        done["bookings"] = conn.execute(
+            f"UPDATE bookings SET {', '.join(f'{column} = NULL' for column in PERSONAL)} "
+            f"WHERE {BOOKING_DAY} < ? AND name IS NOT NULL", [booking_before]).rowcount
+        # a lift only matters while the no-shows it lifted still count
+        done["lifts"] = conn.execute("DELETE FROM booking_block_lifts WHERE substr(lifted_at, 1, 10) < ?",
+                                     [booking_before]).rowcount
+        refused = conn.execute(
+            "SELECT seq, payload FROM outbox WHERE state = 'rejected' AND substr(created_at, 1, 10) < ? "
+            "AND json_extract(payload, '$.forgotten') IS NULL", [booking_before]).fetchall()
+        conn.executemany("UPDATE outbox SET payload = ? WHERE seq = ?",
+                         [(json.dumps(_reference(json.loads(payload)), ensure_ascii=False), seq)
+                          for seq, payload in refused])
+        done["refused"] = len(refused)
+    if any(done.values()) and store.path is not None:
+        # the old pages stay in the WAL until a checkpoint; a reader (the sync
+        # thread) may hold it back, and the next purge or auto-checkpoint then does it
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return done
+
+
+def daily(store: Store, center: Callable[[], Center],
+          now: Callable[[], datetime] = datetime.now) -> Callable[..., None]:
+    """A callback for the app's clock (every CHECK_EVERY s): purge once a day."""
+    def tick(*_args) -> None:
+        today = now().date().isoformat()
+        try:
+            if store.get_meta(PURGED_KEY) == today:
+                return
+            purge(store, center().retention, now)
+            store.set_meta(PURGED_KEY, today)
+        except Exception as exc:  # a database hiccup must never stop the kiosk; tried again in an hour
+            log.error("purge failed: %s", type(exc).__name__)  # no data: it may be personal
+    return tick
