@@ -522,6 +522,10 @@ class Bookings:
         local = list(self.db["bookings"].rows_where(
             f"kind = 'counseling' AND status IN ({', '.join('?' * len(HOLDS_PLACE))}) AND "
             "(day = ? OR (day IS NULL AND substr(created_at, 1, 10) = ?))", [*HOLDS_PLACE, today, today]))
+        # once the server has a request this kiosk keeps no topic (kiosk/retention.py): the server's answer has it
+        theirs = {row["id"]: row for row in others or ()}
+        local = [dict(row, topic=theirs[row["id"]].get("topic"), note=theirs[row["id"]].get("note"))
+                 if row["topic"] is None and row["id"] in theirs else row for row in local]
         return self._with_others(local, others, lambda r: r["kind"] == "counseling"
                                  and r["status"] in HOLDS_PLACE)
 

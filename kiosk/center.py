@@ -91,9 +91,9 @@ class Retention:
     """How long personal data is kept ([retention] of the center document; PIPL:
     no longer than its purpose needs). The non-personal facts the ledgers count
     (kind, day, session, seat, status, topic, category) are kept."""
-    outbox_days: int = 7  # kiosk: a mutation the server applied, then its row goes
+    outbox_days: int = 7  # kiosk: how long an outbox row the server has is kept
     booking_days: int = NO_SHOW_WINDOW_DAYS  # kiosk: after a booking's day, its names, phone, age, note go
-    server_booking_days: int = 180  # server: the same, for the office's follow-up and questions
+    server_booking_days: int = 180  # server: the same, after the office's follow-up and questions
     server_wish_days: int = 180  # server: a fulfilled or declined wish's name and phone, after it was written
 
 

@@ -363,7 +363,7 @@ class StaffCounselingScreen(TodayScreen):
             when = f"{datetime.fromisoformat(b['starts_at']):%H:%M}" if b["starts_at"] else "请尽快联系"
             note = f"\n备注：{b['note']}" if b["note"] else ""
             rows.append(self.text(f"{when}　{b['name']}　{mask_phone(b['phone'])}　预约号 {b['ticket']}\n"
-                                  f"类别：{b['topic']}{note}"))
+                                  f"类别：{b['topic'] or '已交给办公室，联网后可见'}{note}"))
         self.show("今天的恳谈室预约",
                   self.text(self.source, role="small"),
                   *(rows or [self.text("今天没有恳谈室预约。")]),

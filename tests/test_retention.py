@@ -290,3 +290,39 @@ def test_after_the_periods_personal_fields_are_gone_from_kiosk_and_server_files(
     retention.purge(store, CENTER.retention, now=lambda: datetime.now() + timedelta(days=40))
     store.close()
     assert on_disk(kiosk_db, PERSONAL) == set()
+
+
+def test_the_serving_process_purges_at_start_and_keeps_going_when_a_purge_fails():
+    import threading
+
+    from sync.server.retention import start_daily
+
+    class Store:
+        def __init__(self):
+            self.calls, self.second = 0, threading.Event()
+
+        def purge(self):
+            self.calls += 1
+            if self.calls == 1:
+                raise sqlite3.OperationalError("database is locked")
+            self.second.set()
+            return {}
+
+    store = Store()
+    stop = start_daily(store, every=0.01)
+    assert store.second.wait(60)  # a bound for a broken thread, not a timing
+    stop.set()
+
+
+def test_the_desk_sees_a_forgotten_topic_again_from_the_servers_answer(tmp_path):
+    store = Store(tmp_path / "kiosk.db")
+    made = book_everything(store)
+    acknowledge_all(store)
+    retention.forget_counseling_details(store.db.conn)
+    bookings = Bookings(store, CENTER, now=NOW)
+    [here] = bookings.counseling_today()
+    assert (here["id"], here["topic"], here["note"]) == (made["talk"]["id"], None, None)
+    server_row = dict(made["talk"], remote=True)  # what POST /api/v1/duty/today answers for it
+    [shown] = bookings.counseling_today([server_row])
+    assert (shown["topic"], shown["note"], shown.get("remote")) == ("婚姻家庭", NOTE, None)
+    store.close()
