@@ -93,6 +93,7 @@ class Retention:
     (kind, day, session, seat, status, topic, category) are kept."""
     outbox_days: int = 7  # kiosk: how long an outbox row the server has is kept
     booking_days: int = NO_SHOW_WINDOW_DAYS  # kiosk: after a booking's day, its names, phone, age, note go
+    wish_days: int = 30  # kiosk: a fulfilled or declined wish keeps the wall's 张** only, after it was written
     server_booking_days: int = 180  # server: the same, after the office's follow-up and questions
     server_wish_days: int = 180  # server: a fulfilled or declined wish's name and phone, after it was written
 
@@ -270,7 +271,7 @@ def _retention(t: dict) -> Retention:
     if not isinstance(t, dict):
         raise CenterDataError("retention: expected a table of days")
     values = {}
-    for key, least in (("outbox_days", 1), ("booking_days", NO_SHOW_WINDOW_DAYS),
+    for key, least in (("outbox_days", 1), ("booking_days", NO_SHOW_WINDOW_DAYS), ("wish_days", 1),
                        ("server_booking_days", 1), ("server_wish_days", 1)):
         if key in t:
             value = _get(t, key, int, "retention")

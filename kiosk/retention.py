@@ -10,7 +10,9 @@ document, kiosk/center.py Retention).
   booking_days after its day (a counseling request without a slot: after the
   day it was made), leaving what the seat map and the counts need;
 - a counseling request's topic and note go as soon as the server has the
-  request (forget_counseling_details, also called when a push is answered).
+  request (forget_counseling_details, also called when a push is answered);
+- a fulfilled or declined wish keeps only the wall's 张** and no phone (as
+  the replica stores other kiosks' wishes) wish_days after it was written.
 
 The store deletes with secure_delete on, and the WAL is checkpointed after a
 purge, so what was forgotten is not left in the database files either.
@@ -23,7 +25,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from kiosk.center import Center, Retention
+from kiosk.lifecycle import DECLINED, FULFILLED
 from kiosk.store import Store
+from kiosk.wishes import anonymise
 
 log = logging.getLogger("kiosk")
 PURGED_KEY = "purged_on"  # meta: the day of the last purge
@@ -72,6 +76,12 @@ def purge(store: Store, rules: Retention, now: Callable[[], datetime] = datetime
         done["bookings"] = conn.execute(
             f"UPDATE bookings SET {', '.join(f'{column} = NULL' for column in PERSONAL)} "
             f"WHERE {BOOKING_DAY} < ? AND name IS NOT NULL", [booking_before]).rowcount
+        closed = conn.execute(
+            "SELECT id, name FROM wishes WHERE status IN (?, ?) AND phone <> '' AND substr(created_at, 1, 10) < ?",
+            [FULFILLED, DECLINED, (today - timedelta(days=rules.wish_days)).isoformat()]).fetchall()
+        conn.executemany("UPDATE wishes SET name = ?, phone = '' WHERE id = ?",
+                         [(anonymise(name), wish_id) for wish_id, name in closed])
+        done["wishes"] = len(closed)
         # a lift only matters while the no-shows it lifted still count
         done["lifts"] = conn.execute("DELETE FROM booking_block_lifts WHERE substr(lifted_at, 1, 10) < ?",
                                      [booking_before]).rowcount

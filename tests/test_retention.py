@@ -73,7 +73,8 @@ def test_the_shipped_center_has_the_documented_defaults():
     assert parse_center(read_toml(CENTER_FILE, "center file", CenterDataError)).retention == Retention()
     data = read_toml(CENTER_FILE, "center file", CenterDataError)
     del data["retention"]
-    assert parse_center(data).retention == Retention(7, 30, 180, 180)
+    assert parse_center(data).retention == Retention(outbox_days=7, booking_days=30, wish_days=30,
+                                                     server_booking_days=180, server_wish_days=180)
 
 
 def test_a_center_sets_its_own_periods_and_a_bad_one_is_named():
@@ -253,6 +254,8 @@ def test_after_the_periods_personal_fields_are_gone_from_kiosk_and_server_files(
                            claimant_contact=CLAIM_CONTACT)
     office.set_wish_status(clerk, wish["id"], "fulfilled", fulfilled_note="已修好")
     office.follow_up_counseling(clerk, made["talk"]["id"], "call_back", note="纪秘明说晚上方便")
+    SyncClient(store, server.url, server.tokens["lobby-1"], timeout=30).cycle()  # the wall learns 已实现
+    assert store.db["wishes"].get(wish["id"])["status"] == "fulfilled"
     server.stop()
 
     server_secrets = (*PERSONAL, *WISHER, CLAIM_CONTACT, "纪秘明说晚上方便")
@@ -286,10 +289,13 @@ def test_after_the_periods_personal_fields_are_gone_from_kiosk_and_server_files(
         == ("fulfilled", "生活帮扶", "", "", None)
     after.close()
 
-    # the kiosk, past its own periods
+    # the kiosk, past its own periods: the wall still shows the fulfilled wish, as 禹**
+    assert on_disk(kiosk_db, WISHER) == set(WISHER)
     retention.purge(store, CENTER.retention, now=lambda: datetime.now() + timedelta(days=40))
+    cards, _pages = Wishes(store).wall()
+    assert [(c.who, c.category) for c in cards] == [("禹**", "生活帮扶")]
     store.close()
-    assert on_disk(kiosk_db, PERSONAL) == set()
+    assert on_disk(kiosk_db, (*PERSONAL, *WISHER)) == set()
 
 
 def test_the_serving_process_purges_at_start_and_keeps_going_when_a_purge_fails():
