@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -32,6 +33,7 @@ from kiosk.wishes import anonymise
 log = logging.getLogger("kiosk")
 PURGED_KEY = "purged_on"  # meta: the day of the last purge
 CHECK_EVERY = 3600.0  # s: the app asks hourly whether today's purge is done
+BATCH = 500  # bookings forgotten in one transaction
 
 ACKNOWLEDGED = "state IN ('applied', 'duplicate')"
 # the day after which a booking is no longer needed: its session's, or the request's
@@ -72,10 +74,6 @@ def purge(store: Store, rules: Retention, now: Callable[[], datetime] = datetime
             f"DELETE FROM outbox WHERE {ACKNOWLEDGED} AND substr(created_at, 1, 10) < ?",
             [outbox_before]).rowcount
         done["counseling"] = forget_counseling_details(conn)
-        # every booking is made with a name, and all its personal fields go together
-        done["bookings"] = conn.execute(
-            f"UPDATE bookings SET {', '.join(f'{column} = NULL' for column in PERSONAL)} "
-            f"WHERE {BOOKING_DAY} < ? AND name IS NOT NULL", [booking_before]).rowcount
         closed = conn.execute(
             "SELECT id, name FROM wishes WHERE status IN (?, ?) AND phone <> '' AND substr(created_at, 1, 10) < ?",
             [FULFILLED, DECLINED, (today - timedelta(days=rules.wish_days)).isoformat()]).fetchall()
@@ -92,6 +90,17 @@ def purge(store: Store, rules: Retention, now: Callable[[], datetime] = datetime
                          [(json.dumps(_reference(json.loads(payload)), ensure_ascii=False), seq)
                           for seq, payload in refused])
         done["refused"] = len(refused)
+    done["bookings"] = 0
+    while True:  # in batches: a kiosk that kept years of bookings never holds the write lock for long
+        with store.transaction() as db:
+            # every booking is made with a name, and all its personal fields go together
+            forgotten = db.execute(
+                f"UPDATE bookings SET {', '.join(f'{column} = NULL' for column in PERSONAL)} WHERE rowid IN "
+                f"(SELECT rowid FROM bookings WHERE {BOOKING_DAY} < ? AND name IS NOT NULL LIMIT {BATCH})",
+                [booking_before]).rowcount
+        done["bookings"] += forgotten
+        if forgotten < BATCH:
+            break
     if any(done.values()) and store.path is not None:
         # the old pages stay in the WAL until a checkpoint; a reader (the sync
         # thread) may hold it back, and the next purge or auto-checkpoint then does it
@@ -101,14 +110,32 @@ def purge(store: Store, rules: Retention, now: Callable[[], datetime] = datetime
 
 def daily(store: Store, center: Callable[[], Center],
           now: Callable[[], datetime] = datetime.now) -> Callable[..., None]:
-    """A callback for the app's clock (every CHECK_EVERY s): purge once a day."""
-    def tick(*_args) -> None:
+    """A callback for the app's clock (every CHECK_EVERY s): once a day, purge in
+    a thread of its own with its own connection (WAL lets it and the screens
+    work side by side), so the screens never wait for it; in memory, at once."""
+    running = threading.Lock()
+
+    def run() -> None:
         today = now().date().isoformat()
+        own = Store(store.path) if store.path is not None else store
         try:
-            if store.get_meta(PURGED_KEY) == today:
-                return
-            purge(store, center().retention, now)
-            store.set_meta(PURGED_KEY, today)
+            if own.get_meta(PURGED_KEY) != today:
+                purge(own, center().retention, now)
+                own.set_meta(PURGED_KEY, today)
         except Exception as exc:  # a database hiccup must never stop the kiosk; tried again in an hour
             log.error("purge failed: %s", type(exc).__name__)  # no data: it may be personal
+        finally:
+            if own is not store:
+                own.close()
+            running.release()
+
+    def tick(*_args) -> threading.Thread | None:
+        if not running.acquire(blocking=False):
+            return None  # the last one is still at work
+        if store.path is None:
+            run()
+            return None
+        worker = threading.Thread(target=run, name="purge", daemon=True)
+        worker.start()
+        return worker
     return tick
