@@ -123,7 +123,7 @@ class KioskApp(App):
             Clock.schedule_interval(self._idle_tick, IDLE_TICK_SECONDS),
             Clock.schedule_interval(self._update_clock, CLOCK_TICK_SECONDS),
             Clock.schedule_interval(self._release_no_shows, RELEASE_SECONDS),
-            Clock.schedule_interval(retention.daily(self.store, lambda: self.center), retention.CHECK_EVERY),
+            Clock.schedule_interval(retention.daily(self.store, lambda: self.center, self.clock), retention.CHECK_EVERY),
         ]
         Window.bind(on_touch_down=self._on_touch_down, on_touch_move=self._on_activity,
                     on_key_down=self._on_activity)

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from kiosk.center import Center, Retention
+from kiosk.clock import release_paused
 from kiosk.lifecycle import DECLINED, FULFILLED
 from kiosk.store import Store
 from kiosk.wishes import anonymise
@@ -119,7 +120,8 @@ def daily(store: Store, center: Callable[[], Center],
         today = now().date().isoformat()
         own = Store(store.path) if store.path is not None else store
         try:
-            if own.get_meta(PURGED_KEY) != today:
+            # a clock that jumped ahead would forget early: wait, as the no-show release does
+            if own.get_meta(PURGED_KEY) != today and release_paused(own) is None:
                 purge(own, center().retention, now)
                 own.set_meta(PURGED_KEY, today)
         except Exception as exc:  # a database hiccup must never stop the kiosk; tried again in an hour

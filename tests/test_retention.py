@@ -17,6 +17,7 @@ import sqlite_utils
 from kiosk import retention
 from kiosk.bookings import BookingError, Bookings
 from kiosk.center import CenterDataError, Retention, parse_center
+from kiosk.clock import PAUSE_KEY
 from kiosk.migrations import migrations
 from kiosk.paths import CENTER_FILE, ROOT
 from kiosk.rejections import rejected
@@ -168,6 +169,12 @@ def test_the_daily_job_purges_once_a_day(tmp_path):
     acknowledge_all(store)
     today = [datetime.now() + timedelta(days=40)]
     tick = retention.daily(store, lambda: CENTER, now=lambda: today[0])
+    store.set_meta(PAUSE_KEY, json.dumps({"at": "x", "seconds": 518400, "source": "monotonic"}))
+    tick().join()  # a clock that jumped 6 days ahead: nothing is forgotten early
+    assert store.get_meta(retention.PURGED_KEY) is None
+    assert store.db["bookings"].get(made["study"]["id"])["phone"] == STUDY[1]
+    with store.transaction() as db:  # the server's Date or staff confirmed the clock
+        db.execute("DELETE FROM meta WHERE key = ?", [PAUSE_KEY])
     tick().join()  # its own thread and connection: the screens never wait for it
     assert store.get_meta(retention.PURGED_KEY) == today[0].date().isoformat()
     with store.transaction() as db:  # something old enough appears later the same day
@@ -183,7 +190,7 @@ def test_the_daily_job_purges_once_a_day(tmp_path):
 def test_an_older_kiosk_database_gains_forgettable_bookings_with_its_rules_intact(tmp_path):
     path = tmp_path / "kiosk.db"
     db = sqlite_utils.Database(path)
-    migrations.apply(db, stop_before="m012_bookings_forgettable")
+    migrations.apply(db, stop_before="m013_bookings_forgettable")
     db["bookings"].insert({"id": "old", "ticket": "123456", "kind": "study", "day": DAY.isoformat(),
                            "session": "morning", "seat": 3, "starts_at": f"{DAY}T08:30:00", "name": STUDY[0],
                            "phone": STUDY[1], "status": "booked", "created_at": "x", "updated_at": "x"})

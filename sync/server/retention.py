@@ -24,6 +24,7 @@ import threading
 from datetime import timedelta
 
 from kiosk import lifecycle as life
+from kiosk.center import Center
 from sync.server.centers import Centers
 from sync.server.shared import Shared
 
@@ -39,9 +40,10 @@ _REMEMBERED = ("(phone IS NOT NULL OR json_extract(data, '$.name') <> '' OR json
 _CLOSED = f"('{life.FULFILLED}', '{life.DECLINED}')"
 
 
-def purge_center(shared: Shared, center_id: str, rules) -> dict:
-    """One center's purge inside the caller's transaction; returns the counts."""
-    today = shared.local_now().date()
+def purge_center(shared: Shared, center_id: str, center: Center) -> dict:
+    """One center's purge, by its document's periods, inside the caller's transaction; returns the counts."""
+    rules = center.retention
+    today = shared.local_now(center.tz).date()  # the center's day, in its own zone
     bookings = {"center": center_id, "before": (today - timedelta(days=rules.server_booking_days)).isoformat()}
     conn = shared.conn
     follow_ups = conn.execute(
@@ -65,7 +67,7 @@ def purge(shared: Shared, centers: Centers) -> dict[str, dict]:
         ids = [row[0] for row in shared.conn.execute("SELECT id FROM centers ORDER BY id")]
         with shared.transaction():
             for center_id in ids:
-                done[center_id] = purge_center(shared, center_id, centers.document(center_id).retention)
+                done[center_id] = purge_center(shared, center_id, centers.document(center_id))
         if any(any(counts.values()) for counts in done.values()):
             shared.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # old page images leave the WAL
     return done
