@@ -306,3 +306,16 @@ def m013_bookings_forgettable(db):
     db["bookings"].transform(not_null={"name": False, "phone": False})
     db.execute("CREATE INDEX bookings_remembered ON bookings (coalesce(day, substr(created_at, 1, 10))) "
                "WHERE name IS NOT NULL")
+
+
+@migrations()
+def m014_pin_streaks(db):
+    # When the last wrong PIN came (kiosk/pins.py after_failure): a streak of wrong
+    # tries is forgotten after a quiet day. volunteers.lockouts is no longer read:
+    # the lock grows with the streak's own count.
+    db.executescript(
+        """
+        ALTER TABLE volunteers ADD COLUMN failed_at TEXT;
+        ALTER TABLE staff_pin_failures ADD COLUMN failed_at TEXT;
+        """
+    )

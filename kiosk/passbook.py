@@ -1,9 +1,15 @@
 """爱心储蓄存折: volunteers' points passbook (no Kivy).
 
 Sign-in with phone and a 6-digit PIN set at the volunteer station; PINs are
-stored salted and hashed (kiosk/pins.py). Five failures lock the volunteer out for 5 minutes, doubling
-on each repeat; the lock is in the database, so it survives a restart. The
-answer never says whether a phone number is registered.
+stored salted and hashed (kiosk/pins.py). When the server answers, it checks
+the PIN and counts wrong tries for the whole center; offline, this kiosk
+checks and counts. Wrong tries lock by the one rule of kiosk/pins.py
+(after_failure: 5 in a row lock for 15 minutes, growing to at most 4 hours,
+forgotten after a quiet day, ended by a success); the lock is in the
+database, so it survives a restart. An unknown phone, a wrong PIN and a lock
+get the same answer after the same one KDF run, so neither the words nor
+the wait tell whether a phone is registered. A hash made with older
+parameters is replaced at the volunteer's next sign-in.
 
 The ledger is append-only (database triggers); a correction is a reversing
 entry with a reason and the staff id. A redemption request holds its points
@@ -12,25 +18,26 @@ points be spent twice.
 """
 from __future__ import annotations
 
-import functools
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
 
 from kiosk.clock import WallClock, stamp
 from kiosk.errors import ServiceError
-from kiosk.pins import hash_pin, valid_pin, verify_pin
+from kiosk.pins import DUMMY_HASH, after_failure, hash_pin, is_locked, needs_rehash, valid_pin, verify_pin
 from kiosk.staffmode import OnDuty
 from kiosk.store import Store
 from kiosk.validation import FieldError, normalise_phone
 from sync.rows import LIMITS_KEY, LimitsRow
+from sync.client import SyncError
 from sync.sealing import SERVER_KEY, seal_pin_change
 
-MAX_FAILURES = 5
-LOCK_MINUTES = 5
 PAGE = 8
-SIGN_IN_FAILED = "手机号或密码不正确"  # the same words whether or not the phone is registered
+# one answer for an unknown phone, a wrong PIN and a locked account: it says the
+# lock exists without saying whose phone is registered
+SIGN_IN_FAILED = "手机号或密码不正确（连续输错 5 次需等一段时间再试）"
 # what on-duty staff record most at the volunteer station (记录志愿服务)
 ACTIVITIES = ("助老服务", "环境整治", "文明劝导", "活动保障", "共享自习室值守", "绘本馆陪读", "其他志愿服务")
 
@@ -39,11 +46,28 @@ class PassbookError(ServiceError):
     """A sign-in or redemption that cannot go ahead."""
 
 
-@functools.cache
-def _dummy_hash() -> str:
-    """Checked for unknown phones so they cost the same time as known ones.
-    Made on first need: a PBKDF2 run (~0.13 s) does not belong at import."""
-    return hash_pin("000000")
+class PassbookServer(Protocol):
+    """The server's check of a volunteer's PIN (sync.client.ServerLink)."""
+    def passbook_sign_in(self, server_key: str, phone: str, pin: str) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class SignInAttempt:
+    """A phone and PIN typed at the passbook, with what the check needs."""
+    phone: str | None  # normalised; None when it is no phone number at all
+    pin: str = field(repr=False)
+    volunteer_id: str | None
+    pin_hash: str = field(repr=False)  # the volunteer's, or DUMMY_HASH: always one KDF run
+    locked: bool
+    server_key: str | None = field(repr=False)
+
+
+@dataclass(frozen=True)
+class SignInCheck:
+    matched: bool
+    volunteer_id: str | None
+    by_server: bool = False
+    new_hash: str | None = field(default=None, repr=False)  # today's KDF, for a hash made weaker
 
 
 @dataclass(frozen=True)
@@ -55,11 +79,13 @@ class Entry:
 
 
 class Passbook:
-    def __init__(self, store: Store, now: Callable[[], datetime] | None = None):
+    def __init__(self, store: Store, now: Callable[[], datetime] | None = None,
+                 server: PassbookServer | None = None):
         self.store = store
         self.db = store.db
         self.now = WallClock(now)  # the center's wall time (kiosk.clock)
         self.tz = self.now.tz
+        self.server = server  # None: a kiosk without a server checks every PIN itself
 
     # -- sign in -------------------------------------------------------------------
     def change_pin(self, volunteer_id: str, old_pin: str, new_pin: str) -> None:
@@ -78,34 +104,59 @@ class Passbook:
             self.store.enqueue("volunteer.pin_change", {
                 "id": volunteer_id, "sealed": seal_pin_change(key, volunteer_id, old_pin, new_pin)})
 
-    def sign_in(self, phone: str, pin: str) -> dict:
+    def attempt(self, phone: str, pin: str) -> SignInAttempt:
+        """What the check needs, read here (on the UI thread, which owns the
+        store): the volunteer, the hash to check and whether they are locked.
+        Nothing is told yet: every outcome waits for the one KDF run."""
         try:
             phone = normalise_phone(phone)
         except FieldError:
-            raise PassbookError("failed", SIGN_IN_FAILED) from None
-        volunteer = next(self.db["volunteers"].rows_where("phone = ?", [phone], limit=1), None)
-        now = self.now()
-        until = datetime.fromisoformat(volunteer["locked_until"]) if volunteer and \
-            volunteer["locked_until"] else None
-        if until and now < until:
-            raise PassbookError("locked", f"密码错误次数太多，请在 {until:%H:%M} 之后再试，"
-                                          "或请志愿者服务站工作人员帮助")
-        ok = verify_pin(pin or "", volunteer["pin_hash"] if volunteer else _dummy_hash())
-        if volunteer is None:
+            phone = None
+        volunteer = phone and next(self.db["volunteers"].rows_where("phone = ?", [phone], limit=1), None)
+        locked = bool(volunteer) and is_locked(volunteer["locked_until"], self.now())
+        usable = volunteer and not locked and volunteer["pin_hash"]
+        return SignInAttempt(phone, pin if isinstance(pin, str) else "", volunteer["id"] if volunteer else None,
+                             volunteer["pin_hash"] if usable else DUMMY_HASH, locked,
+                             self.store.get_meta(SERVER_KEY))
+
+    def check(self, attempt: SignInAttempt) -> SignInCheck:
+        """One KDF run (about 0.3 s), at the server when it answers (it counts
+        wrong tries for the whole center), else here. Touches no database, so
+        it runs off the UI thread."""
+        if self.server is not None and attempt.phone and attempt.server_key:
+            try:
+                found = self.server.passbook_sign_in(attempt.server_key, attempt.phone, attempt.pin)
+                return SignInCheck(found is not None, found, by_server=True)
+            except SyncError:
+                pass  # not reachable now: this kiosk's hash and count decide
+        matched = verify_pin(attempt.pin, attempt.pin_hash) and attempt.volunteer_id is not None
+        better = hash_pin(attempt.pin) if matched and needs_rehash(attempt.pin_hash) else None
+        return SignInCheck(matched, attempt.volunteer_id if matched else None, new_hash=better)
+
+    def finish(self, attempt: SignInAttempt, check: SignInCheck) -> dict:
+        """The volunteer, signed in; or PassbookError with the one answer for an
+        unknown phone, a wrong PIN and a lock. A wrong PIN counts here even when
+        the server checked it, so going offline gives a guesser no fresh tries."""
+        volunteer = self.db["volunteers"].get(attempt.volunteer_id) if attempt.volunteer_id else None
+        if volunteer is None or attempt.locked or is_locked(volunteer["locked_until"], self.now()):
+            if check.matched and volunteer is None:  # the server knows them; the roster has not come yet
+                raise PassbookError("syncing", "您的存折正在同步到本机，请稍后再试")
             raise PassbookError("failed", SIGN_IN_FAILED)
         with self.store.transaction():
-            if ok:
-                self.db["volunteers"].update(volunteer["id"], {"failures": 0, "locked_until": None})
-                return volunteer
-            failures = volunteer["failures"] + 1
-            change = {"failures": failures}
-            if failures >= MAX_FAILURES:
-                lockouts = volunteer["lockouts"] + 1
-                minutes = LOCK_MINUTES * 2 ** (lockouts - 1)  # 5, 10, 20 ... minutes
-                change.update(failures=0, lockouts=lockouts,
-                              locked_until=(now + timedelta(minutes=minutes)).isoformat(timespec="seconds"))
-            self.db["volunteers"].update(volunteer["id"], change)
+            if check.matched and check.volunteer_id == volunteer["id"]:
+                change = {"failures": 0, "locked_until": None, "failed_at": None}
+                if check.new_hash:  # the server upgrades its own hash when it checks
+                    change["pin_hash"] = check.new_hash
+                self.db["volunteers"].update(volunteer["id"], change)
+                return self.db["volunteers"].get(volunteer["id"])
+            strike = after_failure(volunteer["failures"], volunteer["failed_at"], self.now())
+            self.db["volunteers"].update(volunteer["id"], strike._asdict())
         raise PassbookError("failed", SIGN_IN_FAILED)
+
+    def sign_in(self, phone: str, pin: str) -> dict:
+        """The three steps in one go (tests, scripts; a screen runs check off the UI thread)."""
+        attempt = self.attempt(phone, pin)
+        return self.finish(attempt, self.check(attempt))
 
     # -- the passbook ----------------------------------------------------------------
     def summary(self, volunteer_id: str) -> dict:

@@ -59,7 +59,7 @@ class PinAttempt:
     server_key: str = field(repr=False)
 
     def matches(self) -> bool:
-        """The PBKDF2 check: touches no database, so it may run on any thread."""
+        """The KDF check: touches no database, so it may run on any thread."""
         return verify_pin(self.pin, self.pin_hash)
 
 
@@ -97,7 +97,7 @@ class StaffDesk:
     def attempt(self, staff_id: str, pin: str) -> PinAttempt:
         """What can be said before the PIN's hash is checked (unknown, locked, not
         6 digits, no server key yet): raises StaffError with the words to show.
-        The check itself (PBKDF2, about 0.3 s) is PinAttempt.matches, off the UI thread."""
+        The check itself (the KDF, about 0.3 s) is PinAttempt.matches, off the UI thread."""
         row = self.db.execute("SELECT id, display_name, pin_hash FROM staff_roster WHERE id = ? AND active = 1",
                               [staff_id]).fetchone()
         if row is None or row[2] is None:
@@ -138,13 +138,13 @@ class StaffDesk:
 
     def _failed(self, staff_id: str) -> None:
         with self.store.transaction() as db:
-            found = db.execute("SELECT failures FROM staff_pin_failures WHERE staff_id = ?",
+            found = db.execute("SELECT failures, failed_at FROM staff_pin_failures WHERE staff_id = ?",
                                [staff_id]).fetchone()
-            failures, until = after_failure(found[0] if found else 0, self.now())
-            db.execute("INSERT INTO staff_pin_failures (staff_id, failures, locked_until) VALUES (?, ?, ?) "
-                       "ON CONFLICT (staff_id) DO UPDATE SET failures = excluded.failures, "
-                       "locked_until = coalesce(excluded.locked_until, locked_until)",
-                       [staff_id, failures, until])
+            strike = after_failure(*(found or (0, None)), self.now())
+            db.execute("INSERT INTO staff_pin_failures (staff_id, failures, locked_until, failed_at) "
+                       "VALUES (?, ?, ?, ?) ON CONFLICT (staff_id) DO UPDATE SET failures = excluded.failures, "
+                       "locked_until = coalesce(excluded.locked_until, locked_until), "
+                       "failed_at = excluded.failed_at", [staff_id, *strike])
 
 
 def expired(idle_for: float) -> bool:

@@ -1,4 +1,5 @@
-"""志愿积分: sign in (phone + PIN; in staff mode, 代办, the volunteer's phone
+"""志愿积分: sign in (phone + PIN, checked off the UI thread by the service's
+attempt / check / finish; in staff mode, 代办, the volunteer's phone
 or number alone), the passbook (balance, hours, history
 newest first), the exchange catalogue and a redemption request. Signs out
 after 30 s without a touch (its idle policy in the registry: the app's
@@ -36,9 +37,24 @@ class PointsScreen(StepScreen):
                   self.choice("登录", self.sign_in, kind="primary"),
                   self.text("忘记密码或还没有密码，请到志愿者服务站办理。", role="small"))
 
+    checking = None  # the SignInAttempt whose PIN is being checked off the UI thread
+
     def sign_in(self) -> None:
+        if self.checking is not None:
+            return  # a second tap while the PIN is checked
+        attempt = self.checking = self.passbook.attempt(self.fields["phone"].text, self.fields["pin"].text)
+        self.message = "正在核对密码…"
+        App.get_running_app().in_background(lambda: self.passbook.check(attempt),
+                                            lambda check, error: self.checked(attempt, check, error))
+
+    def checked(self, attempt, check, error) -> None:
+        if attempt is not self.checking:
+            return  # the page was left or reset meanwhile
+        self.checking = None
         try:
-            self.volunteer = self.passbook.sign_in(self.fields["phone"].text, self.fields["pin"].text)
+            if error is not None:  # the check itself broke (no memory for the KDF): nothing is counted
+                raise PassbookError("check", "暂时无法核对密码，请稍后再试") from error
+            self.volunteer = self.passbook.finish(attempt, check)
         except PassbookError as exc:
             self.fields["pin"].clear()
             self.message = exc.message
@@ -103,3 +119,4 @@ class PointsScreen(StepScreen):
 
     def sign_out(self) -> None:
         self.volunteer = None
+        self.checking = None

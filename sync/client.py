@@ -21,6 +21,7 @@ from kiosk.store import Store
 from sync.protocol import APP_VERSION_HEADER, MAX_BATCH, MAX_BODY, REJECTED, encoded_mutation, encoded_push_body
 from sync.replica import apply_change, refused
 from sync.rows import DutyToday
+from sync.sealing import seal_passbook_sign_in
 
 CURSOR_KEY = "sync_cursor"
 
@@ -97,6 +98,17 @@ class ServerLink:
             return DutyToday.model_validate(answer).model_dump()
         except ValueError:  # pydantic's ValidationError: a server answer no screen may show
             raise SyncError("server answer is not today's bookings") from None
+
+
+    def passbook_sign_in(self, server_key: str, phone: str, pin: str) -> str | None:
+        """The volunteer's id if the server accepts this phone and PIN, else None
+        (sync/server/passbook.py: it counts wrong tries for the whole center)."""
+        answer = self.call("POST", "/api/v1/passbook/sign-in",
+                           json={"sealed": seal_passbook_sign_in(server_key, phone, pin)})
+        found = answer.get("volunteer") if isinstance(answer, dict) else 0
+        if found is not None and not isinstance(found, str):
+            raise SyncError("server answer is not a sign-in")
+        return found
 
 
 def _problem_type(response: requests.Response) -> str:

@@ -1,6 +1,7 @@
 """Sealing PINs to the server's public key (no Kivy): a volunteer's PIN
-change, the staff PIN that proves a staff-mode mutation, and the one that
-proves a read of today's bookings at the desk.
+change, a passbook sign-in the server checks, the staff PIN that proves a
+staff-mode mutation, and the one that proves a read of today's bookings at
+the desk.
 
 libsodium's sealed box (PyNaCl): anyone with the public key can seal, only
 the server can open. The kiosk never keeps a PIN in its outbox, and the
@@ -41,3 +42,9 @@ def seal_duty_proof(public_key_b64: str, staff_id: str, pin: str, challenge: str
     server issued moments before. Its own key ("duty", not "mutation"): a
     mutation's proof is no read's, and a read's proof signs no mutation."""
     return _seal(public_key_b64, {"staff": staff_id, "pin": pin, "duty": challenge})
+
+
+def seal_passbook_sign_in(public_key_b64: str, phone: str, pin: str) -> str:
+    """A volunteer's phone and PIN typed at the passbook, for the server to check
+    (sync/server/passbook.py). Marked with its purpose, so no other sealed blob reads as one."""
+    return _seal(public_key_b64, {"purpose": "passbook.sign_in", "phone": phone, "pin": pin})

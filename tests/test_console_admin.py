@@ -61,10 +61,10 @@ def _no_secret_in(server, *texts: str | bytes) -> None:
     for text in texts:
         text = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
         assert not any(h in text for h in hashes)
-        assert "$argon2" not in text and "pbkdf2_sha256$" not in text
+        assert "$argon2" not in text and "pbkdf2_sha256$" not in text and "scrypt$" not in text
     with sqlite3.connect(server.db) as conn:
         audited = " ".join(f"{b} {a}" for b, a in conn.execute("SELECT before, after FROM audit"))
-    assert "$argon2" not in audited and "pbkdf2_sha256$" not in audited
+    assert "$argon2" not in audited and "pbkdf2_sha256$" not in audited and "scrypt$" not in audited
     assert not any(h in audited for h in hashes)
 
 

@@ -107,7 +107,7 @@ def test_a_roster_with_two_bad_rows_imports_nothing_then_the_fixed_file_signs_in
     assert pin not in console.content()
     stored = server.store.read(lambda conn: conn.execute(
         "SELECT pin_hash FROM volunteers WHERE number = 'LJY-0001'").fetchone()[0])
-    assert stored.startswith("pbkdf2_sha256$") and pin not in stored
+    assert stored.startswith("scrypt$131072$8$1$") and pin not in stored
     client.cycle()
     assert Passbook(store, now=NOW).sign_in("13812345678", pin)["name"] == "王芳"
 

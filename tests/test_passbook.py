@@ -1,12 +1,19 @@
-"""The volunteer passbook: PIN hashing, lockout, append-only ledger, holds."""
+"""The volunteer passbook: PIN hashing, one answer for every failed sign-in,
+the lock, append-only ledger, holds."""
+import base64
+import hashlib
+import secrets
 import sqlite3
 from datetime import datetime, timedelta
 
 import pytest
 
+from kiosk import pins
 from kiosk.passbook import SIGN_IN_FAILED, Passbook, PassbookError
-from kiosk.pins import ITERATIONS, hash_pin, verify_pin
+from kiosk.pins import DUMMY_HASH, hash_pin, needs_rehash, pin_hash_problem, verify_pin
 from kiosk.store import Store
+from sync.client import SyncError
+from sync.sealing import SERVER_KEY
 from tests.sync_server import staff_in_a_standalone_kiosk
 
 STAFF_1, STAFF_2 = staff_in_a_standalone_kiosk("staff-1"), staff_in_a_standalone_kiosk("staff-2")
@@ -34,47 +41,149 @@ def env(tmp_path):
     store.close()
 
 
-def test_pins_are_salted_pbkdf2_at_the_owasp_minimum(env):
+def legacy_hash(pin: str) -> str:
+    """A PIN hash as kiosks and the server made them before scrypt (PBKDF2, 600k)."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, 600_000)
+    return f"pbkdf2_sha256$600000${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+def cheap_hash(pin: str) -> str:
+    """A scrypt hash at the smallest N accepted (8 times faster), for tests of many tries."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(pin.encode(), salt=salt, n=pins.MIN_N, r=8, p=1, dklen=32)
+    return f"scrypt${pins.MIN_N}$8$1${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+@pytest.fixture
+def kdf_runs(monkeypatch):
+    """Counts KDF runs (kiosk/pins.py _derive): the structural form of "the same timing"."""
+    runs = []
+    real = pins._derive
+
+    def counted(params, pin, salt):
+        runs.append(params[0])
+        return real(params, pin, salt)
+    monkeypatch.setattr(pins, "_derive", counted)
+    return runs
+
+
+def test_pins_are_salted_scrypt_at_owasps_parameters_and_hostile_shapes_are_refused(env):
     store, *_ = env
     stored = store.db["volunteers"].get("v1")["pin_hash"]
-    scheme, iterations, salt, _digest = stored.split("$")
-    assert scheme == "pbkdf2_sha256" and int(iterations) >= 600_000 == ITERATIONS
+    scheme, n, r, p, salt, _digest = stored.split("$")
+    assert (scheme, int(n), int(r), int(p)) == ("scrypt", 2**17, 8, 1) and len(base64.b64decode(salt)) == 16
     assert "246810" not in stored and verify_pin("246810", stored) and not verify_pin("246811", stored)
+    assert not needs_rehash(stored) and needs_rehash(legacy_hash("246810"))
+    assert verify_pin("246810", legacy_hash("246810"))  # hashes made before still sign in
+    parts = stored.split("$")
+    for hostile in ("2097152", "131071", "0", "1e5"):  # a gigabyte, not a power of two, nonsense
+        assert pin_hash_problem("$".join([parts[0], hostile, *parts[2:]]))
+    for r_p in (("16", "1"), ("8", "4")):  # slower by the same memory
+        assert pin_hash_problem("$".join([parts[0], parts[1], *r_p, *parts[4:]]))
+    assert pin_hash_problem(stored) is None and pin_hash_problem(DUMMY_HASH) is None
 
 
-def test_sign_in_and_the_same_answer_for_unknown_phones(env):
+def test_unknown_phone_wrong_pin_and_lock_get_one_answer_after_one_kdf_run(env, kdf_runs):
     _store, book, *_ = env
     assert book.sign_in("138 1234 5678", "246810")["name"] == "王芳"
-    for phone in ("13900000000", "abc"):
+
+    def answer(phone, pin):
+        kdf_runs.clear()
         with pytest.raises(PassbookError) as exc:
-            book.sign_in(phone, "246810")
-        assert exc.value.message == SIGN_IN_FAILED
-    with pytest.raises(PassbookError) as exc:
-        book.sign_in("13812345678", "000000")
-    assert exc.value.message == SIGN_IN_FAILED
+            book.sign_in(phone, pin)
+        return exc.value.code, exc.value.message, len(kdf_runs)
+
+    same = ("failed", SIGN_IN_FAILED, 1)
+    assert answer("13900000000", "246810") == same  # nobody has this phone
+    assert answer("abc", "246810") == same  # no phone at all
+    for _ in range(5):
+        assert answer("13812345678", "000000") == same  # the fifth locks
+    assert answer("13812345678", "246810") == same  # locked: even the right PIN, and nothing says so
+    assert "密码错误次数太多" not in SIGN_IN_FAILED and "5 次" in SIGN_IN_FAILED
 
 
-def test_five_failures_lock_out_growing_and_surviving_a_restart(env):
+def test_the_lock_grows_in_a_streak_is_capped_forgotten_after_a_quiet_day_and_ended_by_success(env):
     store, book, clock, tmp_path = env
-    for _ in range(5):
-        with pytest.raises(PassbookError):
-            book.sign_in("13812345678", "111111")
+    store.db["volunteers"].update("v1", {"pin_hash": cheap_hash("246810")})  # 60 wrong tries to come
+
+    def wrong(times):
+        for _ in range(times):
+            with pytest.raises(PassbookError):
+                book.sign_in("13812345678", "111111")
+
+    def locked_until():
+        return store.db["volunteers"].get("v1")["locked_until"]
+
+    wrong(5)
+    assert locked_until() == "2026-11-27T10:15:00"  # 15 minutes
     store.close()
-    store = Store(tmp_path / "k.db")  # the kiosk restarts
+    store = Store(tmp_path / "k.db")  # the kiosk restarts: the lock holds
     book = Passbook(store, now=clock)
-    with pytest.raises(PassbookError) as exc:
-        book.sign_in("13812345678", "246810")  # even the right PIN waits
-    assert exc.value.code == "locked" and "10:05" in exc.value.message
-    clock.at += timedelta(minutes=5, seconds=1)
-    for _ in range(5):
-        with pytest.raises(PassbookError):
-            book.sign_in("13812345678", "111111")
-    with pytest.raises(PassbookError) as exc:
+    with pytest.raises(PassbookError):
         book.sign_in("13812345678", "246810")
-    assert "10:15" in exc.value.message  # the second lock is twice as long
-    clock.at += timedelta(minutes=10, seconds=1)
-    assert book.sign_in("13812345678", "246810")["id"] == "v1"
+    clock.at += timedelta(minutes=15)
+    wrong(5)
+    assert locked_until() == "2026-11-27T10:45:00"  # the next lock of the streak: 30 minutes
+    for _ in range(6):
+        clock.at = datetime.fromisoformat(locked_until())
+        wrong(5)
+    assert datetime.fromisoformat(locked_until()) - clock.at == pins.MAX_LOCK  # 4 hours at most, not weeks
+    clock.at += pins.QUIET  # a quiet day: the streak is forgotten
+    wrong(4)
+    assert locked_until() is None  # four new wrong tries do not lock
+    wrong(1)
+    assert datetime.fromisoformat(locked_until()) - clock.at == timedelta(minutes=15)  # back to the first lock
+    clock.at += timedelta(minutes=15)
+    wrong(4)
+    assert book.sign_in("13812345678", "246810")["id"] == "v1"  # a success ends the streak
+    wrong(4)
+    assert locked_until() is None
     store.close()
+
+
+def test_a_hash_made_before_is_replaced_at_the_next_sign_in_and_only_by_the_right_pin(env):
+    store, book, *_ = env
+    store.db["volunteers"].update("v1", {"pin_hash": legacy_hash("246810")})
+    with pytest.raises(PassbookError):
+        book.sign_in("13812345678", "000000")
+    assert store.db["volunteers"].get("v1")["pin_hash"].startswith("pbkdf2_sha256$")
+    book.sign_in("13812345678", "246810")
+    upgraded = store.db["volunteers"].get("v1")["pin_hash"]
+    assert upgraded.startswith("scrypt$131072$8$1$") and verify_pin("246810", upgraded)
+    assert store.pending(100) == []  # the kiosk's own copy: the server upgrades its hash when it checks
+
+
+class FakeServer:
+    """The server's check as ServerLink answers it (the real one: tests/test_sync_passbook.py)."""
+    def __init__(self, answer):
+        self.answer, self.asked = answer, []
+
+    def passbook_sign_in(self, server_key, phone, pin):
+        self.asked.append((phone, pin))
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
+def test_the_server_decides_when_it_answers_and_this_kiosk_when_it_does_not(env, kdf_runs):
+    store, _book, clock, _ = env
+    store.set_meta(SERVER_KEY, "a-key")
+    refusing = Passbook(store, now=clock, server=FakeServer(None))
+    with pytest.raises(PassbookError) as exc:
+        refusing.sign_in("13812345678", "246810")  # e.g. locked by wrong tries at the other kiosk
+    assert exc.value.message == SIGN_IN_FAILED and kdf_runs == []  # the server ran the KDF
+    assert store.db["volunteers"].get("v1")["failures"] == 1  # counted here too, for when offline
+    assert Passbook(store, now=clock, server=FakeServer("v1")).sign_in("13812345678", "000000")["id"] == "v1"
+    assert store.db["volunteers"].get("v1")["failures"] == 0
+    unreachable = Passbook(store, now=clock, server=FakeServer(SyncError("network: ConnectTimeout")))
+    assert unreachable.sign_in("13812345678", "246810")["id"] == "v1" and kdf_runs == ["scrypt"]
+    with pytest.raises(PassbookError) as exc:
+        unreachable.sign_in("13812345678", "000000")
+    assert exc.value.message == SIGN_IN_FAILED
+    with pytest.raises(PassbookError) as exc:  # registered since this kiosk's last pull
+        Passbook(store, now=clock, server=FakeServer("v9")).sign_in("13712345678", "135790")
+    assert exc.value.code == "syncing"
 
 
 def test_balance_history_and_append_only_ledger(env):

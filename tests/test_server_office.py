@@ -141,7 +141,7 @@ def test_the_on_duty_roster_reaches_the_kiosk_with_hashed_pins_only(running_serv
     SyncClient(store, running_server.url, running_server.tokens["lobby-1"]).cycle()
     rows = list(store.db["staff_roster"].rows)
     assert [(r["id"], r["display_name"]) for r in rows] == [(DUTY, "王丽")]  # no office or admin accounts
-    assert rows[0]["pin_hash"].startswith("pbkdf2_sha256$") and "135790" not in rows[0]["pin_hash"]
+    assert rows[0]["pin_hash"].startswith("scrypt$") and "135790" not in rows[0]["pin_hash"]
     store.close()
 
 

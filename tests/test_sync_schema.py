@@ -17,7 +17,7 @@ from tests.sync_server import Server
 
 EXAMPLES = 100  # generated requests per operation, at least
 KIOSK_OPERATIONS = [("POST", "/api/v1/push"), ("GET", "/api/v1/pull"), ("POST", "/api/v1/duty/challenge"),
-                    ("POST", "/api/v1/duty/today"), ("GET", "/api/v1/health")]
+                    ("POST", "/api/v1/duty/today"), ("POST", "/api/v1/passbook/sign-in"), ("GET", "/api/v1/health")]
 # signing out (no parameters, so every request is the same one) ends the session: last
 OFFICE_OPERATIONS = [("POST", "/api/v1/office/session"), ("POST", "/api/v1/office/wishes/{wish_id}/status"),
                      ("POST", "/api/v1/office/centers/{center_id}/ledger"),

@@ -24,7 +24,7 @@ from kiosk import lifecycle as life
 from kiosk.bookings import session_start, validate_booking, weekly_entry
 from kiosk.center import Center
 from kiosk.clock import read, stamp, wall
-from kiosk.pins import after_failure, hash_pin, pin_hash_problem, verify_pin
+from kiosk.pins import after_failure, hash_pin, is_locked, pin_hash_problem, verify_pin
 from kiosk.validation import FormError, validate_note
 from kiosk.wishes import anonymise, validate_wish
 from sync import payloads as p
@@ -411,13 +411,13 @@ def volunteer_pin(ctx: Context, data: p.PinHash) -> str | None:
 def volunteer_pin_change(ctx: Context, data: p.PinChange) -> str | None:
     """A volunteer's own change at a kiosk: the server opens the seal and
     checks the current PIN itself before it makes the new hash."""
-    row = one(ctx.conn, "SELECT pin_hash, pin_failures, pin_locked_until FROM volunteers "
+    row = one(ctx.conn, "SELECT pin_hash, pin_failures, pin_locked_until, pin_failed_at FROM volunteers "
                         "WHERE id = ? AND center_id = ?", [data.id, ctx.center_id])
     if row is None:
         return "unknown_volunteer"
-    if row["pin_locked_until"] and ctx.now < datetime.fromisoformat(row["pin_locked_until"]):
+    if is_locked(row["pin_locked_until"], ctx.now):
         return "pin_locked"
-    ctx.pin_checks += 1  # each costs a PBKDF2 run under the store's lock: a few a push at most
+    ctx.pin_checks += 1  # each costs a KDF run under the store's lock: a few a push at most
     if ctx.pin_checks > PIN_CHECKS_PER_PUSH:
         return "too_many"
     opened = open_pin_change(ctx.conn, data.sealed, data.id)
@@ -426,8 +426,9 @@ def volunteer_pin_change(ctx: Context, data: p.PinChange) -> str | None:
     old, new = opened
     if not verify_pin(old, row["pin_hash"]):
         # a refusal rolls nothing back here (it writes no record), so the count stays
-        ctx.conn.execute("UPDATE volunteers SET pin_failures = ?, pin_locked_until = ? WHERE id = ?",
-                         [*after_failure(row["pin_failures"], ctx.now), data.id])
+        ctx.conn.execute("UPDATE volunteers SET pin_failures = ?, pin_locked_until = ?, pin_failed_at = ? "
+                         "WHERE id = ?", [*after_failure(row["pin_failures"], row["pin_failed_at"], ctx.now),
+                                          data.id])
         return "wrong_pin"
     ctx.conn.execute("UPDATE volunteers SET pin_failures = 0 WHERE id = ?", [data.id])
     return set_pin_hash(ctx, data.id, hash_pin(new))

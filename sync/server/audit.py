@@ -12,7 +12,7 @@ from sync.server.shared import Shared
 # Keys whose values are secrets (password, password_hash, pin_hash, staff_proof, sealed, token ...);
 # the words "set" and "reset" say that one was changed without saying what to.
 SECRET_KEYS = ("password", "pin", "hash", "token", "proof", "sealed", "private")
-SECRET_VALUES = ("$argon2", "pbkdf2_")  # a hash under any other name
+SECRET_VALUES = ("$argon2", "pbkdf2_", "scrypt$")  # a hash under any other name
 NOT_WRITTEN = "（不记录）"
 MARKERS = ("set", "reset")
 

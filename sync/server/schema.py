@@ -246,3 +246,17 @@ def m010_duty_reads(db):
         CREATE INDEX duty_challenges_by_time ON duty_challenges (issued_at);
         """
     )
+
+
+@migrations()
+def m011_pin_streaks(db):
+    # When the last wrong try came, per secret (kiosk/pins.py after_failure): a
+    # streak is forgotten after a quiet day. staff.pin_lockouts is no longer
+    # read: the lock grows with the streak's own count.
+    db.executescript(
+        """
+        ALTER TABLE staff ADD COLUMN pin_failed_at TEXT;
+        ALTER TABLE staff ADD COLUMN password_failed_at TEXT;
+        ALTER TABLE volunteers ADD COLUMN pin_failed_at TEXT;
+        """
+    )

@@ -63,3 +63,11 @@ def open_pin_change(conn: sqlite3.Connection, sealed: str, volunteer_id: str) ->
         return None
     old, new = opened.get("old"), opened.get("new")
     return (old, new) if valid_pin(old) and valid_pin(new) else None
+
+
+def open_passbook_sign_in(conn: sqlite3.Connection, sealed: str) -> tuple[str, str] | None:
+    """(phone, PIN) of a sealed passbook sign-in, or None."""
+    opened = _open(conn, sealed)
+    if not opened or opened.get("purpose") != "passbook.sign_in" or not isinstance(opened.get("phone"), str):
+        return None
+    return (opened["phone"], opened["pin"]) if valid_pin(opened.get("pin")) else None

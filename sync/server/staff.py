@@ -4,7 +4,7 @@ Roles: 值班员 (duty: on-duty staff at a kiosk's staff mode), 社区工作人�
 (office: the community office's console), 街道管理员 (admin: every center,
 staff accounts and kiosks). One person may hold several roles. Console
 passwords are hashed with argon2id at OWASP's minimum (19 MiB, 2 passes);
-the staff PIN for a kiosk's staff mode is a PBKDF2 hash (kiosk/pins.py),
+the staff PIN for a kiosk's staff mode is a scrypt hash (kiosk/pins.py),
 which kiosks check offline, with a lockout counted per staff member.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from enum import StrEnum
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from kiosk.pins import after_failure, hash_pin, valid_pin, verify_pin
+from kiosk.pins import LIMIT, after_failure, hash_pin, is_locked, valid_pin, verify_pin
 from kiosk.validation import FieldError, validate_name
 
 
@@ -31,8 +31,7 @@ class Role(StrEnum):
 ROLE_WORDS = {Role.DUTY: "值班员", Role.OFFICE: "社区工作人员", Role.ADMIN: "街道管理员"}
 PASSWORDS = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID)
 PASSWORD_MIN = 10
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
+MAX_FAILURES = LIMIT  # wrong tries in a row that lock (kiosk/pins.py: one rule everywhere)
 SIGN_IN_FAILED = "用户名或密码不正确"  # the same words for an unknown user and a wrong password
 
 
@@ -53,7 +52,7 @@ def password_hash(password: str) -> str:
 
 
 def staff_pin_hash(pin: str) -> str:
-    """The PBKDF2 hash of an on-duty PIN (made outside the store's lock too)."""
+    """The scrypt hash of an on-duty PIN (made outside the store's lock too)."""
     if not valid_pin(pin):
         raise StaffError("工作人员密码是 6 位数字", "pin")
     return hash_pin(pin)
@@ -203,19 +202,23 @@ class StaffAccounts:
         return [dict(zip(("id", "display_name", "pin_hash", "locked_until", "active"), row)) for row in rows]
 
     def _locked(self, until: str | None) -> bool:
-        return bool(until) and self.now() < datetime.fromisoformat(until)
+        return is_locked(until, self.now())
 
-    def _failed(self, staff_id: str, column: str, failures: int) -> None:
-        """One more failure; the fifth locks the account for a while (the same for PIN and password)."""
-        self.conn.execute(f"UPDATE staff SET {column}_failures = ?, {column}_locked_until = ? WHERE id = ?",
-                          [*after_failure(failures, self.now(), MAX_FAILURES, LOCK_MINUTES), staff_id])
+    def _failed(self, staff_id: str, column: str) -> None:
+        """One more failure, counted from the row as it is now (another try may have
+        come in between); the one lock rule of kiosk/pins.py, for PIN and password."""
+        failures, failed_at = self.conn.execute(
+            f"SELECT {column}_failures, {column}_failed_at FROM staff WHERE id = ?", [staff_id]).fetchone()
+        self.conn.execute(f"UPDATE staff SET {column}_failures = ?, {column}_locked_until = ?, "
+                          f"{column}_failed_at = ? WHERE id = ?",
+                          [*after_failure(failures, failed_at, self.now()), staff_id])
 
     def check_pin(self, staff_id: str, pin: str) -> bool:
         """A staff PIN tried at any kiosk: failures count for the person, not the kiosk."""
         stored = self.pin_hash_to_check(staff_id)
         return stored is not None and self.note_pin(staff_id, verify_pin(pin, stored))
 
-    # check_pin in three steps, for a caller that runs the PBKDF2 work (0.3 s) outside the lock
+    # check_pin in three steps, for a caller that runs the KDF work (0.3 s) outside the lock
     def pin_hash_to_check(self, staff_id: str) -> str | None:
         """The PIN hash of an active, unlocked staff member, else None."""
         row = self.conn.execute("SELECT pin_hash, pin_locked_until FROM staff WHERE id = ? AND active = 1",
@@ -231,7 +234,7 @@ class StaffAccounts:
         if matched:
             self.conn.execute("UPDATE staff SET pin_failures = 0 WHERE id = ?", [staff_id])
             return True
-        self._failed(staff_id, "pin", row[0])
+        self._failed(staff_id, "pin")
         return False
 
     # A sign-in in three steps, so that the argon2 work (75 ms) runs outside the
@@ -260,9 +263,8 @@ class StaffAccounts:
         if record is None:
             return None
         staff_id = record[0]
-        if not matched:  # counted from the row as it is now: another try may have come in between
-            failures = self.conn.execute("SELECT password_failures FROM staff WHERE id = ?", [staff_id]).fetchone()[0]
-            self._failed(staff_id, "password", failures)
+        if not matched:
+            self._failed(staff_id, "password")
             return None
         self.conn.execute("UPDATE staff SET password_failures = 0 WHERE id = ?", [staff_id])
         return staff_id

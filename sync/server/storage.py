@@ -3,7 +3,7 @@
 ServerStore composes the parts, each in its own module: centers and kiosk
 tokens (centers.py), staff accounts (staff.py), applying pushes (push.py),
 the office's changes (office.py), the pull feed (feed.py), the audit
-(audit.py). The HTTP layer sees only ``StorageInterface``; a PostgreSQL
+(audit.py), the desk's reads (duty.py), passbook sign-ins (passbook.py). The HTTP layer sees only ``StorageInterface``; a PostgreSQL
 store implements the same methods.
 """
 from __future__ import annotations
@@ -19,6 +19,7 @@ from sync.server.centers import Centers
 from sync.server.duty import DutyDesk
 from sync.server.feed import Feed
 from sync.server.office import Office
+from sync.server.passbook import PassbookDesk
 from sync.server.push import PayloadMismatch, PushDesk
 from sync.server.schema import migrations
 from sync.server.sessions import Sessions
@@ -42,6 +43,7 @@ class StorageInterface(Protocol):
     sessions: Sessions
     office: Office
     duty: DutyDesk
+    passbook: PassbookDesk
 
 
 class ServerStore:
@@ -56,6 +58,7 @@ class ServerStore:
         self.office = Office(self.shared, self.desk, self.staff)
         self.sessions = Sessions(self.shared, session_minutes)
         self.duty = DutyDesk(self.shared, self.staff)
+        self.passbook = PassbookDesk(self.shared, self.feed)
 
     # the kiosk API's needs
     def kiosk_for_token(self, token: str, app_version: str | None = None) -> dict | None:

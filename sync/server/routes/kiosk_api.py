@@ -1,4 +1,5 @@
-"""The kiosk API: push and pull (a kiosk token)."""
+"""The kiosk API (a kiosk token): push and pull, on-duty staff's read of
+today's bookings, and the passbook's sign-in check."""
 from __future__ import annotations
 
 import json
@@ -135,6 +136,20 @@ def duty_today(body: DutyReadIn, request: Request, who: dict = Depends(kiosk)) -
     if found is None:
         raise Problem(403, "staff-refused", "值班人员身份未通过服务器核对")
     return found
+
+
+class PassbookSignInIn(BaseModel):
+    sealed: str = Field(min_length=1, max_length=1024)  # phone and PIN (sync/sealing.py)
+
+
+class PassbookSignInOut(BaseModel):
+    volunteer: str | None  # None alike for an unknown phone, a wrong PIN and a lock
+
+
+@router.post("/passbook/sign-in", response_model=PassbookSignInOut, responses=documented(400, 401, 422, 429))
+def passbook_sign_in(body: PassbookSignInIn, request: Request, who: dict = Depends(kiosk)) -> dict:
+    """爱心储蓄存折 at a kiosk: the PIN checked, wrong tries counted center-wide (sync/server/passbook.py)."""
+    return {"volunteer": request.app.state.store.passbook.sign_in(who, body.sealed)}
 
 
 @router.get("/health")
