@@ -1,7 +1,10 @@
 """Tap through 微心愿, 心愿墙 and 志愿积分 in the real window."""
+import threading
+
 import pytest
 
 from kiosk.demo import DEMO_PHONE, DEMO_PIN, load_demo
+from kiosk.passbook import SIGN_IN_FAILED
 from kiosk.ui.steps import ReceiptCard
 from screens.wish_wall import WishCard
 from tests.test_ui_bookings import fill_name, key, tap_choice, type_into
@@ -68,25 +71,34 @@ def test_lookup_a_wish_by_code_and_last_four(demo_kiosk):
     k.find_text("状态：待审核", exact=False)
 
 
-def test_passbook_wrong_pin_lockout_and_success(demo_kiosk):
+def passbook_sign_in(k, phone, pin, keys=True) -> str:
+    """Phone and PIN on the keypad (``keys=False``: put in at once, as each keyed
+    field costs seconds of frames), 登录, and the answer once the PIN is checked."""
+    f = k.screen.fields
+    if keys:
+        type_into(k, f["phone"], phone)
+        type_into(k, f["pin"], pin)
+    else:
+        f["phone"].text, f["pin"].text = phone, pin
+    screen = k.screen
+    k.tap(k.find_text("登录", within=screen.ids.body))
+    k.frames_until(lambda: screen.checking is None)  # the KDF runs off the UI thread
+    return screen.message
+
+
+def test_passbook_unknown_phone_wrong_pin_and_lock_read_the_same_then_success(demo_kiosk):
     k = demo_kiosk
     k.tap_text("志愿积分")
-    for attempt in range(5):
-        f = k.screen.fields
-        type_into(k, f["phone"], DEMO_PHONE) if not f["phone"].text else None
-        type_into(k, f["pin"], "000000")
-        k.tap(k.find_text("登录", within=k.screen.ids.body))
-        assert k.screen.volunteer is None
-        assert k.screen.message == "手机号或密码不正确"
-    type_into(k, k.screen.fields["pin"], DEMO_PIN)  # even the right PIN must wait now
-    k.tap(k.find_text("登录", within=k.screen.ids.body))
-    assert "密码错误次数太多" in k.screen.message and k.screen.volunteer is None
+    answers = {passbook_sign_in(k, "13900000000", DEMO_PIN)}  # nobody has this phone
+    for _attempt in range(5):  # the fifth locks
+        answers.add(passbook_sign_in(k, DEMO_PHONE, "000000", keys=False))
+        assert k.screen.volunteer is None and k.screen.fields["pin"].text == ""
+    answers.add(passbook_sign_in(k, DEMO_PHONE, DEMO_PIN, keys=False))  # locked: even the right PIN, unsaid
+    assert answers == {SIGN_IN_FAILED} and k.screen.volunteer is None
     k.app.passbook.db["volunteers"].update(  # staff unlocked it at the station
         k.app.passbook.db.execute("SELECT id FROM volunteers WHERE phone = ?", [DEMO_PHONE]).fetchone()[0],
         {"locked_until": None})
-    f = k.screen.fields
-    type_into(k, f["pin"], DEMO_PIN)
-    k.tap(k.find_text("登录", within=k.screen.ids.body))
+    assert passbook_sign_in(k, DEMO_PHONE, DEMO_PIN, keys=False) == ""
     assert k.screen.volunteer is not None
     k.find_text("积分余额", exact=False)
     k.find_text("第 1 / 3 页")
@@ -94,13 +106,34 @@ def test_passbook_wrong_pin_lockout_and_success(demo_kiosk):
     k.find_text("第 2 / 3 页")
 
 
-def test_redemption_request_and_auto_sign_out(demo_kiosk):
+def test_passbook_screen_answers_touches_while_the_pin_is_checked(demo_kiosk, monkeypatch):
     k = demo_kiosk
     k.tap_text("志愿积分")
+    release, checks = threading.Event(), []
+    real = k.app.passbook.check
+
+    def held(attempt):  # the KDF run, held until the test lets it go
+        checks.append(attempt)
+        release.wait(120)
+        return real(attempt)
+    monkeypatch.setattr(k.app.passbook, "check", held)
     f = k.screen.fields
     type_into(k, f["phone"], DEMO_PHONE)
     type_into(k, f["pin"], DEMO_PIN)
-    k.tap(k.find_text("登录", within=k.screen.ids.body))
+    screen = k.screen
+    k.tap(k.find_text("登录", within=screen.ids.body))
+    k.frames(5)  # frames run while the check waits: it is not on the UI thread
+    assert screen.message == "正在核对密码…" and screen.volunteer is None
+    k.tap(k.find_text("登录", within=screen.ids.body))  # a second tap starts no second check
+    release.set()
+    k.frames_until(lambda: screen.checking is None)
+    assert len(checks) == 1 and screen.volunteer is not None
+
+
+def test_redemption_request_and_auto_sign_out(demo_kiosk):
+    k = demo_kiosk
+    k.tap_text("志愿积分")
+    passbook_sign_in(k, DEMO_PHONE, DEMO_PIN)
     balance = k.app.passbook.summary(k.screen.volunteer["id"])["balance"]
     tap_choice(k, "积分兑换")
     tap_choice(k, "洗衣液", exact=False)
@@ -118,8 +151,9 @@ def test_leaving_the_passbook_signs_out(demo_kiosk):
     k.tap_text("志愿积分")
     f = k.screen.fields
     f["phone"].text, f["pin"].text = DEMO_PHONE, DEMO_PIN
-    k.screen.sign_in()
     screen = k.screen
+    screen.sign_in()
+    k.frames_until(lambda: screen.checking is None)
     assert screen.volunteer is not None
     k.tap_text("首页")
     assert screen.volunteer is None
