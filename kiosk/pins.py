@@ -2,8 +2,8 @@
 
 A 6-digit PIN has only a million values, so a stolen hash falls to whoever
 can run the KDF a million times: the KDF is scrypt at OWASP's parameters
-(N=2**17, r=8, p=1: 128 MiB and about 0.3 s a run), which a GPU cannot run
-in bulk. Hashes made before (PBKDF2-HMAC-SHA256, 600,000 iterations) still
+(N=2**17, r=8, p=1: 128 MiB a run, about 2.5 times PBKDF2's CPU, bench/pins.py),
+which a GPU cannot run in bulk. Hashes made before (PBKDF2-HMAC-SHA256, 600,000 iterations) still
 verify, and ``needs_rehash`` tells the caller to replace one at the next
 sign-in that proves the PIN. The same format serves volunteers' PINs and
 staff PINs; kiosks check both offline. A stored hash is used only if it has

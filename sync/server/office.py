@@ -486,7 +486,7 @@ class Office:
             self._audit(actor, center_id, "kiosk.revoke", kiosk_id, {"revoked": False}, {"revoked": True})
 
     # -- staff accounts (the sub-district administrator) ----------------------------------------
-    # Passwords and PINs are hashed before the store's lock is taken (argon2 75 ms, PBKDF2
+    # Passwords and PINs are hashed before the store's lock is taken (argon2 75 ms, scrypt
     # more), as a sign-in checks one: no kiosk's push waits for them. Account changes are
     # audited without a center: they concern every center the person works in.
     @staticmethod

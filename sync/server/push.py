@@ -69,7 +69,7 @@ class PushDesk:
 
     def _check_proof(self, ctx: Context, staff_id: str, proof: str | None, mutation_id: str) -> str | None:
         """The staff member's own PIN, sealed for this mutation: a kiosk token alone
-        cannot act as staff. Each PIN check is a PBKDF2 run under the store's lock,
+        cannot act as staff. Each PIN check is a KDF run under the store's lock,
         so a push checks a person's PIN once and a few people at most."""
         pin = open_staff_proof(self.shared.conn, proof, staff_id, mutation_id) if proof else None
         if pin is None:

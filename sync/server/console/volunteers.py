@@ -136,7 +136,7 @@ def set_pin(request: Request, volunteer_id: str, where: Here = Depends(here_chan
     """A random 6-digit PIN, stored only as its hash; this page is the only time it is shown."""
     found = _volunteer(request, where, volunteer_id)
     pin = f"{secrets.randbelow(1_000_000):06d}"
-    pin_hash = hash_pin(pin)  # PBKDF2, ~0.3 s: here in the route's thread, not under the store's lock
+    pin_hash = hash_pin(pin)  # scrypt, 128 MiB: here in the route's thread, not under the store's lock
     request.app.state.store.office.reset_pin(where.clerk.actor, where.center_id, volunteer_id, pin_hash)
     return show(request, "volunteers_pin.html", where, "", {
         "title": "志愿者密码", "v": found, "pin": pin, "had_pin": bool(found["has_pin"])})
