@@ -30,8 +30,8 @@ from kiosk.pins import DUMMY_HASH, after_failure, hash_pin, is_locked, needs_reh
 from kiosk.staffmode import OnDuty
 from kiosk.store import Store
 from kiosk.validation import FieldError, normalise_phone
-from sync.rows import LIMITS_KEY, LimitsRow
 from sync.client import SyncError
+from sync.rows import LIMITS_KEY, LimitsRow
 from sync.sealing import SERVER_KEY, seal_pin_change
 
 PAGE = 8
@@ -120,7 +120,7 @@ class Passbook:
                              self.store.get_meta(SERVER_KEY))
 
     def check(self, attempt: SignInAttempt) -> SignInCheck:
-        """One KDF run (about 0.3 s), at the server when it answers (it counts
+        """One KDF run (a few tenths of a second), at the server when it answers (it counts
         wrong tries for the whole center), else here. Touches no database, so
         it runs off the UI thread."""
         if self.server is not None and attempt.phone and attempt.server_key:
@@ -137,7 +137,7 @@ class Passbook:
         """The volunteer, signed in; or PassbookError with the one answer for an
         unknown phone, a wrong PIN and a lock. A wrong PIN counts here even when
         the server checked it, so going offline gives a guesser no fresh tries."""
-        volunteer = self.db["volunteers"].get(attempt.volunteer_id) if attempt.volunteer_id else None
+        volunteer = next(self.db["volunteers"].rows_where("id = ?", [attempt.volunteer_id], limit=1), None)
         if volunteer is None or attempt.locked or is_locked(volunteer["locked_until"], self.now()):
             if check.matched and volunteer is None:  # the server knows them; the roster has not come yet
                 raise PassbookError("syncing", "您的存折正在同步到本机，请稍后再试")
