@@ -12,7 +12,6 @@ from __future__ import annotations
 import secrets
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 
 from argon2 import PasswordHasher, Type
