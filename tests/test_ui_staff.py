@@ -189,7 +189,9 @@ def test_service_points_and_an_assisted_booking_reach_the_server_signed(tmp_path
         k.tap_text("志愿积分")  # the volunteer's own passbook, after the sync: the entry once
         f = k.screen.fields
         f["phone"].text, f["pin"].text = "13812345678", "246810"
+        passbook = k.screen
         tap_choice(k, "登录", exact=True)
+        k.frames_until(lambda: passbook.checking is None)  # the PIN is checked off the UI thread
         k.find_text(f"积分余额 {2 * rate} 分", exact=False)
         k.find_text("助老服务", exact=False)
     finally:
