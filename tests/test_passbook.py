@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from kiosk import pins
+from kiosk.clock import read, wall
 from kiosk.passbook import SIGN_IN_FAILED, Passbook, PassbookError
 from kiosk.pins import DUMMY_HASH, hash_pin, needs_rehash, pin_hash_problem, verify_pin
 from kiosk.store import Store
@@ -115,8 +116,11 @@ def test_the_lock_grows_in_a_streak_is_capped_forgotten_after_a_quiet_day_and_en
     def locked_until():
         return store.db["volunteers"].get("v1")["locked_until"]
 
+    def until() -> datetime:  # the lock's end on the center's wall clock
+        return wall(read(locked_until()))
+
     wrong(5)
-    assert locked_until() == "2026-11-27T10:15:00"  # 15 minutes
+    assert until() == datetime(2026, 11, 27, 10, 15)  # 15 minutes
     store.close()
     store = Store(tmp_path / "k.db")  # the kiosk restarts: the lock holds
     book = Passbook(store, now=clock)
@@ -124,16 +128,16 @@ def test_the_lock_grows_in_a_streak_is_capped_forgotten_after_a_quiet_day_and_en
         book.sign_in("13812345678", "246810")
     clock.at += timedelta(minutes=15)
     wrong(5)
-    assert locked_until() == "2026-11-27T10:45:00"  # the next lock of the streak: 30 minutes
+    assert until() == datetime(2026, 11, 27, 10, 45)  # the next lock of the streak: 30 minutes
     for _ in range(6):
-        clock.at = datetime.fromisoformat(locked_until())
+        clock.at = until()
         wrong(5)
-    assert datetime.fromisoformat(locked_until()) - clock.at == pins.MAX_LOCK  # 4 hours at most, not weeks
+    assert until() - clock.at == pins.MAX_LOCK  # 4 hours at most, not weeks
     clock.at += pins.QUIET  # a quiet day: the streak is forgotten
     wrong(4)
     assert locked_until() is None  # four new wrong tries do not lock
     wrong(1)
-    assert datetime.fromisoformat(locked_until()) - clock.at == timedelta(minutes=15)  # back to the first lock
+    assert until() - clock.at == timedelta(minutes=15)  # back to the first lock
     clock.at += timedelta(minutes=15)
     wrong(4)
     assert book.sign_in("13812345678", "246810")["id"] == "v1"  # a success ends the streak
