@@ -9,7 +9,8 @@ OpenAPI document (/openapi.json) describes every route; tests fuzz it. It and
 """
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
+from starlette.requests import ClientDisconnect
 
 from sync.protocol import MAX_BODY, VERSION
 from sync.server import console, problems
@@ -30,6 +31,9 @@ def create_app(settings: Settings, store: StorageInterface | None = None) -> Fas
     app.state.kiosk_rate = RateLimit(settings.rate, settings.burst)
     app.state.sign_in_rate = RateLimit(settings.sign_in_rate, SIGN_IN_BURST)
     problems.install(app, page=console.web.problem_page)
+    # gone before its body was whole (it closed, or serving.py's deadline closed it): nobody
+    # to answer, and nothing for the log (a traceback a trickler could repeat at will)
+    app.add_exception_handler(ClientDisconnect, lambda request, exc: Response(status_code=400))
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next):
