@@ -30,7 +30,10 @@ HEAD_MAX_BYTES = 16 * 1024  # a longer request line and headers are a 400 (h11's
 # connections at once: requests get 503 at it, and a connection past it is closed at once, so
 # the server never runs out of file descriptors (the unit's LimitNOFILE, 65536, is far above)
 CONCURRENCY = 1000
-BACKLOG = 2048  # connections the kernel queues before the server accepts them
+# connections the kernel queues before the server accepts them (nginx's own default). asyncio
+# accepts up to this many at a time, before it has closed any, so it counts in the descriptors
+# the server may need at worst: CONCURRENCY + a few BACKLOGs (tests/test_server_serving.py)
+BACKLOG = 511
 GRACEFUL_SHUTDOWN = 10  # s requests in progress get at a stop before they are cut
 
 
