@@ -86,7 +86,7 @@ def main() -> None:
         # 1. push
         store = Store(folder / "kiosk.db")
         def wish(i: int) -> dict:
-            # the text as the kiosk's form stores it (NFKC: fullwidth punctuation becomes ASCII)
+            # the text as the kiosk's form stores it (its Chinese punctuation kept)
             text = validate_note(f"楼道的灯坏了，希望尽快维修（{i}）")
             return {"id": str(uuid.uuid4()), "code": f"W{i:06d}", "name": "张秀英", "phone": "13812345678",
                     "category": "环境设施", "text": text, "consent": 1,

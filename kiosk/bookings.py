@@ -22,7 +22,8 @@ from kiosk.lifecycle import AT_THE_DESK, BOOKED, BOOKING_MOVES, CANCELLED, HOLDS
 from kiosk.staffmode import OnDuty
 from kiosk.store import Store
 from kiosk.validation import (
-    FieldError, FormError, normalise_phone, validate_age, validate_all, validate_name, validate_note)
+    FieldError, FormError, agreed, normalise_code, normalise_phone, validate_age, validate_all, validate_name,
+    validate_note, validate_seat)
 from sync.mutations import reason_words
 
 WEEKDAY_WORDS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
@@ -50,16 +51,18 @@ def validate_booking(kind: str, center: Center, fields: dict) -> dict:
                 raise FieldError("topic", "请选择一个咨询类别")
             return fields["topic"]
         checks["topic"] = check_topic
-    elif kind != "study":
+    elif kind == "study":
+        checks["seat"] = lambda: validate_seat(fields.get("seat"), center.study_seats)
+    else:
         raise FormError({"kind": "没有这种预约"})
     checks.update(name=lambda: validate_name(fields.get("name")),
                   phone=lambda: normalise_phone(fields.get("phone")))
     if kind == "counseling":
         def check_consent():
-            if not fields.get("consent"):
+            if not agreed(fields.get("consent")):
                 raise FieldError("consent", "请先阅读并同意个人信息的使用说明")
             return True
-        checks.update(note=lambda: validate_note(fields.get("note") or "", limit=NOTE_LIMIT),
+        checks.update(note=lambda: validate_note(fields.get("note"), limit=NOTE_LIMIT, one_line=True),
                       consent=check_consent)
     return validate_all(**checks)
 
@@ -241,15 +244,13 @@ class Bookings:
                 "note": None, "status": status, "created_at": at, "updated_at": at}
 
     def book_study(self, day: date, session: str, seat: int, name: str, phone: str) -> dict:
-        v = validate_booking("study", self.center, {"name": name, "phone": phone})
+        v = validate_booking("study", self.center, {"seat": seat, "name": name, "phone": phone})
         name, phone = v["name"], v["phone"]
         self._check_open(phone, "study")
         self._check_day(day)
         slot = next((s for s in self.study_sessions(day) if s.session == session), None)
         if slot is None:
             raise BookingError("closed", "这个场次已结束或不存在")
-        if not 1 <= seat <= self.center.study_seats:
-            raise BookingError("no_seat", "没有这个座位")
         if seat in self._seats_taken(day, session):  # e.g. taken at another kiosk
             raise BookingError("seat_taken", f"{seat} 号座位已经被别人约走了，请换一个座位")
         same_day = self.db.execute(
@@ -307,7 +308,7 @@ class Bookings:
 
     # -- changing bookings -------------------------------------------------------
     def find(self, ticket: str) -> dict | None:
-        ticket = (ticket or "").strip()
+        ticket = normalise_code(ticket, "ticket", "请输入 6 位预约号")
         rows = list(self.db["bookings"].rows_where("ticket = ?", [ticket], limit=1))
         return rows[0] if rows else None
 
@@ -327,12 +328,13 @@ class Bookings:
 
     def cancel(self, ticket: str, last4: str) -> dict:
         booking = self.find(ticket)
-        if booking is None or not last4 or (booking["phone"] or "")[-4:] != last4.strip():  # forgotten: None
+        last4 = normalise_code(last4, "last4", "请输入手机号后四位")
+        if booking is None or not last4 or (booking["phone"] or "")[-4:] != last4:  # forgotten: None
             raise BookingError("not_found", "没有找到这个预约：请核对预约号和手机号后四位")
         if not can_move(BOOKING_MOVES, booking["status"], CANCELLED):
             raise BookingError("not_open", "这个预约已签到、已取消或已过期，不能取消")
         with self.store.transaction():
-            cancelled = self._update(booking, "cancelled", "booking.cancel", last4=last4.strip())
+            cancelled = self._update(booking, "cancelled", "booking.cancel", last4=last4)
             if booking["kind"] == "books" and booking["status"] == "booked":
                 self._promote(booking["day"], booking["session"])
         return cancelled
@@ -443,8 +445,8 @@ class Bookings:
 
     def today(self, search: str = "", others: list[dict] | None = None) -> list[dict]:
         """Today's bookings by session start; ``search`` a 6-digit ticket or a phone's last four digits."""
-        search = (search or "").strip()
-        if search and (not search.isdigit() or len(search) not in (4, 6)):
+        search = normalise_code(search, "search", "请输入 6 位预约号或手机号后四位")
+        if search and (not (search.isascii() and search.isdigit()) or len(search) not in (4, 6)):
             raise FieldError("search", "请输入 6 位预约号或手机号后四位")
         today = self.now().date().isoformat()
         local = list(self.db["bookings"].rows_where(
@@ -532,7 +534,7 @@ class Bookings:
 
 def staff_reason(reason: str, missing: str) -> str:
     """The reason staff give for undoing something (for the office's audit): required."""
-    text = (reason or "").strip()
+    text = validate_note(reason, "reason", limit=NOTE_LIMIT, one_line=True)
     if not text:
         raise FieldError("reason", missing)
-    return validate_note(text, "reason", limit=NOTE_LIMIT)
+    return text

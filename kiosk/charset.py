@@ -25,6 +25,7 @@ RANGES = (  # inclusive, sorted
     (0xFF00, 0xFFEF),  # halfwidth and fullwidth forms
 )
 _STARTS = [lo for lo, _hi in RANGES]
+HIDDEN = ("Cc", "Cf", "Zl", "Zp")  # control, format, line and paragraph separators
 
 
 def displayable(char: str) -> bool:
@@ -35,11 +36,12 @@ def displayable(char: str) -> bool:
 
 def _unshowable_pattern() -> re.Pattern:
     """Any character outside RANGES, or an invisible format/control one
-    inside them (zero-width space, soft hyphen, bidi marks): one regex, so
-    checking a text costs one search instead of a call per character."""
+    inside them (zero-width space, soft hyphen, bidi marks, the line and
+    paragraph separators U+2028/U+2029; "\\n" is the one line break): one
+    regex, so checking a text costs one search instead of a call per character."""
     shown = "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in RANGES)
-    hidden = "".join(f"\\U{c:08x}" for lo, hi in RANGES if hi < 0x3000  # no Cc/Cf in CJK blocks
-                     for c in range(lo, hi + 1) if unicodedata.category(chr(c)) in ("Cc", "Cf"))
+    hidden = "".join(f"\\U{c:08x}" for lo, hi in RANGES if hi < 0x3000  # none in the CJK blocks
+                     for c in range(lo, hi + 1) if unicodedata.category(chr(c)) in HIDDEN)
     return re.compile(f"[^{shown}\n]|[{hidden}]")
 
 

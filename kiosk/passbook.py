@@ -29,7 +29,7 @@ from kiosk.errors import ServiceError
 from kiosk.pins import DUMMY_HASH, after_failure, hash_pin, is_locked, needs_rehash, valid_pin, verify_pin
 from kiosk.staffmode import OnDuty
 from kiosk.store import Store
-from kiosk.validation import FieldError, normalise_phone
+from kiosk.validation import FieldError, normalise_code, normalise_phone, validate_hours, validate_note
 from sync.client import SyncError
 from sync.rows import LIMITS_KEY, LimitsRow
 from sync.sealing import SERVER_KEY, seal_pin_change
@@ -206,7 +206,7 @@ class Passbook:
 
     def find_volunteer(self, query: str) -> dict:
         """By an 11-digit phone or the volunteer number (记录志愿服务)."""
-        text = (query or "").strip().upper()
+        text = normalise_code(query, "query", "请输入手机号或志愿者编号").upper()
         if not text:
             raise FieldError("query", "请输入手机号或志愿者编号")
         # a number's digits alone find it too (LJY-0001: 1), as the keypad types them
@@ -225,10 +225,7 @@ class Passbook:
 
     def points_for(self, hours_text: str, rate: int) -> tuple[float, int]:
         """Hours as typed → (hours, points at the center's rate), inside the office's limits."""
-        try:
-            hours = float((hours_text or "").strip())
-        except ValueError:
-            raise FieldError("hours", "请输入服务时长（小时），如 2 或 1.5") from None
+        hours = validate_hours(hours_text)
         limits = self.limits()
         if not 0 < hours or hours * 2 != int(hours * 2):
             raise FieldError("hours", "时长按半小时计，如 0.5、1、2.5")
@@ -273,7 +270,8 @@ class Passbook:
             self.store.enqueue("ledger.add", entry, signed_by=staff)
 
     def reverse(self, entry_id: int, reason: str, staff: OnDuty) -> None:
-        if not reason.strip():
+        reason = validate_note(reason, "reason", one_line=True)
+        if not reason:
             raise FieldError("reason", "请写明更正的原因")
         with self.store.transaction():
             entry = self.db["ledger"].get(entry_id)

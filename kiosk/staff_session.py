@@ -18,6 +18,7 @@ from kiosk.errors import ServiceError
 from kiosk.pins import after_failure, valid_pin, verify_pin
 from kiosk.staffmode import OnDuty
 from kiosk.store import Store
+from kiosk.validation import normalise_code
 from sync.sealing import SERVER_KEY
 
 IDLE_EXIT_SECONDS = 120  # staff mode ends by itself after 2 minutes without a touch
@@ -76,7 +77,7 @@ class StaffDesk:
 
     def by_number(self, typed: str) -> OnDutyMember:
         """The member whose staff number was typed (its digits: duty-7 is 7)."""
-        digits = (typed or "").strip().lstrip("0")
+        digits = normalise_code(typed, "number", "请输入工号").lstrip("0")
         row = self.db.execute(
             "SELECT id, display_name FROM staff_roster WHERE active = 1 AND pin_hash IS NOT NULL AND :d != '' "
             "AND ltrim(substr(id, instr(id, '-') + 1), '0') = :d ORDER BY id LIMIT 1", {"d": digits}).fetchone()

@@ -18,7 +18,8 @@ from kiosk.clock import WallClock, stamp
 from kiosk.errors import ServiceError
 from kiosk.lifecycle import ON_WALL, WISH_WORDS
 from kiosk.store import Store
-from kiosk.validation import FieldError, normalise_phone, validate_all, validate_name, validate_note
+from kiosk.validation import (
+    FieldError, agreed, normalise_code, normalise_phone, validate_all, validate_name, validate_note)
 
 CATEGORIES = ("生活帮扶", "助老助残", "学习教育", "医疗健康", "环境设施", "其他")
 WISH_MAX = 100
@@ -52,13 +53,13 @@ def validate_wish(name, phone, category, text, consent) -> dict:
         return category
 
     def check_text():
-        wish = validate_note(text, "text", limit=WISH_MAX)
+        wish = validate_note(text, "text", limit=WISH_MAX, one_line=True)
         if not wish:
             raise FieldError("text", "请写下您的心愿")
         return wish
 
     def check_consent():
-        if not consent:
+        if not agreed(consent):
             raise FieldError("consent", "请同意在心愿墙上展示（不显示您的全名）")
         return True
     return validate_all(name=lambda: validate_name(name), phone=lambda: normalise_phone(phone),
@@ -120,10 +121,11 @@ class Wishes:
         return collected, claimed or 0
 
     def lookup(self, code: str, last4: str) -> dict:
-        code = (code or "").strip().upper()
+        code = normalise_code(code, "code", "请输入心愿编号").upper()
         code = f"W{code}" if code.isdigit() else code  # the keypad types the digits only
+        last4 = normalise_code(last4, "last4", "请输入手机号后四位")
         wish = next(self.db["wishes"].rows_where("code = ?", [code], limit=1), None)
-        if wish is None or not last4 or wish["phone"][-4:] != last4.strip():
+        if wish is None or not last4 or wish["phone"][-4:] != last4:
             raise WishError("not_found", "没有找到这个心愿：请核对心愿编号和手机号后四位")
         return {"code": wish["code"], "status": WISH_WORDS[wish["status"]], "text": wish["text"],
                 "reason": wish["reason"] or "", "note": wish["fulfilled_note"] or ""}

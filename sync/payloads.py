@@ -1,6 +1,7 @@
 """What each mutation's data may hold: types and limits (pydantic, no Kivy).
 
-Strict: a number is not a string, a list is not an id. Bounded: every text
+Strict: a number is not a string, a list is not an id, a digit is ASCII
+(a pattern's \\d would take any script's digits: ٣, ３). Bounded: every text
 has a length the kiosk's own forms could produce, every integer a range, so
 nothing the server stores (and fans out to other kiosks) can be huge. Unknown
 keys are dropped; the server keeps only what is declared here. The meaning
@@ -31,7 +32,7 @@ Stamp = Annotated[str, StringConstraints(max_length=32), AfterValidator(_iso_dat
 Day = Annotated[str, StringConstraints(max_length=10), AfterValidator(_iso_date)]
 Name = Annotated[str, StringConstraints(max_length=20)]
 Phone = Annotated[str, StringConstraints(max_length=11)]
-Ticket = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
+Ticket = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 Short = Annotated[str, StringConstraints(max_length=40)]
 Note = Annotated[str, StringConstraints(max_length=200)]
 Points = Annotated[int, Field(ge=-100_000, le=100_000)]  # far above any limit; far below overflow
@@ -76,7 +77,7 @@ class BookingChange(StaffMade):
     id: Id
     ticket: Ticket
     status: Annotated[str, StringConstraints(max_length=16)]
-    last4: Annotated[str, StringConstraints(pattern=r"^\d{4}$")] | None = None
+    last4: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")] | None = None
 
 
 class NoShowUndo(BookingChange):
@@ -91,7 +92,7 @@ class LiftBlock(StaffMade):
 
 class WishRecord(Payload):
     id: Id
-    code: Annotated[str, StringConstraints(pattern=r"^W\d{6}$")]
+    code: Annotated[str, StringConstraints(pattern=r"^W[0-9]{6}$")]
     name: Name
     phone: Phone
     category: Short

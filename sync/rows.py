@@ -140,7 +140,7 @@ class DutyBooking(BookingRow):
     starts_at: Stamp | None
     created_at: Stamp
     name: Name
-    phone: Annotated[str, StringConstraints(pattern=r"^(\d{3}\*{4}\d{4}|\*{4})$")]
+    phone: Annotated[str, StringConstraints(pattern=r"^([0-9]{3}\*{4}[0-9]{4}|\*{4})$")]
     child_name: Name | None = None
     child_age: Annotated[int, Field(ge=0, le=18)] | None = None
     topic: Short | None = None

@@ -198,7 +198,8 @@ def test_picture_books_waitlist_and_promotion(bookings, store):
     assert events == ["created:waiting", "booked"]
 
 
-@pytest.mark.parametrize("age", [1, 11, "两岁", "", "-3", "10000000000000000000000"])
+@pytest.mark.parametrize("age", [1, 11, "两岁", "", "-3", "10000000000000000000000", "1" * 5000, "1_0", "٣", "²",
+                                 "５.０", "+5", "0x5", "5.0", "3.5"])
 def test_child_age_outside_2_to_10_is_refused_and_nothing_stored(bookings, store, age):
     slot = bookings.book_sessions()[0]
     with pytest.raises(FormError) as exc:
@@ -266,10 +267,94 @@ def test_wrong_phone_numbers_are_refused(bookings, phone):
     assert "11 位" in exc.value.errors["phone"] or "数字" in exc.value.errors["phone"]
 
 
-def test_names_with_middle_dot_and_rare_characters(bookings):
-    name = "阿依古丽·买买提"
-    assert bookings.book_study(FRIDAY, "morning", 1, name, "13812345678")["name"] == name
-    assert bookings.book_study(FRIDAY, "morning", 2, "王喆", "13912345678")["name"] == "王喆"
+@pytest.mark.parametrize("name, stored", [
+    ("阿依古丽·买买提", "阿依古丽·买买提"), ("王喆", "王喆"), ("Zhang Wei", "Zhang Wei"),
+    ("  Zhang   Wei ", "Zhang Wei"), ("Lü Xin", "Lü Xin"), ("阿依古丽 · 买买提", "阿依古丽 · 买买提"),
+    ("阿依古丽・买买提", "阿依古丽·买买提"), ("Ｚｈａｎｇ　Ｗｅｉ", "Zhang Wei"), ("⼀丁", "一丁"),
+], ids=["middle-dot", "rare", "latin", "latin-spaces", "latin-1", "spaced-dot", "katakana-dot", "fullwidth",
+        "kangxi-radical"])
+def test_names_with_middle_dot_latin_letters_and_rare_characters(bookings, store, name, stored):
+    booking = bookings.book_study(FRIDAY, "morning", 1, name, "13812345678")
+    assert booking["name"] == store.db["bookings"].get(booking["id"])["name"] == stored
+
+
+@pytest.mark.parametrize("name", ["·", "···", "· ·", "·张三", "张三·", "张··三", "Zhang\tWei", "Zhang_Wei",
+                                  "张\u2028三", "张\u2029三"])
+def test_names_of_separators_only_or_around_nothing_are_refused(bookings, store, name):
+    with pytest.raises(FormError) as exc:
+        bookings.book_study(FRIDAY, "morning", 1, name, "13812345678")
+    assert list(exc.value.errors) == ["name"] and exc.value.errors["name"]
+    assert store.db["bookings"].count == 0 and store.pending_count() == 0
+
+
+NOTE = "楼道的灯坏了，能否尽快修？谢谢！“急”（三楼）……"
+
+
+def test_a_counseling_note_keeps_its_chinese_punctuation(bookings, store):
+    request = bookings.request_counseling("民情诉求", None, "张三", "13812345678", NOTE, consent=True)
+    assert store.db["bookings"].get(request["id"])["note"] == NOTE
+    [m] = store.pending()
+    assert m["payload"]["booking"]["note"] == NOTE
+
+
+@pytest.mark.parametrize("note", ["第一行\u2028第二行", "第一段\u2029第二段", "第一行\n第二行", "回车\r换行", "下\x85一行",
+                                  ["一条备注"], 42])
+def test_a_counseling_note_with_a_line_break_or_of_the_wrong_type_is_refused(bookings, store, note):
+    with pytest.raises(FormError) as exc:
+        bookings.request_counseling("民情诉求", None, "张三", "13812345678", note, consent=True)
+    assert list(exc.value.errors) == ["note"]
+    assert store.db["bookings"].count == 0
+
+
+@pytest.mark.parametrize("seat", ["3", 3.5, 3.0, None, True, [3], 0, 25])
+def test_a_seat_of_the_wrong_type_or_outside_the_room_is_refused_at_its_field(bookings, store, seat):
+    with pytest.raises(FormError) as exc:
+        bookings.book_study(FRIDAY, "morning", seat, "张三", "13812345678")
+    assert exc.value.errors == {"seat": "没有这个座位"}
+    assert store.db["bookings"].count == 0 and store.pending_count() == 0
+
+
+@pytest.mark.parametrize("fields", [
+    {"name": ["张三"]}, {"name": {"姓": "张"}}, {"phone": 13812345678}, {"phone": ["13812345678"]},
+    {"child_name": 7}, {"child_age": 5.0}, {"child_age": True}, {"child_age": [5]}, {"child_age": None},
+], ids=["name-list", "name-dict", "phone-int", "phone-list", "child-name-int", "age-float", "age-bool",
+        "age-list", "age-none"])
+def test_a_picture_book_sign_up_of_the_wrong_type_is_refused_at_its_field(bookings, store, fields):
+    slot = bookings.book_sessions()[0]
+    given = {"child_name": "小明", "child_age": 5, "name": "王芳", "phone": "13900000000", **fields}
+    with pytest.raises(FormError) as exc:
+        bookings.book_picture(slot.day, slot.session, given["child_name"], given["child_age"], given["name"],
+                              given["phone"])
+    assert list(exc.value.errors) == list(fields)
+    assert store.db["bookings"].count == 0 and store.pending_count() == 0
+
+
+@pytest.mark.parametrize("age, stored", [(5, 5), ("5", 5), ("５", 5), (" 10 ", 10), ("05", 5)])
+def test_a_child_age_typed_in_digits_is_taken(bookings, age, stored):
+    slot = bookings.book_sessions()[0]
+    assert bookings.book_picture(slot.day, slot.session, "小明", age, "王芳", "13900000000")["child_age"] == stored
+
+
+def test_tickets_and_last_four_typed_in_fullwidth_find_the_booking(bookings, clock):
+    booking = bookings.book_study(FRIDAY, "morning", 1, "张三", "13812345678")
+    wide = booking["ticket"].translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert bookings.find(wide)["id"] == booking["id"]
+    assert bookings.today(search="５６７８")[0]["id"] == booking["id"]
+    assert bookings.cancel(wide, "５６７８")["status"] == "cancelled"
+    [_create, cancel] = bookings.store.pending()
+    assert cancel["payload"]["last4"] == "5678"  # as the server's schema takes it
+
+
+@pytest.mark.parametrize("call", [
+    lambda b: b.find(480213), lambda b: b.check_in(480213), lambda b: b.cancel(480213, "5678"),
+    lambda b: b.cancel("480213", 5678), lambda b: b.today(search=5678), lambda b: b.today(search=["5678"]),
+    lambda b: b.lift_block("13812345678", ["原因"], staff_in_a_standalone_kiosk("duty-01")),
+], ids=["find", "check-in", "cancel-ticket", "cancel-last4", "search-int", "search-list", "lift-reason"])
+def test_a_ticket_phone_or_reason_of_the_wrong_type_is_refused_at_its_field(bookings, call):
+    with pytest.raises((FieldError, FormError)) as exc:
+        call(bookings)
+    words = exc.value.message if isinstance(exc.value, FieldError) else next(iter(exc.value.errors.values()))
+    assert words  # the field's own words, never a TypeError or AttributeError
 
 
 def test_field_errors_are_value_errors_with_the_field():

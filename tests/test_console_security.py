@@ -299,3 +299,25 @@ def test_a_password_reset_signs_the_account_out_everywhere(site):
     assert requests.get(site.url + "/console/xigu/", cookies=xigu, allow_redirects=False
                         ).headers["location"].startswith("/console/login")
     assert admin.get(site.url + "/console/admin/staff", allow_redirects=False).status_code == 200
+
+
+def test_a_residents_text_shows_as_written_its_punctuation_kept_and_markup_escaped(site):
+    written = "请帮忙，谢谢！“好”（急）<b>"
+    shown = "请帮忙，谢谢！“好”（急）&lt;b&gt;"
+    wish = pushes.wish(text=written, name="Zhang Wei", phone="13512340000")
+    request = pushes.study_booking(kind="counseling", day=None, session=None, seat=None, starts_at=None,
+                                   topic="民情诉求", note=written, name="Lü Xin")
+    assert Pusher(site).send("wish.create", {"wish": wish}) == ("applied", None)
+    assert Pusher(site).send("booking.create", {"booking": request}) == ("applied", None)
+    clerk = site.sessions[CLERK]
+    for path, name in ((f"/wishes?q={written}", "Zhang Wei"), (f"/wishes/{wish['id']}", "Zhang Wei"),
+                       (f"/counseling/{request['id']}", "Lü Xin")):
+        page = clerk.get(site.url + HOME + path).text
+        assert shown in page and name in page, path
+    # the office's note in two lines, as a browser posts a textarea: "\r\n" is one line break
+    follow_up = {"state": "call_back", "note": "已电话联系，\r\n下周二（12月8日）再约", "csrf": clerk.csrf}
+    assert clerk.post(site.url + f"{HOME}/counseling/{request['id']}", data=follow_up,
+                      allow_redirects=False).status_code == 303
+    with sqlite3.connect(site.db) as db:
+        assert db.execute("SELECT note FROM counseling_follow_ups WHERE booking_id = ?",
+                          [request["id"]]).fetchone() == ("已电话联系，\n下周二（12月8日）再约",)

@@ -1,6 +1,7 @@
 """The rules where all kiosks meet, decided by the server (the real process
 on loopback): each attack tried with one kiosk's token gets a reason, and
 picture-book places, the waitlist, promotions and stock hold across kiosks."""
+import json
 import sqlite3
 from datetime import date, timedelta
 
@@ -12,9 +13,9 @@ from kiosk.pins import hash_pin
 from kiosk.staffmode import OnDuty
 from sync.sealing import SERVER_KEY
 from sync.server.office import OfficeError
-from tests.pushes import (PIN, STAMP, Pusher, booked, cancel, change_of, hold, ledger_entry, sealed,
-                          set_up_center, study_booking, wish)
-from tests.sync_server import CENTER, DAY, DUTY, NOW
+from tests.pushes import (PIN, STAMP, Pusher, booked, cancel, change_of, hold, ledger_entry, no_show,
+                          sealed, set_up_center, study_booking, wish)
+from tests.sync_server import CENTER, DAY, DUTY, NOW, Server
 
 
 @pytest.fixture
@@ -106,6 +107,105 @@ def test_a_booking_the_kiosk_would_refuse_or_normalise_is_refused(server, change
 def test_a_wish_the_kiosk_would_refuse_is_refused(server, change):
     assert Pusher(server).send("wish.create", {"wish": wish(**change)}) == ("rejected", "invalid")
     assert server_rows(server, "SELECT count(*) FROM wishes") == [(0,)]
+
+
+# -- what a resident wrote arrives as written; what the kiosk would refuse is refused --------
+PUNCTUATED = "请帮忙，谢谢！“好”（急）"
+BOOKS = {"kind": "books", "day": "2026-11-28", "session": "pb1", "starts_at": "2026-11-28T10:00:00", "seat": None,
+         "child_name": "小明", "child_age": 5}
+COUNSELING = {"kind": "counseling", "day": None, "session": None, "seat": None, "starts_at": None,
+              "topic": "民情诉求", "note": PUNCTUATED}
+
+
+@pytest.fixture(scope="module")
+def one_server(tmp_path_factory):
+    """One server process for the input cases below (each sends new ids, phones and seats)."""
+    started = Server(tmp_path_factory.mktemp("input"))
+    set_up_center(started)
+    started.start()
+    yield started
+    started.stop()
+
+
+def test_chinese_punctuation_and_latin_names_are_stored_as_the_kiosk_sent_them(one_server):
+    send = Pusher(one_server).send
+    w, counseling = wish(text=PUNCTUATED, name="Zhang Wei"), study_booking(**COUNSELING, name="Lü Xin")
+    books = study_booking(**dict(BOOKS, child_name="Anna Li"), name="阿依古丽·买买提")
+    assert send("wish.create", {"wish": w}) == ("applied", None)
+    for booking in (counseling, books):
+        assert send("booking.create", {"booking": booking}) == ("applied", None)
+    [(wish_data,)] = server_rows(one_server, "SELECT data FROM wishes WHERE id = ?", w["id"])
+    assert (json.loads(wish_data)["text"], json.loads(wish_data)["name"]) == (PUNCTUATED, "Zhang Wei")
+    stored = dict(server_rows(one_server, "SELECT id, data FROM bookings"))
+    assert json.loads(stored[counseling["id"]])["note"] == PUNCTUATED
+    assert json.loads(stored[counseling["id"]])["name"] == "Lü Xin"
+    assert json.loads(stored[books["id"]])["child_name"] == "Anna Li"
+
+
+@pytest.mark.parametrize("change", [
+    {"name": "·"}, {"name": "···"}, {"name": "张··三"}, {"name": "·张三"}, {"name": "Zhang  Wei"},
+    {"name": ["张三"]}, {"name": None}, {"phone": 13812345678}, {"seat": "3"}, {"seat": 3.5}, {"seat": None},
+    {"seat": True}, {"ticket": "١٢٣٤٥٦"}, {"ticket": "１２３４５６"},
+], ids=["dot", "dots", "double-dot", "leading-dot", "two-spaces", "name-list", "name-none", "phone-int",
+        "seat-str", "seat-float", "seat-none", "seat-bool", "ticket-arabic-indic", "ticket-fullwidth"])
+def test_a_study_booking_with_separators_or_wrong_types_is_refused_with_a_reason(one_server, change):
+    booking = study_booking(**change)
+    assert Pusher(one_server).send("booking.create", {"booking": booking}) == ("rejected", "invalid")
+    assert server_rows(one_server, "SELECT count(*) FROM bookings WHERE id = ?", booking["id"]) == [(0,)]
+
+
+@pytest.mark.parametrize("change", [
+    dict(BOOKS, child_age="1_0"), dict(BOOKS, child_age="٣"), dict(BOOKS, child_age="5"), dict(BOOKS, child_age=3.5),
+    dict(BOOKS, child_age=True), dict(BOOKS, child_name="···"), dict(BOOKS, child_name=["小明"]),
+    dict(COUNSELING, note="第一行\u2028第二行"), dict(COUNSELING, note="第一段\u2029第二段"),
+    dict(COUNSELING, note="第一行\n第二行"), dict(COUNSELING, note=["备注"]), dict(COUNSELING, topic=["民情诉求"]),
+], ids=["age-underscore", "age-arabic-indic", "age-str", "age-float", "age-bool", "child-dots", "child-list",
+        "line-separator", "paragraph-separator", "line-feed", "note-list", "topic-list"])
+def test_a_sign_up_or_request_the_kiosk_would_refuse_is_refused_with_a_reason(one_server, change):
+    booking = study_booking(**change)
+    assert Pusher(one_server).send("booking.create", {"booking": booking}) == ("rejected", "invalid")
+    assert server_rows(one_server, "SELECT count(*) FROM bookings WHERE id = ?", booking["id"]) == [(0,)]
+
+
+@pytest.mark.parametrize("change", [
+    {"text": "请帮忙\u2028谢谢"}, {"text": "请帮忙\u2029谢谢"}, {"text": "请帮忙\n谢谢"}, {"text": "请帮忙\x85谢谢"},
+    {"text": ["心愿"]}, {"name": "···"}, {"name": 7}, {"consent": "yes"}, {"code": "W١٢٣٤٥٦"},
+], ids=["line-separator", "paragraph-separator", "line-feed", "next-line", "text-list", "name-dots", "name-int",
+        "consent-str", "code-arabic-indic"])
+def test_a_wish_with_line_breaks_separators_or_wrong_types_is_refused_with_a_reason(one_server, change):
+    w = wish(**change)
+    assert Pusher(one_server).send("wish.create", {"wish": w}) == ("rejected", "invalid")
+    assert server_rows(one_server, "SELECT count(*) FROM wishes WHERE id = ?", w["id"]) == [(0,)]
+
+
+def test_a_cancellation_with_other_digits_is_refused_with_a_reason(one_server):
+    b = booked(one_server)
+    wide = b["phone"][-4:].translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert Pusher(one_server).send("booking.cancel", change_of(b, "cancelled", last4=wide)) == ("rejected", "invalid")
+    assert Pusher(one_server).send("booking.cancel", cancel(b)) == ("applied", None)
+
+
+@pytest.mark.parametrize("mutation_type, data", [
+    ("booking.lift_block", {"phone": "13812345678", "reason": "家中有事\u2028已说明"}),
+    ("booking.lift_block", {"phone": "13812345678", "reason": " 家中有事 "}),
+    ("booking.lift_block", {"phone": "13812345678"}),
+    ("booking.lift_block", {"phone": "１３８１２３４５６７８", "reason": "家中有事"}),
+    ("ledger.add", ledger_entry(activity="助老服务\u2029")),
+    ("ledger.add", ledger_entry(reason="第一行\n第二行")),
+], ids=["lift-line-separator", "lift-spaces", "lift-no-reason", "lift-fullwidth-phone", "activity-separator",
+        "reason-line-feed"])
+def test_a_staff_members_text_the_kiosk_would_refuse_is_refused_with_a_reason(one_server, mutation_type, data):
+    assert Pusher(one_server).send(mutation_type, dict(data, staff_id=DUTY)) == ("rejected", "invalid")
+    assert Pusher(one_server).send("booking.lift_block", {"phone": "13812345678", "reason": "家中有事，已说明（电话）",
+                                                          "staff_id": DUTY}) == ("applied", None)
+
+
+def test_a_no_show_undone_with_a_line_separator_in_its_reason_is_refused_with_a_reason(one_server):
+    b, send = no_show(one_server), Pusher(one_server).send
+    assert send("booking.reinstate", change_of(b, "booked", reason="时钟不准\u2028误判", staff_id=DUTY)) \
+        == ("rejected", "invalid")
+    assert send("booking.reinstate", change_of(b, "booked", reason="时钟不准，误判为未到", staff_id=DUTY)) \
+        == ("applied", None)
 
 
 # -- nothing bad enters the feed ------------------------------------------------------------

@@ -5,7 +5,7 @@ import sqlite3
 import pytest
 
 from kiosk.store import Store
-from kiosk.validation import FormError
+from kiosk.validation import FieldError, FormError
 from kiosk.wishes import WishError, Wishes, anonymise
 from sync.replica import apply_change
 
@@ -107,3 +107,51 @@ def test_lookup_needs_code_and_last_four(wishes):
 
 def test_anonymised_names():
     assert anonymise("张秀英") == "张**" and anonymise("李娜") == "李*" and anonymise("欧") == "欧*"
+
+
+# -- what a resident wrote is kept as written ---------------------------------------------
+PUNCTUATED = "请帮忙，谢谢！“好”（急）"
+FULLWIDTH = str.maketrans("0123456789W", "０１２３４５６７８９Ｗ")
+
+
+def test_a_wish_keeps_its_chinese_punctuation_stored_sent_and_looked_up(wishes):
+    wish = wishes.submit("Zhang Wei", "13812345678", "其他", f"  {PUNCTUATED} ", consent=True)
+    stored = wishes.store.db["wishes"].get(wish["id"])
+    assert (stored["text"], stored["name"]) == (PUNCTUATED, "Zhang Wei")
+    [m] = wishes.store.pending()
+    assert m["payload"]["wish"]["text"] == PUNCTUATED
+    # a code typed in fullwidth (a scanner or keyboard in fullwidth mode) finds the wish
+    assert wishes.lookup(wish["code"].translate(FULLWIDTH), "５６７８")["text"] == PUNCTUATED
+
+
+def test_only_names_and_phones_lose_their_compatibility_forms(wishes):
+    wish = wishes.submit("Ｚｈａｎｇ　Ｗｅｉ", "１３８ １２３４ ５６７８", "其他", "Ｗｉ－Ｆｉ（急）", consent=True)
+    assert (wish["name"], wish["phone"], wish["text"]) == ("Zhang Wei", "13812345678", "Ｗｉ－Ｆｉ（急）")
+
+
+@pytest.mark.parametrize("field, kwargs", [
+    ("name", {"name": "·"}), ("name", {"name": "···"}), ("name", {"name": " · "}), ("name", {"name": "·张三"}),
+    ("name", {"name": "张三·"}), ("name", {"name": "张··三"}), ("name", {"name": "张\u2028三"}),
+    ("text", {"text": "请帮忙\u2028谢谢"}), ("text", {"text": "请帮忙\u2029谢谢"}), ("text", {"text": "请帮忙\x85谢谢"}),
+    ("text", {"text": "请帮忙\r谢谢"}), ("text", {"text": "请帮忙\n谢谢"}), ("text", {"text": "修\x0b灯\x0c"}),
+    ("name", {"name": ["张三"]}), ("name", {"name": 3}), ("phone", {"phone": 13812345678}),
+    ("category", {"category": ["其他"]}), ("text", {"text": ["心愿"]}), ("text", {"text": b"\xe5\xbf\x83"}),
+    ("consent", {"consent": "no"}), ("consent", {"consent": 2}),
+], ids=["dot", "dots", "spaced-dot", "leading-dot", "trailing-dot", "double-dot", "name-line-separator",
+        "line-separator", "paragraph-separator", "next-line", "carriage-return", "line-feed", "vertical-tab",
+        "name-list", "name-int", "phone-int", "category-list", "text-list", "text-bytes",
+        "consent-no", "consent-2"])
+def test_separators_line_breaks_and_wrong_types_are_refused_at_the_field(wishes, field, kwargs):
+    given = dict(name="张秀英", phone="13812345678", category="环境设施", text="修楼道的灯", consent=True)
+    with pytest.raises(FormError) as exc:
+        wishes.submit(**dict(given, **kwargs))
+    assert list(exc.value.errors) == [field] and exc.value.errors[field]
+    assert wishes.store.db["wishes"].count == 0 and wishes.store.pending_count() == 0
+
+
+@pytest.mark.parametrize("code, last4", [(123456, "5678"), ("W123456", 5678), (["W123456"], "5678")])
+def test_a_lookup_of_the_wrong_type_is_refused_at_its_field(wishes, code, last4):
+    submit(wishes)
+    with pytest.raises(FieldError) as exc:
+        wishes.lookup(code, last4)
+    assert exc.value.field == ("code" if not isinstance(code, str) else "last4")

@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from kiosk import lifecycle as life
-from kiosk.bookings import session_start, validate_booking, weekly_entry
+from kiosk.bookings import NOTE_LIMIT, session_start, validate_booking, weekly_entry
 from kiosk.center import Center
 from kiosk.clock import read, stamp, wall
 from kiosk.pins import after_failure, hash_pin, is_locked, pin_hash_problem, verify_pin
-from kiosk.validation import FormError, validate_note
+from kiosk.validation import NOTE_MAX, FieldError, FormError, normalise_phone, validate_note
 from kiosk.wishes import anonymise, validate_wish
 from sync import payloads as p
 from sync.protocol import DUPLICATE
@@ -34,6 +34,7 @@ from sync.server.sealing import open_pin_change
 
 INVALID = "invalid"
 CLAIMANT_MAX = 40
+ACTIVITY_MAX = 40  # sync/payloads.py Short
 PAST_DAYS = 1  # a booking made offline for yesterday's session may still arrive
 PIN_CHECKS_PER_PUSH = 3  # a volunteer changes a PIN now and then; a push of hundreds is an attack
 
@@ -86,6 +87,21 @@ def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _as_written(text: str | None, limit: int, one_line: bool = True) -> bool:
+    """Whether a staff member's text (None: not given) is as the kiosk's own validation leaves it."""
+    try:
+        return text is None or validate_note(text, "text", limit=limit, one_line=one_line) == text
+    except FieldError:
+        return False
+
+
+def _normal_phone(phone: str) -> bool:
+    try:
+        return normalise_phone(phone) == phone
+    except FieldError:
+        return False
+
+
 def _same(raw: dict, clean: dict) -> bool:
     """Whether the kiosk's validation left every value as it was sent."""
     return all(raw.get(key) == value for key, value in clean.items() if key != "consent")
@@ -118,8 +134,6 @@ def booking_create(ctx: Context, data: p.BookingCreate) -> str | None:
         return INVALID
     if not _same(raw, clean) or (b.kind == "study") != (b.seat is not None) \
             or (b.kind == "books") != (b.child_name is not None):
-        return INVALID
-    if b.kind == "study" and b.seat > ctx.center.study_seats:
         return INVALID
     if b.kind != "counseling" and b.day is None:
         return INVALID
@@ -284,7 +298,7 @@ def booking_reinstate(ctx: Context, data: p.NoShowUndo) -> str | None:
     """撤销未到: on-duty staff undo a no-show with a reason (audited). The booking
     holds its place again if nobody took it meanwhile, and no longer counts
     against the resident; no kiosk releases it by itself again."""
-    if not data.reason.strip():
+    if not data.reason or not _as_written(data.reason, NOTE_LIMIT):
         return INVALID
     reason, found = _check_change(ctx, data, life.BOOKED)
     if reason:
@@ -314,6 +328,8 @@ def booking_promote(ctx: Context, data: p.BookingChange) -> str | None:
 
 
 def lift_block(ctx: Context, data: p.LiftBlock) -> str | None:
+    if not data.reason or not _as_written(data.reason, NOTE_LIMIT) or not _normal_phone(data.phone):
+        return INVALID  # the kiosk asks for a reason and sends the phone as it stores it
     ctx.record(data.phone[-4:], None, {"lifted": True, "reason": data.reason})
     return None
 
@@ -352,13 +368,8 @@ def wish_status(ctx: Context, data: p.WishChange) -> str | None:
     if data.status not in life.WISH_STATES:
         return INVALID
     for given in (data.claimant, data.claimant_contact):
-        if given is not None:
-            try:
-                clean = validate_note(given, "claimant", limit=CLAIMANT_MAX)
-            except ValueError:
-                return INVALID
-            if clean != given or not clean:
-                return INVALID
+        if given == "" or not _as_written(given, CLAIMANT_MAX, one_line=False):
+            return INVALID
     current = one(ctx.conn, "SELECT status, claimant FROM wishes WHERE id = ? AND center_id = ?",
                   [data.id, ctx.center_id])
     if current is None:
@@ -468,12 +479,17 @@ def _staff_points_today(ctx: Context) -> int:
         [ctx.center_id, ctx.staff["id"], ctx.now.date().isoformat()]).fetchone()[0]
 
 
+def _staff_texts(data: p.LedgerEntry) -> bool:
+    # an activity may be the office's (a reversal names it), whose notes may have lines
+    return _as_written(data.activity, ACTIVITY_MAX, one_line=False) and _as_written(data.reason, NOTE_MAX)
+
+
 def ledger_add(ctx: Context, data: p.LedgerEntry) -> str | None:
     """Service points recorded at a kiosk, inside the limits the office set."""
     known = _known(ctx, "ledger", "uid", data.uid)
     if known:
         return known
-    if data.reverses_uid is not None or data.hours < 0:
+    if data.reverses_uid is not None or data.hours < 0 or not _staff_texts(data):
         return INVALID
     if not 0 < data.points <= ctx.limits.points_per_entry or data.hours > ctx.limits.hours_per_entry \
             or _staff_points_today(ctx) + data.points > ctx.limits.points_per_staff_day:
@@ -494,7 +510,8 @@ def ledger_reverse(ctx: Context, data: p.LedgerEntry) -> str | None:
     if original["points"] <= 0:  # undoing a hand-over or a deduction would make points: the office's
         return "over_limit"
     if (data.volunteer_id, data.points, data.hours) != (original["volunteer_id"], -original["points"],
-                                                       -original["hours"]) or not data.reason:
+                                                       -original["hours"]) or not data.reason \
+            or not _staff_texts(data):
         return INVALID
     if ctx.conn.execute("SELECT 1 FROM ledger WHERE reverses_uid = ?", [original["uid"]]).fetchone():
         return DUPLICATE  # already reversed (by another kiosk or the office)

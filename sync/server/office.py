@@ -18,8 +18,8 @@ from pydantic import ValidationError
 
 from kiosk import lifecycle as life
 from kiosk.center import parse_center
-from kiosk.clock import stamp
-from kiosk.validation import FieldError, FormError, normalise_phone, validate_all, validate_name, validate_note
+from kiosk.validation import (
+    FieldError, FormError, normalise_code, normalise_phone, validate_all, validate_name, validate_note)
 from sync import payloads as p
 from sync.rows import checked
 from sync.server import apply, audit
@@ -54,7 +54,9 @@ class OfficeError(ValueError):
 
 
 def _volunteer_number(text) -> str:
-    number = validate_note(text, "number", limit=VOLUNTEER_NUMBER_MAX)
+    # a code: ＬＪＹ－０００１ typed in fullwidth is LJY-0001, which the kiosk's keypad finds
+    number = validate_note(normalise_code(text, "number", "请填写志愿者编号"), "number",
+                           limit=VOLUNTEER_NUMBER_MAX)
     if not number:
         raise FieldError("number", "请填写志愿者编号")
     return number
@@ -146,10 +148,6 @@ def _row(kind: str, row: dict) -> dict:
 class Office:
     def __init__(self, shared: Shared, desk: PushDesk, staff: StaffAccounts):
         self.shared, self.desk, self.staff = shared, desk, staff
-
-    def _stamp(self, center_id: str) -> str:
-        """Now, in the one stored form, in that center's zone (kiosk.clock)."""
-        return stamp(self.shared.now(), self.desk.centers.document(center_id).tz)
 
     def _context(self, actor: Actor, center_id: str) -> Context:
         if not actor.may_work_in(center_id):
@@ -261,7 +259,7 @@ class Office:
     def add_ledger(self, actor: Actor, center_id: str, entry: dict) -> str:
         """Points given or corrected by the office (no kiosk limits; still bounded)."""
         entry = dict(entry, uid=entry.get("uid") or str(uuid.uuid4()),
-                     at=entry.get("at") or self._stamp(center_id),
+                     at=entry.get("at") or self.shared.local_now().isoformat(timespec="seconds"),
                      staff_id=actor.staff_id)
         try:
             valid = p.LedgerEntry.model_validate(entry).model_dump()
@@ -298,7 +296,7 @@ class Office:
             if found is None or found["status"] != "held":
                 raise OfficeError.reason("unknown_hold" if found is None else "already_closed")
             self.shared.conn.execute("UPDATE holds SET status = 'released', closed_at = ? WHERE id = ?",
-                                     [self._stamp(center_id), hold_id])
+                                     [self.shared.local_now().isoformat(timespec="seconds"), hold_id])
             self.desk.feed.append(center_id, "hold", apply.hold_row(self.shared.conn, hold_id))
             self._audit(actor, center_id, "hold.release", hold_id, {"status": "held"}, {"status": "released"})
 
@@ -367,7 +365,8 @@ class Office:
     def hand_over(self, actor: Actor, center_id: str, hold_id: str) -> str:
         """兑换发放 at the station: as a kiosk's redemption.handover (the same applier),
         the held points become a ledger entry and the stock goes down by one."""
-        entry = p.HandoverEntry(uid=str(uuid.uuid4()), at=self._stamp(center_id))
+        entry = p.HandoverEntry(uid=str(uuid.uuid4()),
+                                at=self.shared.local_now().isoformat(timespec="seconds"))
         self._as_office(actor, center_id, "redemption.handover", apply.redemption_handover,
                         p.Handover(hold=hold_id, entry=entry))
         return entry.uid
