@@ -26,6 +26,7 @@ from kiosk.idle import DEFAULT_POLICY, IdleEvent, IdlePolicy, IdleState, IdleWat
 from kiosk.staff_session import expired as staff_expired
 from kiosk.store import Store
 from kiosk.ui import theme as th
+from kiosk.ui.crash import CrashGuard
 from kiosk.ui.fonts import register_fonts
 from kiosk.ui.power import PowerSaver
 from kiosk.ui.screens import LazyScreenManager
@@ -117,6 +118,8 @@ class KioskApp(App):
         return root
 
     def on_start(self) -> None:
+        self.crash_guard = CrashGuard(self)  # an unexpected error goes home, not down
+        self.crash_guard.install()
         self.power = PowerSaver(Clock)
         self.watchdog.activity(Clock.get_time())
         self._events = [
@@ -135,6 +138,7 @@ class KioskApp(App):
             self.sync_worker.start()
 
     def on_stop(self) -> None:
+        self.crash_guard.remove()
         if getattr(self, "sync_worker", None) is not None:
             self.sync_worker.stop()
         self.power.wake()

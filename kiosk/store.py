@@ -19,6 +19,7 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 from kiosk.clock import CenterClock
+from kiosk.errors import StorageFault
 from kiosk.migrations import migrations
 
 # PRAGMA -> the value it must read back as. A kiosk that silently ran without
@@ -26,6 +27,10 @@ from kiosk.migrations import migrations
 # secure_delete a forgotten phone would stay in the file's free space.
 REQUIRED_PRAGMAS = {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1, "secure_delete": 1}
 BUSY_TIMEOUT = 5.0  # s to wait for another connection (the sync worker)
+# SQLite's primary result codes (the low byte of an extended one) that mean the
+# disk or the file failed the kiosk, not the service's own rules.
+FAULTS = {sqlite3.SQLITE_FULL: "disk_full", sqlite3.SQLITE_BUSY: "busy", sqlite3.SQLITE_LOCKED: "busy",
+          sqlite3.SQLITE_IOERR: "io_error", sqlite3.SQLITE_READONLY: "io_error"}
 
 
 class StoreError(RuntimeError):
@@ -68,7 +73,22 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
     except BaseException:
         db.rollback()
         raise
-    conn.execute("COMMIT")
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        # A COMMIT that failed (disk full, busy) can leave the transaction open, and
+        # the next write would then join it: roll back, so nothing is half kept.
+        if conn.in_transaction:
+            conn.rollback()
+        raise
+
+
+def storage_fault(exc: sqlite3.Error) -> StorageFault | None:
+    """The StorageFault an SQLite error stands for, told by its result code
+    (never its text); None for any other error (a constraint, a bug)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    kind = FAULTS.get(code & 0xFF) if code is not None else None
+    return StorageFault(kind) if kind else None
 
 
 def apply_migrations(db: sqlite_utils.Database, pending: Migrations) -> None:
@@ -133,9 +153,19 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
-    def transaction(self):
-        """One atomic unit (nested calls become savepoints); see write_transaction."""
-        return write_transaction(self.db)
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite_utils.Database]:
+        """One atomic unit (nested calls become savepoints); see write_transaction.
+        A full disk, a lock held too long or an I/O error rolls it back and
+        raises StorageFault, which every screen shows as a refusal."""
+        try:
+            with write_transaction(self.db) as db:
+                yield db
+        except sqlite3.Error as exc:
+            fault = storage_fault(exc)
+            if fault is None:
+                raise
+            raise fault from exc
 
     def enqueue(self, mutation_type: str, payload: dict, signed_by=None) -> str:
         """Add one outbox mutation inside the caller's transaction; return its id.

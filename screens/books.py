@@ -1,8 +1,7 @@
 """绘本馆报名: sessions (date, time, theme, places, ages), child and guardian, receipt."""
-from kiosk.bookings import BookingError, Slot, day_label
+from kiosk.bookings import Slot, day_label
 from kiosk.receipt import receipt_for
 from kiosk.ui.steps import StepScreen
-from kiosk.validation import FormError
 from screens.study import PRIVACY
 
 
@@ -37,10 +36,6 @@ class BooksScreen(StepScreen):
 
     def confirm(self) -> None:
         f = self.fields
-        try:
-            booking = self.bookings.book_picture(self.slot.day, self.slot.session, f["child_name"].text,
-                                                 f["child_age"].text, f["name"].text, f["phone"].text)
-        except (FormError, BookingError) as exc:
-            self.show_errors(exc)
-            return
+        booking = self.bookings.book_picture(self.slot.day, self.slot.session, f["child_name"].text,
+                                             f["child_age"].text, f["name"].text, f["phone"].text)
         self.show_receipt(receipt_for(booking, self.bookings))

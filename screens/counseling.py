@@ -3,10 +3,9 @@
 What a visitor asks about is sensitive: the topic is stored and sent to the
 center, but never shown again on this (public) screen, the receipt included.
 """
-from kiosk.bookings import BookingError, Slot, day_label
+from kiosk.bookings import Slot, day_label
 from kiosk.receipt import receipt_for
 from kiosk.ui.steps import StepScreen
-from kiosk.validation import FormError
 
 CONSENT = "以上信息只用于安排这次恳谈，内容保密，不会显示在屏幕上"
 
@@ -44,10 +43,6 @@ class CounselingScreen(StepScreen):
 
     def confirm(self) -> None:
         f = self.fields
-        try:
-            booking = self.bookings.request_counseling(self.topic, self.slot, f["name"].text,
-                                                       f["phone"].text, f["note"].text, self.consent)
-        except (FormError, BookingError) as exc:
-            self.show_errors(exc)
-            return
+        booking = self.bookings.request_counseling(self.topic, self.slot, f["name"].text,
+                                                   f["phone"].text, f["note"].text, self.consent)
         self.show_receipt(receipt_for(booking, self.bookings))

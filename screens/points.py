@@ -8,7 +8,6 @@ from kivy.app import App
 
 from kiosk.passbook import PassbookError
 from kiosk.ui.steps import StepScreen
-from kiosk.validation import FieldError
 
 
 def volunteer_field(screen):
@@ -69,12 +68,8 @@ class PointsScreen(StepScreen):
                   self.choice("打开存折", self.find, kind="primary"))
 
     def find(self) -> None:
-        try:
-            self.volunteer = self.passbook.open_for_staff(self.fields["query"].text,
-                                                          App.get_running_app().store.acting)
-        except FieldError as exc:
-            self.fields[exc.field].error = exc.message
-            return
+        self.volunteer = self.passbook.open_for_staff(self.fields["query"].text,
+                                                      App.get_running_app().store.acting)
         App.get_running_app().keyboard.close()
         self.show_book(0)
 
@@ -105,11 +100,7 @@ class PointsScreen(StepScreen):
                   self.choice("‹ 返回存折", lambda: self.show_book(0), kind="secondary"))
 
     def redeem(self, item: dict) -> None:
-        try:
-            self.passbook.request_redemption(self.volunteer["id"], item["id"])
-        except PassbookError as exc:
-            self.show_errors(exc)
-            return
+        self.passbook.request_redemption(self.volunteer["id"], item["id"])
         app = App.get_running_app()
         app.refresh_pending()
         assisted = [self.text(app.staff.assisted, role="small")] if app.staff else []

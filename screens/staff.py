@@ -9,8 +9,6 @@ from datetime import datetime
 
 from kivy.app import App
 
-from kiosk.bookings import BookingError
-from kiosk.errors import ServiceError
 from kiosk.passbook import ACTIVITIES
 from kiosk.rejections import rejected
 from kiosk.staff_session import StaffError
@@ -50,12 +48,6 @@ class StaffStep(StepScreen):
         label = Text(text=text, halign="left", valign="middle")
         label.bind(size=lambda w, size: setattr(w, "text_size", size))
         return label
-
-    def fail(self, exc: Exception) -> None:
-        """A refusal at its field, or at the top (FieldError is one field's)."""
-        if isinstance(exc, FieldError):
-            exc = FormError({exc.field: exc.message})
-        self.show_errors(exc)
 
 
 class StaffSignInScreen(StaffStep):
@@ -195,11 +187,7 @@ class StaffSyncScreen(StaffStep):
                   self.choice("‹ 返回同步", self.first_step, kind="secondary"))
 
     def resume(self) -> None:
-        try:
-            app().clock_watch.resume(self.signer.staff_id, self.fields["reason"].text)
-        except FieldError as exc:
-            self.fail(exc)
-            return
+        app().clock_watch.resume(self.signer.staff_id, self.fields["reason"].text)
         app().keyboard.close()
         self.first_step()
         self.message = "已恢复自动释放未签到的预约"
@@ -295,11 +283,7 @@ class StaffBookingsScreen(TodayScreen):
         self.render()
 
     def _move(self, move, booking: dict, words: str) -> None:
-        try:
-            move(booking, self.signer)
-        except BookingError as exc:
-            self.message = exc.message
-            return
+        move(booking, self.signer)
         app().refresh_pending()
         self.render(f"预约号 {booking['ticket']} {words}")
 
@@ -324,12 +308,8 @@ class StaffBookingsScreen(TodayScreen):
 
     def undo(self) -> None:
         reason = self.fields["reason"].text
-        try:
-            self._move(lambda booking, signer: self.bookings.undo_no_show(booking, reason, signer),
-                       self.undoing, "已撤销未到，恢复为待签到")
-        except FormError as exc:  # no reason given: said at the field
-            self.show_errors(exc)
-            return
+        self._move(lambda booking, signer: self.bookings.undo_no_show(booking, reason, signer),
+                   self.undoing, "已撤销未到，恢复为待签到")
         app().keyboard.close()
 
     def lift_form(self) -> None:
@@ -342,11 +322,7 @@ class StaffBookingsScreen(TodayScreen):
 
     def lift(self) -> None:
         f = self.fields
-        try:
-            self.bookings.lift_block(f["phone"].text, f["reason"].text, self.signer)
-        except FormError as exc:
-            self.show_errors(exc)
-            return
+        self.bookings.lift_block(f["phone"].text, f["reason"].text, self.signer)
         app().keyboard.close()
         app().refresh_pending()
         self.show("已解除", self.text(f"{mask_phone(f['phone'].text)} 可以重新自助预约了。"),
@@ -380,11 +356,7 @@ class StaffServiceScreen(StaffStep):
                   self.choice("查找", self.find, kind="primary"))
 
     def find(self) -> None:
-        try:
-            self.volunteer = self.passbook.find_volunteer(self.fields["query"].text)
-        except FieldError as exc:
-            self.fail(exc)
-            return
+        self.volunteer = self.passbook.find_volunteer(self.fields["query"].text)
         app().keyboard.close()
         self.pick_activity()
 
@@ -426,12 +398,8 @@ class StaffServiceScreen(StaffStep):
                   self.choice("‹ 重选时长", lambda: self.pick_hours(self.activity), kind="secondary"))
 
     def record(self, hours: float) -> None:
-        try:
-            done = self.passbook.record_service(self.volunteer["id"], self.activity, str(hours),
-                                                app().center.points_per_hour, self.signer)
-        except (FieldError, ServiceError) as exc:
-            self.message = getattr(exc, "message", str(exc))
-            return
+        done = self.passbook.record_service(self.volunteer["id"], self.activity, str(hours),
+                                            app().center.points_per_hour, self.signer)
         app().refresh_pending()
         balance = self.passbook.summary(self.volunteer["id"])["balance"]
         self.show("已记录",
@@ -456,11 +424,7 @@ class StaffHandoverScreen(StaffStep):
                   self.choice("‹ 返回", self.first_step, kind="secondary"))
 
     def hand_over(self, hold: dict) -> None:
-        try:
-            app().passbook.hand_over(hold["id"], self.signer)
-        except ServiceError as exc:
-            self.message = exc.message
-            return
+        app().passbook.hand_over(hold["id"], self.signer)
         app().refresh_pending()
         self.show("已发放", self.text(f"“{hold['item']}”已发放给 {hold['name']}。"),
                   self.choice("‹ 返回兑换发放", self.first_step, kind="primary"))

@@ -1,10 +1,9 @@
 """自习室预约: day, session (times, free seats), seat map, name and phone, receipt."""
 from datetime import date
 
-from kiosk.bookings import BookingError, Slot, day_label
+from kiosk.bookings import Slot, day_label
 from kiosk.receipt import receipt_for
 from kiosk.ui.steps import StepScreen
-from kiosk.validation import FormError
 
 SEAT_COLUMNS = 6
 PRIVACY = "您的姓名和手机号只用于这次预约和签到，不会显示在公共屏幕上。"
@@ -52,10 +51,6 @@ class StudyScreen(StepScreen):
                   self.choice("‹ 上一步", lambda: self.pick_session(self.slot), kind="secondary"))
 
     def confirm(self) -> None:
-        try:
-            booking = self.bookings.book_study(self.slot.day, self.slot.session, self.seat,
-                                               self.fields["name"].text, self.fields["phone"].text)
-        except (FormError, BookingError) as exc:
-            self.show_errors(exc)
-            return
+        booking = self.bookings.book_study(self.slot.day, self.slot.session, self.seat,
+                                           self.fields["name"].text, self.fields["phone"].text)
         self.show_receipt(receipt_for(booking, self.bookings))

@@ -31,10 +31,6 @@ class TicketScreen(StepScreen):
         self._done("签到成功")
 
     def cancel(self) -> None:
-        try:
-            booking = self.bookings.cancel(self.fields["ticket"].text, self.fields["last4"].text)
-        except BookingError as exc:
-            self.show_errors(exc)
-            return
+        booking = self.bookings.cancel(self.fields["ticket"].text, self.fields["last4"].text)
         self.result = f"预约号 {booking['ticket']} 已取消。"
         self._done("已取消预约")

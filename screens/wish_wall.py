@@ -9,7 +9,7 @@ from kivy.properties import ObjectProperty
 from kiosk.ui.steps import StepScreen
 from kiosk.ui.theme import theme
 from kiosk.ui.widgets import Surface
-from kiosk.wishes import CATEGORIES, WishError
+from kiosk.wishes import CATEGORIES
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
@@ -71,11 +71,7 @@ class WishWallScreen(StepScreen):
                   self.choice("‹ 返回心愿墙", self.show_wall, kind="secondary"))
 
     def lookup(self) -> None:
-        try:
-            found = self.wishes.lookup(self.fields["code"].text, self.fields["last4"].text)
-        except WishError as exc:
-            self.show_errors(exc)
-            return
+        found = self.wishes.lookup(self.fields["code"].text, self.fields["last4"].text)
         App.get_running_app().keyboard.close()
         lines = [f"心愿编号：{found['code']}", f"状态：{found['status']}", f"心愿：{found['text']}"]
         if found["reason"]:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from kivy.app import App
-from kivy.base import EventLoop
+from kivy.base import EventLoop, ExceptionManager
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.tests.common import UnitTestTouch
@@ -54,6 +54,10 @@ def fake_clock() -> FakeTime:
 
 
 class KioskDriver:
+    # True: an error in a frame goes to Kivy's ExceptionManager first, as in App.run,
+    # so the kiosk's crash handler meets it; by default it fails the test at once
+    as_mainloop = False
+
     def __init__(self, app: KioskApp, store: Store, fake: FakeTime):
         self.app = app
         self.store = store
@@ -81,17 +85,31 @@ class KioskDriver:
         self.frames(1)
 
     # -- time -----------------------------------------------------------------
+    def _in_loop(self, step) -> None:
+        """Run one step of the loop (a frame, a touch dispatched)."""
+        if not self.as_mainloop:
+            step()
+            return
+        try:  # EventLoopBase.mainloop's own handling
+            step()
+        except BaseException as inst:
+            if ExceptionManager.handle_exception(inst) == ExceptionManager.RAISE:
+                raise
+
+    def _frame(self) -> None:
+        self._in_loop(EventLoop.idle)
+
     def frames(self, n: int = 2) -> None:
         for _ in range(n):
             self.fake.now += FRAME
-            EventLoop.idle()
+            self._frame()
 
     def advance(self, seconds: float, step: float = 0.5) -> None:
         """Let ``seconds`` pass on the kiosk's clock, running frames as it goes."""
         end = self.fake.now + seconds
         while self.fake.now < end - 1e-9:
             self.fake.now = min(end, self.fake.now + step)
-            EventLoop.idle()
+            self._frame()
 
     def frames_until(self, done: Callable[[], bool], seconds: float = 120.0) -> None:
         """Run frames until ``done()`` (a worker thread's answer has reached the
@@ -171,9 +189,9 @@ class KioskDriver:
 
     def tap_at(self, x: float, y: float) -> None:
         touch = UnitTestTouch(x, y)
-        touch.touch_down()
+        self._in_loop(touch.touch_down)
         self.frames(2)
-        touch.touch_up()
+        self._in_loop(touch.touch_up)
         self.frames(3)
 
     def long_press(self, widget: Widget, seconds: float) -> None:
@@ -181,9 +199,9 @@ class KioskDriver:
         self.frames(1)
         x, y = widget.to_window(*widget.center)
         touch = UnitTestTouch(x, y)
-        touch.touch_down()
+        self._in_loop(touch.touch_down)
         self.advance(seconds, step=0.25)
-        touch.touch_up()
+        self._in_loop(touch.touch_up)
         self.frames(3)
 
     def tap_text(self, text: str) -> None:

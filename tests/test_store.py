@@ -150,3 +150,47 @@ def test_a_read_then_write_racing_another_connection_waits_instead_of_failing(tm
     assert errors == []
     assert (ui.get_meta("kiosk_note"), ui.get_meta("sync_cursor")) == ("ui", "7")
     ui.close()
+
+
+def test_a_full_disk_is_a_storage_fault_and_leaves_nothing(store):
+    from kiosk.errors import StorageFault
+    db = store.db
+    db.execute(f"PRAGMA max_page_count = {db.execute('PRAGMA page_count').fetchone()[0]}")
+    with pytest.raises(StorageFault) as caught:
+        with store.transaction():
+            store.enqueue("thing.create", {"n": 1})
+            db["things"].insert_all({"id": str(uuid.uuid4()), "n": n} for n in range(2000))
+    assert caught.value.code == "disk_full" and "存储空间已满" in caught.value.message
+    assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
+    assert not db.conn.in_transaction  # the next write does not join a half-done one
+    assert (db["things"].count, store.pending_count()) == (0, 0)
+
+
+def test_a_lock_held_too_long_is_a_storage_fault(tmp_path):
+    from kiosk.errors import StorageFault
+    path = tmp_path / "kiosk.db"
+    store = Store(path, busy_timeout=0)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # the sync worker, say, in the middle of a write
+    try:
+        with pytest.raises(StorageFault) as caught:
+            with store.transaction():
+                store.enqueue("thing.create", {"n": 1})
+        assert caught.value.code == "busy"
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    with store.transaction():  # once free, the same write goes through
+        store.enqueue("thing.create", {"n": 1})
+    assert store.pending_count() == 1
+    store.close()
+
+
+def test_a_constraint_or_a_bug_is_not_a_storage_fault(store):
+    store.db["things"].insert({"id": "a", "n": 1})
+    with pytest.raises(sqlite3.IntegrityError):
+        with store.transaction() as db:
+            db["things"].insert({"id": "a", "n": 2})
+    with pytest.raises(sqlite3.OperationalError):
+        with store.transaction() as db:
+            db.execute("SELECT * FROM no_such_table")

@@ -10,7 +10,7 @@ from tests.audit import audit, contrast_ratio
 from kiosk.demo import load_demo
 from tests.harness import KioskDriver
 
-VIEWS = [spec.name for spec in SCREENS] + list(DEEPER) + ["idle_prompt", "attract"]
+VIEWS = [spec.name for spec in SCREENS] + list(DEEPER) + ["idle_prompt", "attract", "crash_apology", "out_of_order"]
 
 
 @pytest.fixture
@@ -31,6 +31,10 @@ def show(kiosk, view: str, elder: bool) -> None:
         kiosk.advance(6)
     elif view == "attract":
         kiosk.advance(6)
+    elif view == "crash_apology":
+        kiosk.app.crash_guard.apologise()
+    elif view == "out_of_order":
+        kiosk.app.crash_guard.stop_serving()
     elif view in DEEPER:
         DEEPER[view](kiosk.app)
     elif view != "home":

@@ -12,12 +12,17 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.gridlayout import GridLayout
 
+from kiosk.errors import ServiceError
 from kiosk.receipt import Receipt
 from kiosk.ui.qr import QRCode  # noqa: F401  (used in steps.kv)
 from kiosk.ui.screens import KioskScreen
 from kiosk.ui.textentry import TextEntry
 from kiosk.ui.widgets import KButton, Para, Surface, Text
-from kiosk.validation import FormError
+from kiosk.validation import FieldError, FormError
+
+# What a step's action may meet and show as a refusal: every service's errors
+# (ServiceError, the store's StorageFault included) and the form's own.
+REFUSALS = (ServiceError, FormError, FieldError)
 
 
 class ChoiceGrid(GridLayout):
@@ -82,8 +87,18 @@ class StepScreen(KioskScreen):
 
     def choice(self, text: str, action, kind: str = "quiet", **kwargs) -> Choice:
         button = Choice(text=text, kind=kind, **kwargs)
-        button.bind(on_release=lambda _b: action())
+        button.bind(on_release=lambda _b: self.run(action))
         return button
+
+    def run(self, action) -> None:
+        """Every button of a step runs here, so no screen needs a try of its own
+        for a refusal: it is shown at the step and whatever the visitor typed
+        stays, to try again. Anything else is a fault: the crash handler's
+        (kiosk/ui/crash.py)."""
+        try:
+            action()
+        except REFUSALS as exc:
+            self.show_errors(exc)
 
     def choices(self, items, cols: int = 1) -> GridLayout:
         grid = ChoiceGrid(cols=cols)
@@ -117,7 +132,9 @@ class StepScreen(KioskScreen):
         box.text = ("■ 已同意：" if self.consent else "□ 点此同意：") + words
 
     def show_errors(self, exc: Exception) -> None:
-        """Messages at their fields (FormError), or at the top of the step."""
+        """Messages at their fields (FormError, FieldError), or at the top of the step."""
+        if isinstance(exc, FieldError):
+            exc = FormError({exc.field: exc.message})
         if isinstance(exc, FormError):
             for name, message in exc.errors.items():
                 if name in self.fields:

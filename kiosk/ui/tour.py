@@ -28,7 +28,8 @@ class ScreenshotTour:
         self.written: list[Path] = []
         self._steps = [(spec.name, self._screen(spec.name)) for spec in SCREENS]
         self._steps += [(name, self._view(name, show)) for name, show in VIEWS.items()]
-        self._steps += [("idle_prompt", self._prompt), ("attract", self._attract)]
+        self._steps += [("idle_prompt", self._prompt), ("attract", self._attract),
+                        ("crash_apology", self._crash_apology), ("out_of_order", self._out_of_order)]
         self._flips = 0
         self._name = ""
 
@@ -66,6 +67,13 @@ class ScreenshotTour:
         self.app.go_home()
         self.app.watchdog.last_activity = Clock.get_time() - self.app.settings.attract_after
         self.app._idle_tick(0)
+
+    def _crash_apology(self) -> None:
+        self.app.idle_continue()
+        self.app.crash_guard.apologise()
+
+    def _out_of_order(self) -> None:
+        self.app.crash_guard.stop_serving()  # the last view: it stays until a restart
 
     def _next(self) -> None:
         if not self._steps:
