@@ -9,6 +9,7 @@ from datetime import datetime
 
 from kivy.app import App
 
+from kiosk.errors import ServiceError
 from kiosk.passbook import ACTIVITIES
 from kiosk.rejections import rejected
 from kiosk.staff_session import StaffError
@@ -108,13 +109,13 @@ class StaffSignInScreen(StaffStep):
         self.message = ""
         try:
             session = app().staff_desk.finish(attempt, matched)
-        except StaffError as exc:
+        except ServiceError as exc:  # StaffError or StorageFault: an answer from a thread, not a button's run
             self.refused(exc)
             return
         app().keyboard.close()
         app().enter_staff(session)
 
-    def refused(self, exc: StaffError) -> None:
+    def refused(self, exc: ServiceError) -> None:
         pin = self.fields["pin"]
         pin.clear()
         pin.error = exc.message

@@ -10,18 +10,12 @@ from kivy.core.window import Window
 from kiosk.errors import StorageFault
 from kiosk.ui.overlays import AttractLoop, CrashNotice, OutOfOrder
 from kiosk.ui.steps import ReceiptCard
-from tests.test_ui_bookings import fill_name, key, tap_choice, type_into
+from tests.test_ui_bookings import tap_choice
+from tests.test_ui_wishes_points import fill_wish_form
 
 
 def fill_the_wish_form(k) -> None:
-    k.tap_text("微心愿")
-    tap_choice(k, "环境设施")
-    f = k.screen.fields
-    type_into(k, f["text"], "ludeng", done=False)
-    k.tap(key(k, "路灯"))
-    k.tap(key(k, "完成"))
-    fill_name(k, f["name"], "zhangwei", "张伟")
-    type_into(k, f["phone"], "13812345678")
+    fill_wish_form(k)
     tap_choice(k, "点此同意")
 
 
