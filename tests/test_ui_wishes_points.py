@@ -16,13 +16,19 @@ def demo_kiosk(kiosk):
     return kiosk
 
 
-def fill_wish_form(k) -> None:
-    """路灯, 张伟 and 13812345678 typed on the wish card, as a visitor would."""
+def start_a_card(k) -> dict:
+    """微心愿 → 环境设施, the wish begun with 路灯: the form's fields."""
     k.tap_text("微心愿")
     tap_choice(k, "环境设施")
     f = k.screen.fields
     type_into(k, f["text"], "ludeng", done=False)
     k.tap(key(k, "路灯"))
+    return f
+
+
+def fill_wish_form(k) -> None:
+    """路灯, 张伟 and 13812345678 typed on the wish card, as a visitor would."""
+    f = start_a_card(k)
     k.tap(key(k, "完成"))
     fill_name(k, f["name"], "zhangwei", "张伟")
     type_into(k, f["phone"], "13812345678")
@@ -39,6 +45,31 @@ def test_submit_a_wish_card(kiosk):
     shown = "\n".join(k.texts())
     assert card.receipt.ticket.startswith("W") and "138****5678" in shown and "路灯" in shown
     assert k.store.db["wishes"].count == 1 and k.find_id("sync").text.endswith("待同步 1 条")
+
+
+def test_a_wish_card_keeps_its_chinese_punctuation_and_a_latin_name_with_its_space(kiosk):
+    k = kiosk
+    f = start_a_card(k)
+    k.tap(key(k, "123 符号"))
+    k.tap(key(k, "，"))
+    k.tap(key(k, "返回拼音"))
+    type_into(k, f["text"], "xiexie", done=False)
+    k.tap(key(k, "谢谢"))
+    k.tap(key(k, "123 符号"))
+    for mark in "！“”（）":
+        k.tap(key(k, mark))
+    k.tap(key(k, "完成"))
+    k.tap(f["name"])
+    k.tap(key(k, "中 → 英"))  # a name in Latin letters, a space between its parts
+    for letter in "ZHANG WEI":
+        k.tap(key(k, "空格" if letter == " " else letter))
+    k.tap(key(k, "完成"))
+    type_into(k, f["phone"], "13812345678")
+    tap_choice(k, "点此同意", exact=False)
+    k.tap(k.find_text("提交心愿"))
+    [wish] = k.store.db["wishes"].rows
+    assert (wish["text"], wish["name"]) == ("路灯，谢谢！“”（）", "zhang wei")
+    assert k.find_all(lambda w: isinstance(w, ReceiptCard))
 
 
 def test_wall_paging_filters_and_totals(demo_kiosk):

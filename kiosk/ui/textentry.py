@@ -21,6 +21,7 @@ from kivy.properties import (
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.scrollview import ScrollView
 
+from kiosk.charset import HIDDEN
 from kiosk.ime.engine import Candidate, PinyinEngine
 from kiosk.ui.screens import KioskScreen
 from kiosk.ui.widgets import KButton, Surface
@@ -34,10 +35,10 @@ def allowed(kind: str, char: str) -> bool:
     """Whether a character may go into a field of this kind."""
     if kind in NUMERIC_KINDS:
         return char.isdigit() and char.isascii()
-    if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn"):
-        return False  # control and invisible characters never enter a field
+    if unicodedata.category(char) in (*HIDDEN, "Cs", "Co", "Cn"):
+        return False  # control, invisible and line-breaking characters never enter a field
     if kind == "name":
-        return char.isalpha() or char == "·"
+        return char.isalpha() or char in "· "  # 'Zhang Wei': the space between a Latin name's parts
     return True
 
 
@@ -165,7 +166,7 @@ class PinyinKeyboard(Surface):
             self.pick(self.candidates[0])
         elif self.composing:
             self.composing = ""
-        elif self.target is not None and self.target.kind == "text":
+        elif self.target is not None and self.target.kind in ("text", "name"):
             self.target.insert(" ")
 
     def pick(self, candidate: Candidate) -> None:
