@@ -10,4 +10,5 @@ install_missing "$missing"
 unset DISPLAY WAYLAND_DISPLAY
 # one worker per core: each has its own Kivy window, browser and servers, so tests
 # never share state (a UI test keeps one core busy on its own)
-exec .venv/bin/python -m pytest -n auto "$@"
+# the slowest tests are listed at the end: where the suite's time goes
+exec .venv/bin/python -m pytest -n auto --durations=25 "$@"

@@ -8,6 +8,7 @@ import pytest
 from kivy.core.image import Image as CoreImage
 
 from kiosk.paths import ROOT
+from kiosk.ui.tour import OVERLAYS
 from kiosk.ui.views import VIEWS
 from screens import SCREENS
 
@@ -32,7 +33,7 @@ def test_screenshots_render_every_screen(tmp_path, elder):
     # a bound for a broken tour, not a speed test: 38 views take minutes on a loaded machine
     result = run_main(*args, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
-    expected = {spec.name for spec in SCREENS} | set(VIEWS) | {"idle_prompt", "attract"}
+    expected = {spec.name for spec in SCREENS} | set(VIEWS) | set(OVERLAYS)
     assert {p.stem for p in out.glob("*.png")} == expected
     for name in expected:
         image = CoreImage(str(out / f"{name}.png"))

@@ -18,6 +18,7 @@ from kiosk.ui.views import VIEWS
 from screens import SCREENS
 
 FLIPS_BEFORE_CAPTURE = 4  # layout, a scroll into view, then a clean frame
+OVERLAYS = ("idle_prompt", "attract", "crash_apology", "out_of_order")  # shown over a screen, one shot each
 
 
 class ScreenshotTour:
@@ -28,8 +29,8 @@ class ScreenshotTour:
         self.written: list[Path] = []
         self._steps = [(spec.name, self._screen(spec.name)) for spec in SCREENS]
         self._steps += [(name, self._view(name, show)) for name, show in VIEWS.items()]
-        self._steps += [("idle_prompt", self._prompt), ("attract", self._attract),
-                        ("crash_apology", self._crash_apology), ("out_of_order", self._out_of_order)]
+        overlays = (self._prompt, self._attract, self._crash_apology, self._out_of_order)
+        self._steps += list(zip(OVERLAYS, overlays))
         self._flips = 0
         self._name = ""
 
