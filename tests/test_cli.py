@@ -1,5 +1,8 @@
 """The two ways the kiosk is started: the screenshot tool and a plain run."""
+import io
 import os
+import re
+import shlex
 import socket
 import subprocess
 import sys
@@ -66,6 +69,16 @@ def server_cli(capsys, *argv) -> tuple[int, str, str]:
     return code, out, err
 
 
+def labelled_token(out: str) -> tuple[str, str]:
+    """A printed token: the line that labels it (which kiosk, shown once, where it
+    goes), then the kiosk's own config line; returns the label and the token."""
+    said, config_line = out.splitlines()
+    assert "只显示这一次" in said and "kiosk.toml" in said and "LIULINHUI_SERVER_TOKEN" in said, said
+    match = re.fullmatch(r'server_token = "([A-Za-z0-9_-]{40,})"', config_line)
+    assert match, config_line
+    return said, match[1]
+
+
 @pytest.fixture
 def server_db(tmp_path):
     from sync.server.storage import ServerStore
@@ -83,8 +96,8 @@ def test_rotate_kiosk_prints_a_new_token_and_the_old_one_stops(server_db, capsys
     db, tokens = server_db
     code, out, err = server_cli(capsys, "--db", str(db), "rotate-kiosk", "lobby-1")
     assert (code, err) == (0, "")
-    new = out.strip()
-    assert len(out.splitlines()) == 1 and len(new) >= 40 and new != tokens["lobby-1"]
+    said, new = labelled_token(out)
+    assert "lobby-1" in said and "旧令牌从现在起不能再同步" in said and new != tokens["lobby-1"]
     store = ServerStore(db)
     try:
         assert store.centers.kiosk_for_token(tokens["lobby-1"]) is None
@@ -154,3 +167,66 @@ def test_a_database_that_is_missing_or_not_one_is_one_line(tmp_path, capsys):
     assert not missing.exists()
     code, _, err = server_cli(capsys, "--db", str(junk), "revoke-kiosk", "lobby-1")
     assert code == 1 and len(err.splitlines()) == 1 and "无法使用" in err, err
+
+
+def test_every_server_command_says_what_it_did(tmp_path, capsys, monkeypatch):
+    from sync.server.storage import ServerStore
+    db = str(tmp_path / "server.db")
+    code, out, err = server_cli(capsys, "--db", db, "add-center", "liujiaying", "柳家营社区党群服务中心")
+    assert (code, err) == (0, "") and out.splitlines() == [
+        f"已添加中心 liujiaying（柳家营社区党群服务中心），数据库 {db}；接着用 add-kiosk 终端编号 --center liujiaying 添加终端"]
+    code, out, err = server_cli(capsys, "--db", db, "add-kiosk", "lobby-1", "--center", "liujiaying")
+    said, token = labelled_token(out)
+    assert (code, err) == (0, "") and said.startswith("已添加终端 lobby-1（中心 liujiaying）。")
+    store = ServerStore(tmp_path / "server.db")
+    try:  # the printed token is the kiosk's
+        assert store.centers.kiosk_for_token(token)["id"] == "lobby-1"
+    finally:
+        store.close()
+    code, out, _ = server_cli(capsys, "--db", db, "list-kiosks")
+    assert code == 0 and out.splitlines()[-1] == "共 1 台终端"
+    code, out, _ = server_cli(capsys, "--db", db, "revoke-kiosk", "lobby-1")
+    assert code == 0 and out.splitlines() == ["已停用终端 lobby-1：它的令牌从现在起不能再同步"]
+    code, out, _ = server_cli(capsys, "--db", db, "purge")
+    assert code == 0 and out.splitlines()[-1].startswith("已清理 1 个中心：0 条记录")
+    monkeypatch.setattr("sys.stdin", io.StringIO("district-admin-1\n"))
+    code, out, _ = server_cli(capsys, "--db", db, "add-staff", "admin", "wangli", "王丽", "--role", "admin",
+                              "--password-stdin")
+    assert code == 0 and out.splitlines() == ["已添加工作人员 admin（王丽，街道管理员）：用用户名 wangli 和刚才的密码登录控制台 /console"]
+
+
+def readme_server_commands() -> list[str]:
+    """The shell block that opens the README's server section, as a newcomer copies it."""
+    section = (ROOT / "README.md").read_text().split("## The central server and sync", 1)[1]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    return block.splitlines()
+
+
+def test_the_readme_server_commands_work_as_written(tmp_path):
+    from tests.sync_server import free_port
+    add_center, add_kiosk, serve = readme_server_commands()
+    assert all(line.startswith(".venv/bin/liulinhui-server --db server.db ") for line in (add_center, add_kiosk, serve))
+    db, port = tmp_path / "server.db", free_port()
+
+    def argv(line: str) -> list[str]:  # as written, but a database of this test's own
+        return [arg if arg != "server.db" else str(db) for arg in shlex.split(line)]
+    for line in (add_center, add_kiosk):
+        done = subprocess.run(argv(line), cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0 and done.stderr == "", done.stderr
+    labelled_token(done.stdout)
+    assert "--host 127.0.0.1" in serve  # loopback, behind the TLS proxy; never a public address
+    proc = subprocess.Popen([*argv(serve.replace("--port 8080", f"--port {port}"))], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        first = proc.stdout.readline()  # said once the socket is bound
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert first == f"liulinhui-server 正在 http://127.0.0.1:{port} 监听，数据库 {db}（1 个中心，1 台在用的终端）\n", err
+    assert err == ""  # no warning on loopback
+
+
+def test_serve_tells_loopback_from_an_address_others_reach():  # which it warns of
+    from sync.server.serving import loopback
+    assert [loopback(h) for h in ("127.0.0.1", "localhost", "::1", "0.0.0.0", "::", "192.168.1.20", "kiosk.lan")] \
+        == [True, True, True, False, False, False, False]

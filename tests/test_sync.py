@@ -125,7 +125,7 @@ def test_cli_adds_lists_and_revokes_kiosks(tmp_path):
                               cwd=ROOT, capture_output=True, text=True, check=True).stdout
 
     run("add-center", "liujiaying", "柳家营社区党群服务中心")
-    token = run("add-kiosk", "lobby-1", "--center", "liujiaying").strip()
+    token = run("add-kiosk", "lobby-1", "--center", "liujiaying").splitlines()[-1].split('"')[1]  # server_token = "…"
     assert len(token) >= 40
     assert token not in json.dumps(ServerStore(db).centers.kiosks())  # only its hash is kept
     run("revoke-kiosk", "lobby-1")

@@ -6,7 +6,9 @@ from standard input with --password-stdin) and prints nothing secret.
 rotate-kiosk and revoke-kiosk go through the same office code as the
 console's 终端 page, audited as made at the server's command line. Every
 mistake (arguments, an unknown id, a database that cannot be opened) is one
-line on standard error and a non-zero exit status, never a traceback.
+line on standard error and a non-zero exit status, never a traceback; every
+success says in a line what was done (a newcomer sees it worked), and a token
+is printed once, labelled with its kiosk and as the kiosk's config line.
 """
 from __future__ import annotations
 
@@ -77,6 +79,22 @@ def _password(from_stdin: bool) -> str:
     return first
 
 
+def _token_for(kiosk_id: str, token: str) -> str:
+    """The line that says where a token goes, then the kiosk's own config line:
+    shown once, as only its hash is kept."""
+    return (f"令牌只显示这一次（服务器只保存它的哈希），请写进终端 {kiosk_id} 的 kiosk.toml"
+            f"（或 /etc/liulinhui/kiosk.env 的 LIULINHUI_SERVER_TOKEN）：\n"
+            f'server_token = "{token}"')
+
+
+def _counts(store) -> str:
+    centers = store.db.execute("SELECT count(*) FROM centers").fetchone()[0]
+    if not centers:
+        return "还没有中心：先用 add-center 建立"
+    kiosks = sum(not k["revoked"] for k in store.centers.kiosks())
+    return f"{centers} 个中心，{kiosks} 台在用的终端"
+
+
 def _kiosk_center(store, kiosk_id: str) -> str:
     found = next((k for k in store.centers.kiosks() if k["id"] == kiosk_id), None)
     if found is None:
@@ -103,8 +121,15 @@ def _run(args) -> int:
         from sync.server.retention import start_daily
         app = create_app(Settings.from_env(args.db))
         start_daily(app.state.store)
+        database = f"数据库 {args.db.resolve()}（{_counts(app.state.store)}）"
+
+        def listening(url: str) -> None:
+            print(f"liulinhui-server 正在 {url} 监听，{database}", flush=True)
+            if not serving.loopback(args.host):
+                print(f"注意：{args.host} 不只是本机，而这里是没有 TLS 的 HTTP；请只在 127.0.0.1 上监听，"
+                      "由 deploy/nginx-liulinhui.conf 提供 HTTPS", file=sys.stderr, flush=True)
         # a port in use or an unknown host: uvicorn says so in one line and exits 3
-        serving.run(app, args.host, args.port)
+        serving.run(app, args.host, args.port, on_listening=listening)
         return 0
     from sync.server.storage import ServerStore
     if args.command not in ("add-center", "add-staff") and not args.db.is_file():
@@ -120,28 +145,39 @@ def _run(args) -> int:
             if store.db.execute("SELECT 1 FROM centers WHERE id = ?", [args.id]).fetchone():
                 raise OfficeError(f"这个中心编号已经有了：{args.id}")
             store.centers.add_center(args.id, args.name)
+            print(f"已添加中心 {args.id}（{args.name}），数据库 {args.db.resolve()}；"
+                  f"接着用 add-kiosk 终端编号 --center {args.id} 添加终端")
         elif args.command == "add-kiosk":
             if not store.db.execute("SELECT 1 FROM centers WHERE id = ?", [args.center]).fetchone():
                 raise OfficeError(f"没有这个中心：{args.center}（先用 add-center 建立）")
             # then the office's checks (id format, an unused id), as the console adds one
-            print(store.office.add_kiosk(COMMAND_LINE, args.center, args.id))
+            token = store.office.add_kiosk(COMMAND_LINE, args.center, args.id)
+            print(f"已添加终端 {args.id}（中心 {args.center}）。{_token_for(args.id, token)}")
         elif args.command == "rotate-kiosk":
-            print(store.office.rotate_kiosk_token(COMMAND_LINE, _kiosk_center(store, args.id), args.id))
+            token = store.office.rotate_kiosk_token(COMMAND_LINE, _kiosk_center(store, args.id), args.id)
+            print(f"已为终端 {args.id} 换了新令牌，旧令牌从现在起不能再同步。新{_token_for(args.id, token)}")
         elif args.command == "revoke-kiosk":
             store.office.revoke_kiosk(COMMAND_LINE, _kiosk_center(store, args.id), args.id)
             print(f"已停用终端 {args.id}：它的令牌从现在起不能再同步")
         elif args.command == "list-kiosks":
-            for k in store.centers.kiosks():
+            kiosks = store.centers.kiosks()
+            for k in kiosks:
                 print(f"{k['id']}\t{k['center_id']}\t{'revoked' if k['revoked'] else 'active'}\t"
                       f"last seen {k['last_seen'] or '-'}\tlast push {k['last_push'] or '-'}\t"
                       f"queue {k['queue_depth'] if k['queue_depth'] is not None else '-'}")
+            print(f"共 {len(kiosks)} 台终端" if kiosks else "还没有终端：用 add-kiosk 添加")
         elif args.command == "purge":
-            for center_id, counts in store.purge().items():
+            done = store.purge()
+            for center_id, counts in done.items():
                 print(f"{center_id}\t" + "\t".join(f"{what} {n}" for what, n in counts.items()))
+            forgotten = sum(sum(counts.values()) for counts in done.values())
+            print(f"已清理 {len(done)} 个中心：{forgotten} 条记录过了保存期限，其中的个人信息已删除")
         elif args.command == "add-staff":
             store.office.add_staff(None, args.id, args.username, args.name, set(args.role), args.center,
                                    password=_password(args.password_stdin))
-            print(f"已添加工作人员 {args.id} ({', '.join(sorted(args.role))})")
+            roles = "、".join(ROLE_WORDS[Role(r)] for r in sorted(set(args.role)))
+            print(f"已添加工作人员 {args.id}（{args.name}，{roles}）：用用户名 {args.username} "
+                  "和刚才的密码登录控制台 /console")
     finally:
         store.close()
     return 0

@@ -19,6 +19,8 @@ the reverse proxy does the same for the world and limits each address
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+from collections.abc import Callable
 
 import h11
 import uvicorn
@@ -93,5 +95,31 @@ def config(app, host: str, port: int) -> uvicorn.Config:
         access_log=False, log_level="warning")
 
 
-def run(app, host: str, port: int) -> None:
-    uvicorn.Server(config(app, host, port)).run()
+class _Server(uvicorn.Server):
+    """uvicorn's server, saying where it listens once the socket is bound (its
+    own line is logged at info, below the level it runs at)."""
+
+    def __init__(self, config: uvicorn.Config, on_listening: Callable[[str], None] | None):
+        super().__init__(config)
+        self._on_listening = on_listening
+
+    async def startup(self, sockets=None) -> None:
+        await super().startup(sockets)  # a port in use exits here, before anything is said
+        if self.started and self._on_listening is not None:
+            host, port = self.servers[0].sockets[0].getsockname()[:2]
+            self._on_listening(f"http://{f'[{host}]' if ':' in host else host}:{port}")
+
+
+def loopback(host: str) -> bool:
+    """Whether only this machine can reach the address (the reverse proxy is the way in)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def run(app, host: str, port: int, on_listening: Callable[[str], None] | None = None) -> None:
+    """Serve until stopped; ``on_listening(url)`` once the socket is bound."""
+    _Server(config(app, host, port), on_listening).run()
