@@ -76,6 +76,8 @@ class ServerLink:
                             float(retry) if retry and retry.isdigit() else None)
         if response.status_code == 403 and _problem_type(response).endswith("/staff-refused"):
             raise StaffRefused("server refused the staff member")
+        if response.status_code == 403 and _problem_type(response).endswith("/challenge-refused"):
+            raise SyncError("server refused the challenge")  # the request, not this kiosk's token
         if response.status_code in (401, 403):
             raise SyncError(f"server refused the token: {response.status_code}", unauthorized=True)
         if response.status_code != 200:
@@ -102,9 +104,13 @@ class ServerLink:
 
     def passbook_sign_in(self, server_key: str, phone: str, pin: str) -> str | None:
         """The volunteer's id if the server accepts this phone and PIN, else None
-        (sync/server/passbook.py: it counts wrong tries for the whole center)."""
-        answer = self.call("POST", "/api/v1/passbook/sign-in",
-                           json={"sealed": seal_passbook_sign_in(server_key, phone, pin)})
+        (sync/server/passbook.py: it counts wrong tries for the whole center). Sealed for
+        a challenge the server issued just now, as the desk's read is, so it cannot be replayed."""
+        challenge = self.call("POST", "/api/v1/passbook/challenge").get("challenge")
+        if not isinstance(challenge, str):
+            raise SyncError("server answer is not a challenge")
+        answer = self.call("POST", "/api/v1/passbook/sign-in", json={
+            "challenge": challenge, "sealed": seal_passbook_sign_in(server_key, phone, pin, challenge)})
         found = answer.get("volunteer") if isinstance(answer, dict) else 0
         if found is not None and not isinstance(found, str):
             raise SyncError("server answer is not a sign-in")

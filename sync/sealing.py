@@ -25,6 +25,11 @@ def seal_pin_change(public_key_b64: str, volunteer_id: str, old_pin: str, new_pi
     return base64.b64encode(box.encrypt(message)).decode()
 
 
+# The key that says what a proof is for, bound to its mutation or challenge:
+# a proof carries exactly one of them, and each opener asks for its own.
+PURPOSES = ("mutation", "duty", "passbook")
+
+
 def _seal(public_key_b64: str, message: dict) -> str:
     box = SealedBox(PublicKey(base64.b64decode(public_key_b64)))
     return base64.b64encode(box.encrypt(json.dumps(message).encode())).decode()
@@ -44,7 +49,9 @@ def seal_duty_proof(public_key_b64: str, staff_id: str, pin: str, challenge: str
     return _seal(public_key_b64, {"staff": staff_id, "pin": pin, "duty": challenge})
 
 
-def seal_passbook_sign_in(public_key_b64: str, phone: str, pin: str) -> str:
+def seal_passbook_sign_in(public_key_b64: str, phone: str, pin: str, challenge: str) -> str:
     """A volunteer's phone and PIN typed at the passbook, for the server to check
-    (sync/server/passbook.py). Marked with its purpose, so no other sealed blob reads as one."""
-    return _seal(public_key_b64, {"purpose": "passbook.sign_in", "phone": phone, "pin": pin})
+    (sync/server/passbook.py), bound to a challenge it issued moments before so
+    the same blob sent again signs no one in. Its own key ("passbook"): it is no
+    read's or mutation's proof, and theirs is no sign-in."""
+    return _seal(public_key_b64, {"passbook": challenge, "phone": phone, "pin": pin})

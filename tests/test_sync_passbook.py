@@ -1,17 +1,24 @@
 """爱心储蓄存折 sign-in checked by the real server process on loopback: wrong
 tries counted for the volunteer across kiosks, the same answer for an unknown
 phone, a wrong PIN and a lock, the server's hash upgraded and sent to kiosks,
-and this kiosk's own check and count when the server is out of reach."""
+this kiosk's own check and count when the server is out of reach, and a
+sign-in that cannot be sent twice (a one-time challenge, its own seal)."""
 import sqlite3
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
 
 from kiosk.passbook import SIGN_IN_FAILED, Passbook, PassbookError
-from kiosk.pins import verify_pin
+from kiosk.pins import hash_pin, verify_pin
+from sync import sealing as seal
 from sync.client import ServerLink
-from sync.sealing import SERVER_KEY
-from tests.sync_server import NOW
+from sync.sealing import SERVER_KEY, seal_duty_proof, seal_passbook_sign_in, seal_staff_proof
+from sync.server.passbook import ChallengeRefused
+from sync.server.sealing import ensure_key
+from sync.server.storage import ServerStore
+from tests.pushes import server_key
+from tests.sync_server import DUTY, NOW
 from tests.test_passbook import legacy_hash
 
 PHONE, PIN = "13812345678", "246810"
@@ -69,14 +76,89 @@ def test_the_server_upgrades_its_hash_on_a_right_pin_and_the_kiosks_receive_it(c
     assert store_there.db["volunteers"].get("v1")["pin_hash"] == stored  # through the feed
 
 
-def test_a_seal_that_does_not_open_or_no_token_is_refused_alike(center):
+def post(server, path: str, body: dict | None = None, kiosk: str = "lobby-1") -> requests.Response:
+    return requests.post(f"{server.url}/api/v1/{path}", json=body, timeout=60,
+                         headers={"Authorization": f"Bearer {server.tokens[kiosk]}"})
+
+
+def sign_in_body(server, phone=PHONE, pin=PIN, kiosk="lobby-1", path="passbook/challenge") -> dict:
+    """A sign-in as a kiosk seals it: a challenge the server issued, the phone and PIN sealed for it."""
+    issued = post(server, path, kiosk=kiosk).json()["challenge"]
+    return {"challenge": issued, "sealed": seal_passbook_sign_in(server_key(server), phone, pin, issued)}
+
+
+def challenge_refused(answer: requests.Response) -> bool:
+    return answer.status_code == 403 and answer.json()["type"].endswith("/challenge-refused") \
+        and "v1" not in answer.text
+
+
+def test_the_same_sealed_sign_in_sent_twice_signs_in_once(center):
     server, _ = center
-    url = f"{server.url}/api/v1/passbook/sign-in"
-    auth = {"Authorization": f"Bearer {server.tokens['lobby-1']}"}
-    answer = requests.post(url, json={"sealed": "bm90IHNlYWxlZA=="}, headers=auth, timeout=60)
-    assert answer.status_code == 200 and answer.json() == {"volunteer": None}
-    assert requests.post(url, json={"sealed": "x"}, timeout=60).status_code == 401
-    assert requests.post(url, json={"sealed": 5}, headers=auth, timeout=60).status_code == 422
+    body = sign_in_body(server)
+    first = post(server, "passbook/sign-in", body)
+    assert first.status_code == 200 and first.json() == {"volunteer": "v1"}
+    assert challenge_refused(post(server, "passbook/sign-in", body))  # read off the wire and replayed
+    wrong = sign_in_body(server, pin="000000")
+    assert post(server, "passbook/sign-in", wrong).json() == {"volunteer": None}
+    assert challenge_refused(post(server, "passbook/sign-in", wrong))
+    assert server_volunteer(server)[0] == 1  # a replayed wrong PIN is not checked, nor counted, again
+
+
+def test_a_challenge_is_for_its_kiosk_its_purpose_and_its_own_seal(center):
+    server, _ = center
+    theirs = sign_in_body(server, kiosk="lobby-2")
+    assert challenge_refused(post(server, "passbook/sign-in", theirs))  # issued to the other kiosk
+    assert post(server, "passbook/sign-in", theirs, kiosk="lobby-2").json() == {"volunteer": "v1"}
+    for_a_read = sign_in_body(server, path="duty/challenge")
+    assert challenge_refused(post(server, "passbook/sign-in", for_a_read))  # the desk's, not a sign-in's
+    one, other = sign_in_body(server), sign_in_body(server)
+    assert challenge_refused(post(server, "passbook/sign-in", dict(one, challenge=other["challenge"])))
+    assert challenge_refused(post(server, "passbook/sign-in", other))  # tried once with the wrong seal: used
+    assert challenge_refused(post(server, "passbook/sign-in", dict(sign_in_body(server), sealed="bm90IHNlYWxlZA==")))
+    assert challenge_refused(post(server, "passbook/sign-in", {"challenge": "made-up", "sealed": one["sealed"]}))
+    assert requests.post(f"{server.url}/api/v1/passbook/sign-in", json=one, timeout=60).status_code == 401
+    assert post(server, "passbook/sign-in", {"sealed": one["sealed"]}).status_code == 422  # no challenge
+    assert post(server, "passbook/sign-in", dict(one, sealed=5)).status_code == 422
+
+
+def test_a_sign_in_proof_is_no_staff_proof_and_theirs_is_no_sign_in(tmp_path):
+    from sync.server.sealing import ensure_key, open_duty_proof, open_passbook_sign_in, open_staff_proof
+    store = ServerStore(tmp_path / "s.db")
+    with store.shared.lock:
+        key, conn = ensure_key(store.shared.conn), store.shared.conn
+        sign_in = seal_passbook_sign_in(key, PHONE, PIN, "c-1")
+        assert open_passbook_sign_in(conn, sign_in, "c-1") == (PHONE, PIN)
+        assert open_passbook_sign_in(conn, sign_in, "c-2") is None
+        read, mutation = seal_duty_proof(key, DUTY, PIN, "c-1"), seal_staff_proof(key, DUTY, PIN, "c-1")
+        assert open_duty_proof(conn, read, DUTY, "c-1") == PIN and open_staff_proof(conn, mutation, DUTY, "c-1") == PIN
+        assert open_passbook_sign_in(conn, read, "c-1") is None and open_passbook_sign_in(conn, mutation, "c-1") is None
+        # the staff member's PIN with a phone added, bound to one challenge: still only what it was sealed as
+        both = seal._seal(key, {"passbook": "c-1", "duty": "c-1", "staff": DUTY, "phone": PHONE, "pin": PIN})
+        assert open_passbook_sign_in(conn, both, "c-1") is None and open_duty_proof(conn, both, DUTY, "c-1") is None
+        forged = seal._seal(key, {"passbook": "c-1", "staff": DUTY, "phone": PHONE, "pin": PIN})
+        assert open_duty_proof(conn, forged, DUTY, "c-1") is None and open_staff_proof(conn, forged, DUTY, "c-1") is None
+    store.close()
+
+
+def test_a_sign_in_challenge_is_answered_within_two_minutes_by_the_servers_clock(tmp_path):
+    clock = [datetime(2026, 11, 27, 0, 0, tzinfo=timezone.utc)]
+    store = ServerStore(tmp_path / "s.db", now=lambda: clock[0])
+    store.centers.add_center("liujiaying", "柳家营社区党群服务中心")
+    store.centers.add_kiosk("lobby-1", "liujiaying")
+    with store.shared.transaction():
+        store.db["volunteers"].insert({"id": "v1", "center_id": "liujiaying", "number": "LJY-0001", "name": "王芳",
+                                       "phone": PHONE, "pin_hash": hash_pin(PIN)})
+    kiosk = store.db["kiosks"].get("lobby-1")
+    with store.shared.lock:
+        key = ensure_key(store.shared.conn)
+    issued = store.passbook.challenge(kiosk)
+    clock[0] += timedelta(minutes=2, seconds=1)
+    with pytest.raises(ChallengeRefused):
+        store.passbook.sign_in(kiosk, issued, seal_passbook_sign_in(key, PHONE, PIN, issued))
+    issued = store.passbook.challenge(kiosk)
+    clock[0] += timedelta(minutes=1, seconds=59)
+    assert store.passbook.sign_in(kiosk, issued, seal_passbook_sign_in(key, PHONE, PIN, issued)) == "v1"
+    store.close()
 
 
 def test_offline_this_kiosk_checks_and_counts_by_itself(center):

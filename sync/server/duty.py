@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
-from datetime import timedelta
 
 from pydantic import ValidationError
 
@@ -25,39 +23,23 @@ from kiosk.pins import verify_pin
 from kiosk.validation import mask_phone
 from sync.rows import DUTY_READ_MAX, DutyBooking
 from sync.server import audit
+from sync.server.challenges import DUTY, Challenges
 from sync.server.sealing import open_duty_proof
 from sync.server.shared import Shared
 from sync.server.staff import StaffAccounts
 
 log = logging.getLogger("server.duty")
 ACTION = "duty.today"
-CHALLENGE_LIFE = timedelta(minutes=2)  # a challenge is answered within this, once
 _PERSON = ("ticket", "created_at", "name", "child_name", "child_age")
 _COUNSELING = ("topic", "note")
 
 
 class DutyDesk:
-    def __init__(self, shared: Shared, staff: StaffAccounts):
-        self.shared, self.staff = shared, staff
+    def __init__(self, shared: Shared, staff: StaffAccounts, challenges: Challenges):
+        self.shared, self.staff, self.challenges = shared, staff, challenges
 
     def challenge(self, kiosk: dict) -> str:
-        """A fresh challenge for this kiosk; the stale ones are purged."""
-        now = self.shared.now()
-        value = secrets.token_urlsafe(24)
-        with self.shared.lock, self.shared.transaction():
-            self.shared.conn.execute("DELETE FROM duty_challenges WHERE issued_at < ?",
-                                     [(now - CHALLENGE_LIFE).isoformat(timespec="seconds")])
-            self.shared.conn.execute("INSERT INTO duty_challenges (challenge, kiosk_id, issued_at) "
-                                     "VALUES (?, ?, ?)", [value, kiosk["id"], now.isoformat(timespec="seconds")])
-        return value
-
-    def _take(self, kiosk: dict, challenge: str) -> bool:
-        """Whether this kiosk was issued the challenge within its life and it is unused (then it is used)."""
-        now = self.shared.now()
-        return self.shared.conn.execute(
-            "UPDATE duty_challenges SET used_at = ? WHERE challenge = ? AND kiosk_id = ? AND used_at IS NULL "
-            "AND issued_at >= ?", [now.isoformat(timespec="seconds"), challenge, kiosk["id"],
-                                   (now - CHALLENGE_LIFE).isoformat(timespec="seconds")]).rowcount == 1
+        return self.challenges.issue(kiosk, DUTY)
 
     def read(self, kiosk: dict, staff_id: str, challenge: str, proof: str, which: str) -> dict | None:
         """{bookings, truncated} of today for the kiosk's center, or None (refused,
@@ -65,7 +47,7 @@ class DutyDesk:
         as a console sign-in's password is."""
         center_id, conn = kiosk["center_id"], self.shared.conn
         with self.shared.lock, self.shared.transaction():
-            if not self._take(kiosk, challenge):
+            if not self.challenges.take(kiosk, challenge, DUTY):
                 return self._refused("challenge", kiosk)
             if self.staff.on_duty(center_id, staff_id) is None:
                 return self._refused("not_on_duty", kiosk)

@@ -1,7 +1,10 @@
 """A volunteer's passbook sign-in, checked by the server for a kiosk (no Kivy).
 
-A kiosk that reaches the server sends the phone and PIN sealed to the
-server's key (sync/sealing.py). Wrong tries count per volunteer for the whole
+A kiosk that reaches the server asks for a challenge and sends the phone
+and PIN sealed to the server's key for it (sync/sealing.py): the challenge
+is taken once, from the kiosk it was issued to, within minutes
+(sync/server/challenges.py), so a sign-in read off the wire and sent again
+signs no one in. That refusal comes before any volunteer is looked up. Wrong tries count per volunteer for the whole
 center, by the one lock rule (kiosk/pins.py after_failure) that also counts
 wrong current PINs in sealed PIN changes: a guesser gets five tries in all,
 not five at each kiosk. Every answer costs one KDF run and reads the same,
@@ -17,6 +20,7 @@ from datetime import datetime
 
 from kiosk.pins import DUMMY_HASH, after_failure, hash_pin, is_locked, needs_rehash, pin_hash_problem, verify_pin
 from sync.server.apply import volunteer_row
+from sync.server.challenges import PASSBOOK, Challenges
 from sync.server.feed import Feed
 from sync.server.sealing import open_passbook_sign_in
 from sync.server.shared import Shared
@@ -63,19 +67,30 @@ def upgrade(conn: sqlite3.Connection, found: Candidate, new_hash: str) -> bool:
                         [new_hash, found.volunteer_id, found.pin_hash]).rowcount == 1
 
 
-class PassbookDesk:
-    def __init__(self, shared: Shared, feed: Feed):
-        self.shared, self.feed = shared, feed
+class ChallengeRefused(Exception):
+    """The challenge was not this kiosk's, was used or stale, or the seal is not
+    bound to it: nothing was checked, nothing counted (a replay, or not a kiosk)."""
 
-    def sign_in(self, kiosk: dict, sealed: str) -> str | None:
-        """The volunteer's id when the phone and PIN a kiosk sealed match one of
-        its center's volunteers, else None. The KDF runs outside the store's
+
+class PassbookDesk:
+    def __init__(self, shared: Shared, feed: Feed, challenges: Challenges):
+        self.shared, self.feed, self.challenges = shared, feed, challenges
+
+    def challenge(self, kiosk: dict) -> str:
+        return self.challenges.issue(kiosk, PASSBOOK)
+
+    def sign_in(self, kiosk: dict, challenge: str, sealed: str) -> str | None:
+        """The volunteer's id when the phone and PIN a kiosk sealed for its
+        challenge match one of its center's volunteers, else None; ChallengeRefused
+        before anything about anyone is read. The KDF runs outside the store's
         lock, as a staff PIN's does."""
         center_id, conn = kiosk["center_id"], self.shared.conn
         with self.shared.lock:
-            opened = open_passbook_sign_in(conn, sealed)
-            if opened is None:  # no kiosk sealed this: nothing about anyone to hide
-                return None
+            with self.shared.transaction():  # used up whatever the seal holds: one try a challenge
+                taken = self.challenges.take(kiosk, challenge, PASSBOOK)
+            opened = open_passbook_sign_in(conn, sealed, challenge) if taken else None
+            if opened is None:
+                raise ChallengeRefused()
             phone, pin = opened
             found = candidate(conn, center_id, phone, self.shared.local_now())
         matched = verify_pin(pin, found.pin_hash if found else DUMMY_HASH)  # one KDF run, whoever it is

@@ -15,7 +15,8 @@ TYPES = {
     "malformed": "请求不是有效的 JSON", "invalid": "请求格式不符合协议", "version": "协议版本不受支持",
     "unknown-type": "未知的变更类型", "id-reused": "同一个变更编号带来了不同的内容",
     "too-large": "请求太大", "length-required": "请求需要注明长度", "unauthorized": "未知或已停用的终端令牌，或未登录",
-    "forbidden": "没有这项操作的权限", "staff-refused": "值班人员身份未通过服务器核对", "sign-in-failed": "用户名或密码不正确",
+    "forbidden": "没有这项操作的权限", "staff-refused": "值班人员身份未通过服务器核对",
+    "challenge-refused": "登录请求已失效，请重新登录", "sign-in-failed": "用户名或密码不正确",
     "refused": "办公室的变更没有通过核对", "not-found": "没有这条记录", "slow-down": "请求太频繁", "http": "路径或方法不存在",
     "internal": "服务器内部错误",
 }

@@ -260,3 +260,17 @@ def m011_pin_streaks(db):
         ALTER TABLE volunteers ADD COLUMN pin_failed_at TEXT;
         """
     )
+
+
+@migrations()
+def m012_challenges(db):
+    # One table of one-time challenges for every sealed proof that must be fresh: the
+    # desk's read of today's bookings and, now, a passbook sign-in (sync/server/challenges.py)
+    db.executescript(
+        """
+        ALTER TABLE duty_challenges RENAME TO challenges;
+        ALTER TABLE challenges ADD COLUMN purpose TEXT NOT NULL DEFAULT 'duty';
+        DROP INDEX duty_challenges_by_time;
+        CREATE INDEX challenges_by_time ON challenges (issued_at);
+        """
+    )

@@ -14,6 +14,7 @@ from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, SealedBox
 
 from kiosk.pins import valid_pin
+from sync.sealing import PURPOSES
 
 
 def ensure_key(conn: sqlite3.Connection) -> str:
@@ -40,10 +41,16 @@ def _open(conn: sqlite3.Connection, sealed: str) -> dict | None:
     return opened if isinstance(opened, dict) else None
 
 
+def _for(opened: dict | None, purpose: str, bound: str) -> bool:
+    """Whether an opened proof is for this purpose alone and bound to this mutation or challenge."""
+    return bool(opened) and opened.get(purpose) == bound and all(
+        other not in opened for other in PURPOSES if other != purpose)
+
+
 def open_staff_proof(conn: sqlite3.Connection, sealed: str, staff_id: str, mutation_id: str) -> str | None:
     """The staff PIN in a proof made for this staff member and this mutation, or None."""
     opened = _open(conn, sealed)
-    if not opened or "duty" in opened or opened.get("staff") != staff_id or opened.get("mutation") != mutation_id:
+    if not _for(opened, "mutation", mutation_id) or opened.get("staff") != staff_id:
         return None
     return opened.get("pin") if valid_pin(opened.get("pin")) else None
 
@@ -51,7 +58,7 @@ def open_staff_proof(conn: sqlite3.Connection, sealed: str, staff_id: str, mutat
 def open_duty_proof(conn: sqlite3.Connection, sealed: str, staff_id: str, challenge: str) -> str | None:
     """The staff PIN in a proof made for this staff member and this read's challenge, or None."""
     opened = _open(conn, sealed)
-    if not opened or "mutation" in opened or opened.get("staff") != staff_id or opened.get("duty") != challenge:
+    if not _for(opened, "duty", challenge) or opened.get("staff") != staff_id:
         return None
     return opened.get("pin") if valid_pin(opened.get("pin")) else None
 
@@ -65,9 +72,9 @@ def open_pin_change(conn: sqlite3.Connection, sealed: str, volunteer_id: str) ->
     return (old, new) if valid_pin(old) and valid_pin(new) else None
 
 
-def open_passbook_sign_in(conn: sqlite3.Connection, sealed: str) -> tuple[str, str] | None:
-    """(phone, PIN) of a sealed passbook sign-in, or None."""
+def open_passbook_sign_in(conn: sqlite3.Connection, sealed: str, challenge: str) -> tuple[str, str] | None:
+    """(phone, PIN) of a passbook sign-in sealed for this challenge, or None."""
     opened = _open(conn, sealed)
-    if not opened or opened.get("purpose") != "passbook.sign_in" or not isinstance(opened.get("phone"), str):
+    if not _for(opened, "passbook", challenge) or not isinstance(opened.get("phone"), str):
         return None
     return (opened["phone"], opened["pin"]) if valid_pin(opened.get("pin")) else None

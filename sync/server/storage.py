@@ -16,6 +16,7 @@ from typing import Protocol
 from kiosk.store import apply_migrations
 from sync.server import retention
 from sync.server.centers import Centers
+from sync.server.challenges import Challenges
 from sync.server.duty import DutyDesk
 from sync.server.feed import Feed
 from sync.server.office import Office
@@ -57,8 +58,9 @@ class ServerStore:
         self.desk = PushDesk(self.shared, self.centers, self.feed, self.staff)
         self.office = Office(self.shared, self.desk, self.staff)
         self.sessions = Sessions(self.shared, session_minutes)
-        self.duty = DutyDesk(self.shared, self.staff)
-        self.passbook = PassbookDesk(self.shared, self.feed)
+        challenges = Challenges(self.shared)  # one kind of challenge for the desk's reads and passbook sign-ins
+        self.duty = DutyDesk(self.shared, self.staff, challenges)
+        self.passbook = PassbookDesk(self.shared, self.feed, challenges)
 
     # the kiosk API's needs
     def kiosk_for_token(self, token: str, app_version: str | None = None) -> dict | None:

@@ -15,6 +15,7 @@ from sync.protocol import MAX_BATCH, MAX_BODY, MAX_PULL, VERSION
 from sync.rows import DutyToday
 from sync.server import faults
 from sync.server.auth import kiosk
+from sync.server.passbook import ChallengeRefused
 from sync.server.problems import Problem, documented, inline_schema
 from sync.server.push import PayloadMismatch
 
@@ -139,6 +140,7 @@ def duty_today(body: DutyReadIn, request: Request, who: dict = Depends(kiosk)) -
 
 
 class PassbookSignInIn(BaseModel):
+    challenge: str = Field(min_length=1, max_length=64)  # from /passbook/challenge; sealed in too
     sealed: str = Field(min_length=1, max_length=1024)  # phone and PIN (sync/sealing.py)
 
 
@@ -146,10 +148,19 @@ class PassbookSignInOut(BaseModel):
     volunteer: str | None  # None alike for an unknown phone, a wrong PIN and a lock
 
 
-@router.post("/passbook/sign-in", response_model=PassbookSignInOut, responses=documented(400, 401, 422, 429))
+@router.post("/passbook/challenge", response_model=ChallengeOut, responses=documented(401, 429))
+def passbook_challenge(request: Request, who: dict = Depends(kiosk)) -> dict:
+    """The first step of a passbook sign-in: a challenge to seal the phone and PIN for."""
+    return {"challenge": request.app.state.store.passbook.challenge(who)}
+
+
+@router.post("/passbook/sign-in", response_model=PassbookSignInOut, responses=documented(400, 401, 403, 422, 429))
 def passbook_sign_in(body: PassbookSignInIn, request: Request, who: dict = Depends(kiosk)) -> dict:
     """爱心储蓄存折 at a kiosk: the PIN checked, wrong tries counted center-wide (sync/server/passbook.py)."""
-    return {"volunteer": request.app.state.store.passbook.sign_in(who, body.sealed)}
+    try:
+        return {"volunteer": request.app.state.store.passbook.sign_in(who, body.challenge, body.sealed)}
+    except ChallengeRefused:
+        raise Problem(403, "challenge-refused", "登录请求已失效，请重新登录") from None
 
 
 @router.get("/health")
