@@ -18,7 +18,9 @@ from datetime import date, datetime, time, timedelta
 from kiosk.center import NO_SHOW_WINDOW_DAYS, Center
 from kiosk.clock import WallClock, read, release_paused, stamp, wall
 from kiosk.errors import ServiceError
-from kiosk.lifecycle import AT_THE_DESK, BOOKED, BOOKING_MOVES, CANCELLED, HOLDS_PLACE, NO_SHOW, WAITING, can_move
+from kiosk.sessions import bookable, checkin_window, is_open_day, session_start, weekly_entry
+from kiosk.lifecycle import (
+    AT_THE_DESK, BOOKED, BOOKING_MOVES, CANCELLED, CHECKED_IN, HOLDS_PLACE, NO_SHOW, WAITING, can_move)
 from kiosk.staffmode import OnDuty
 from kiosk.store import Store
 from kiosk.validation import (
@@ -34,6 +36,15 @@ PLACE_TAKEN = "原来的座位或名额已经给了别人，不能恢复这个�
 
 class BookingError(ServiceError):
     """A booking that cannot be made or changed."""
+
+
+# 签到 refused by the booking's state: each says which, so the resident knows what to do
+CHECKIN_REFUSED = {
+    CHECKED_IN: ("done", "这个预约已经签到过了"),
+    CANCELLED: ("cancelled", "这个预约已取消，不能签到。如需使用，请重新预约"),
+    WAITING: ("waiting", "您在候补名单中（名额已满），还不能签到。有名额空出时按先后顺序自动递补，请留意工作人员通知"),
+    NO_SHOW: ("expired", "这个预约已过期：没有在签到时间内签到，位置已释放"),
+}
 
 
 def validate_booking(kind: str, center: Center, fields: dict) -> dict:
@@ -65,34 +76,6 @@ def validate_booking(kind: str, center: Center, fields: dict) -> dict:
         checks.update(note=lambda: validate_note(fields.get("note"), limit=NOTE_LIMIT, one_line=True),
                       consent=check_consent)
     return validate_all(**checks)
-
-
-def is_open_day(center: Center, day: date) -> bool:
-    return day.isoweekday() not in center.rules.closed_weekdays and day not in center.rules.holidays
-
-
-def weekly_entry(center: Center, kind: str, session: str | None):
-    """The center's study session, picture-book session or counseling slot
-    behind a session id (morning, pb0, c1), or None."""
-    if kind == "study":
-        return next((s for s in center.study_sessions if s.id == session), None)
-    weekly, prefix = {"books": (center.book_sessions, "pb"),
-                      "counseling": (center.counseling_slots, "c")}.get(kind, ((), "-"))
-    number = (session or "").removeprefix(prefix)
-    if not (session or "").startswith(prefix) or not number.isdigit() or int(number) >= len(weekly):
-        return None
-    return weekly[int(number)]
-
-
-def session_start(center: Center, kind: str, day: date, session: str | None) -> datetime | None:
-    """When that session starts on that day; None if the center holds no such
-    session that day (closed, a holiday, another weekday). The kiosk offers
-    only these, and the server accepts only these."""
-    entry = weekly_entry(center, kind, session)
-    if entry is None or not is_open_day(center, day) or getattr(entry, "weekday", day.isoweekday()) \
-            != day.isoweekday():
-        return None
-    return datetime.combine(day, entry.start)
 
 
 @dataclass(frozen=True)
@@ -163,8 +146,8 @@ class Bookings:
         slots = []
         for s in self.center.study_sessions:
             starts = datetime.combine(day, s.start)
-            if datetime.combine(day, s.end) <= now:
-                continue  # already over
+            if not bookable(self.center, "study", day, s.id, now):
+                continue  # ended, or under way past its check-in (kiosk/sessions.py)
             slots.append(Slot("study", day, s.id, f"{s.name} {_span(s.start, s.end)}", starts,
                               self.center.study_seats, self._taken("study", day, s.id),
                               {"name": s.name}))
@@ -179,21 +162,22 @@ class Bookings:
             "SELECT seat FROM places_held WHERE kind = 'study' AND day = ? AND session = ?",
             [day.isoformat(), session])}
 
-    def _upcoming(self, weekly, prefix: str):
-        """(day, session id, entry, start) for each weekly entry still ahead in the window."""
+    def _upcoming(self, kind: str):
+        """(day, session id, entry, start) for each weekly entry that can still be booked in the window."""
+        weekly, prefix = {"books": (self.center.book_sessions, "pb"),
+                          "counseling": (self.center.counseling_slots, "c")}[kind]
         now = self.now()
         for day in self.open_days():
             for i, entry in enumerate(weekly):
-                starts = datetime.combine(day, entry.start)
-                if entry.weekday == day.isoweekday() and starts > now:
-                    yield day, f"{prefix}{i}", entry, starts
+                if bookable(self.center, kind, day, f"{prefix}{i}", now):
+                    yield day, f"{prefix}{i}", entry, datetime.combine(day, entry.start)
 
     def book_sessions(self) -> list[Slot]:
         ages = f"{self.center.book_min_age}–{self.center.book_max_age} 岁"
         return [Slot("books", day, sid, f"{_span(s.start, s.end)} {s.theme}", starts, s.places,
                      self._taken("books", day, sid),
                      {"theme": s.theme, "ages": ages, "waiting": self._waiting(day, sid)})
-                for day, sid, s, starts in self._upcoming(self.center.book_sessions, "pb")]
+                for day, sid, s, starts in self._upcoming("books")]
 
     def _waiting(self, day: date, session: str) -> int:
         return self.db.execute(
@@ -203,7 +187,7 @@ class Bookings:
     def counseling_slots(self) -> list[Slot]:
         slots = [Slot("counseling", day, sid, f"{_span(s.start, s.end)} {s.counselor}", starts, 1,
                       self._taken("counseling", day, sid))
-                 for day, sid, s, starts in self._upcoming(self.center.counseling_slots, "c")]
+                 for day, sid, s, starts in self._upcoming("counseling")]
         return [s for s in slots if s.left]
 
     # -- making bookings -------------------------------------------------------
@@ -250,7 +234,7 @@ class Bookings:
         self._check_day(day)
         slot = next((s for s in self.study_sessions(day) if s.session == session), None)
         if slot is None:
-            raise BookingError("closed", "这个场次已结束或不存在")
+            raise BookingError("closed", "这个场次已过了签到时间或已结束，请选择其他场次")
         if seat in self._seats_taken(day, session):  # e.g. taken at another kiosk
             raise BookingError("seat_taken", f"{seat} 号座位已经被别人约走了，请换一个座位")
         same_day = self.db.execute(
@@ -348,9 +332,7 @@ class Bookings:
             self._update(first, "booked", "booking.promote")
 
     def checkin_window(self, booking: dict) -> tuple[datetime, datetime]:
-        starts = self.starts(booking)
-        return (starts - timedelta(minutes=self.rules.checkin_before_minutes),
-                starts + timedelta(minutes=self.rules.checkin_after_minutes))
+        return checkin_window(self.rules, self.starts(booking))
 
     def check_in(self, ticket: str) -> dict:
         booking = self.find(ticket)
@@ -359,20 +341,19 @@ class Bookings:
         if booking.get("rejected_reason"):  # the server gave the place to an earlier booking
             raise BookingError("rejected", f"这个预约未能确认：{reason_words(booking['rejected_reason'])}。"
                                            "请找值班工作人员帮您重新安排")
-        if booking["status"] == "checked_in":
-            raise BookingError("done", "这个预约已经签到过了")
-        if booking["status"] == WAITING:  # e.g. another kiosk's family reached the server first
-            raise BookingError("waiting", "您在候补名单中（名额已满）。有名额空出时按先后顺序自动递补，"
-                                          "请留意工作人员通知")
-        if booking["status"] != "booked" or not booking["starts_at"]:
-            raise BookingError("not_open", "这个预约不能签到（已取消、候补中或已过期）")
+        refused = CHECKIN_REFUSED.get(booking["status"])
+        if refused:
+            raise BookingError(*refused)
+        if not booking["starts_at"]:  # a counseling request without a slot: staff arrange the time
+            raise BookingError("no_time", "这个恳谈室预约还没有约定时间，工作人员会与您联系，不需要签到")
         opens, closes = self.checkin_window(booking)
         now = self.now()
         if now < opens:
             raise BookingError("early", f"还没到签到时间，请在 {opens.month}月{opens.day}日 "
                                         f"{opens:%H:%M} 之后签到")
         if now > closes:
-            raise BookingError("late", "已超过签到时间，这个预约已失效")
+            raise BookingError("late", f"已过签到时间（{closes.month}月{closes.day}日 {closes:%H:%M} 截止），"
+                                       "这个预约已失效")
         with self.store.transaction():
             return self._update(booking, "checked_in", "checkin.create")
 
@@ -383,7 +364,8 @@ class Bookings:
         every booking of those days and pause their residents."""
         if release_paused(self.store) is not None:
             return 0
-        cutoff = self.now() - timedelta(minutes=self.rules.checkin_after_minutes)
+        now = self.now()
+        cutoff = now - timedelta(minutes=self.rules.checkin_after_minutes)  # an index's first cut
         released = 0
         # starts_at is naive wall time (older rows) or the same with its offset: either is
         # before the cutoff's wall time as text exactly when it is as a time (the index's
@@ -393,7 +375,7 @@ class Bookings:
             # one whose no-show staff undid stays the resident's
             "status = 'booked' AND kind IN ('study', 'books') AND starts_at < ? "
             "AND rejected_reason IS NULL AND id NOT IN (SELECT booking_id FROM no_show_undos)",
-            [cutoff.isoformat(timespec="seconds")]) if self.starts(b) < cutoff]
+            [cutoff.isoformat(timespec="seconds")]) if self.checkin_window(b)[1] < now]
         for booking in stale:
             with self.store.transaction():
                 self._update(booking, "no_show", "booking.no_show")

@@ -92,6 +92,7 @@ REASON_WORDS = {
     "waitlist_full": "名额和候补都已满",
     "person_limit": "同一人当天的预约已到上限",
     "not_bookable": "这一天或这个场次不能预约",
+    "session_closed": "预约时这个场次已过了签到时间或已结束",
     "unknown_booking": "服务器上没有这个预约",
     "not_yours": "这个预约不是在这台终端办理的",
     "wrong_phone": "手机号后四位不对",

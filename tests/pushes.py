@@ -108,7 +108,8 @@ def booked(server, **change) -> dict:
 def no_show(server) -> dict:
     """Yesterday's study booking of lobby-1, released as a no-show (by the server's clock)."""
     yesterday = (DAY - timedelta(days=1)).isoformat()
-    booking = booked(server, day=yesterday, session="morning", starts_at=f"{yesterday}T08:30:00")
+    booking = booked(server, day=yesterday, session="morning", starts_at=f"{yesterday}T08:30:00",
+                     created_at=f"{yesterday}T08:00:00")  # made then, offline, and sent today
     assert Pusher(server).send("booking.no_show", change_of(booking, "no_show")) == ("applied", None)
     return booking
 

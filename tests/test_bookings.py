@@ -1,6 +1,6 @@
 """The booking engine: every rule, on an on-disk database and in memory."""
 import threading
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
@@ -63,6 +63,71 @@ def test_sessions_show_times_and_free_seats_and_hide_past_ones(bookings, clock):
     bookings.book_study(FRIDAY, "afternoon", 5, "张三", "13812345678")
     assert bookings.study_sessions(FRIDAY)[0].left == CENTER.study_seats - 1
     assert bookings.seat_map(FRIDAY, "afternoon")[5] is True
+
+
+def test_a_session_under_way_is_offered_until_its_check_in_closes_and_an_ended_one_never(bookings, clock):
+    # 晚上 19:00-21:30, check-in until 19:30 (the center's checkin_after_minutes)
+    clock.at = datetime(2026, 11, 27, 19, 20)
+    assert [s.session for s in bookings.study_sessions(FRIDAY)] == ["evening"]
+    clock.at = datetime(2026, 11, 27, 19, 29, 59)
+    booked = bookings.book_study(FRIDAY, "evening", 1, "张三", "13812345678")
+    for at in (datetime(2026, 11, 27, 19, 30), datetime(2026, 11, 27, 20, 25)):
+        clock.at = at
+        assert bookings.study_sessions(FRIDAY) == []
+        with pytest.raises(BookingError) as exc:
+            bookings.book_study(FRIDAY, "evening", 2, "李四", "13912345678")
+        assert exc.value.code == "closed"
+    # the booking made at 19:29:59 is not released inside its window, and can be checked in there
+    clock.at = datetime(2026, 11, 27, 19, 30)
+    assert bookings.release_no_shows() == 0
+    assert bookings.check_in(booked["ticket"])["status"] == "checked_in"
+
+
+def test_a_picture_book_session_under_way_takes_sign_ups_until_its_check_in_closes(bookings, clock):
+    clock.at = datetime(2026, 11, 28, 10, 29)  # Saturday's 绘本故事会 began at 10:00
+    [slot] = [s for s in bookings.book_sessions() if s.day == SATURDAY]
+    signed = bookings.book_picture(slot.day, slot.session, "小明", 5, "王芳", "13900001111")
+    clock.at = datetime(2026, 11, 28, 10, 30)
+    assert all(s.day != SATURDAY for s in bookings.book_sessions())
+    with pytest.raises(BookingError):
+        bookings.book_picture(slot.day, slot.session, "小红", 6, "李娜", "13900002222")
+    assert bookings.release_no_shows() == 0
+    clock.at = datetime(2026, 11, 28, 10, 30, 1)
+    assert bookings.release_no_shows() == 1
+    assert bookings.find(signed["ticket"])["status"] == "no_show"
+
+
+def test_a_session_shorter_than_its_check_in_window_closes_for_booking_when_it_ends():
+    from dataclasses import replace
+
+    from kiosk.center import Session
+    from kiosk.sessions import booking_closes
+    short = replace(CENTER, study_sessions=(Session("evening", "晚上", time(19, 0), time(19, 20)),))
+    assert booking_closes(short, "study", FRIDAY, "evening") == datetime(2026, 11, 27, 19, 20)
+    assert booking_closes(CENTER, "study", FRIDAY, "evening") == datetime(2026, 11, 27, 19, 30)
+    assert booking_closes(CENTER, "books", FRIDAY, "pb1") is None  # a Saturday activity
+
+
+@pytest.mark.parametrize("state, words", [
+    ("cancelled", "这个预约已取消"),
+    ("waiting", "候补名单"),
+    ("no_show", "这个预约已过期"),
+    ("early", "还没到签到时间，请在 11月27日 18:45 之后签到"),
+    ("late", "已过签到时间（11月27日 19:30 截止）"),
+    ("checked_in", "已经签到过了"),
+])
+def test_a_refused_check_in_says_exactly_why(bookings, clock, store, state, words):
+    clock.at = datetime(2026, 11, 27, 18, 0)
+    booking = bookings.book_study(FRIDAY, "evening", 3, "张三", "13812345678")
+    clock.at = {"early": datetime(2026, 11, 27, 18, 44), "late": datetime(2026, 11, 27, 19, 31)}.get(
+        state, datetime(2026, 11, 27, 19, 10))
+    if state not in ("early", "late"):
+        store.db["bookings"].update(booking["id"], {"status": state})
+    with pytest.raises(BookingError) as exc:
+        bookings.check_in(booking["ticket"])
+    assert words in exc.value.message
+    others = {"cancelled": "已取消", "waiting": "候补", "no_show": "已过期", "early": "还没到", "late": "已过签到时间"}
+    assert [w for s, w in others.items() if s != state and w in exc.value.message] == []
 
 
 def test_a_booking_is_stored_with_its_outbox_mutation(bookings, store):

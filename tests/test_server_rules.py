@@ -306,6 +306,21 @@ def test_the_day_window_follows_the_servers_clock_not_the_kiosks(server):
     assert Pusher(server).send("booking.create", {"booking": late}) == ("rejected", "not_bookable")
 
 
+@pytest.mark.parametrize("made_at, answer", [
+    ("19:29:59", ("applied", None)),  # under way, check-in still open: the resident can check in
+    ("19:30:00", ("rejected", "session_closed")),  # its check-in window has closed
+    ("21:40:00", ("rejected", "session_closed")),  # ended
+], ids=["in-window", "window-closed", "ended"])
+def test_a_session_under_way_is_taken_only_until_its_check_in_closes_by_when_the_kiosk_made_it(
+        server, made_at, answer):
+    # yesterday's 晚上 19:00-21:30, booked at an offline kiosk and sent this morning: the kiosk's rule
+    # (kiosk/sessions.py), judged by when the booking was made, not when it arrived
+    yesterday = (DAY - timedelta(days=1)).isoformat()
+    late = study_booking(day=yesterday, session="evening", starts_at=f"{yesterday}T19:00:00",
+                         created_at=f"{yesterday}T{made_at}")
+    assert Pusher(server).send("booking.create", {"booking": late}) == answer
+
+
 def test_a_volunteer_changes_their_own_pin_at_a_kiosk_sealed_and_checked_by_the_server(server, kiosks):
     (a, client_a), (b, client_b) = kiosks
     client_a.cycle()  # the roster and the server's public key
@@ -396,7 +411,7 @@ def test_one_person_one_place_across_kiosks(server):
 def test_a_seat_is_released_by_the_schedules_start_even_if_the_kiosk_sent_none(server):
     send = Pusher(server).send
     yesterday = (DAY - timedelta(days=1)).isoformat()
-    b = booked(server, day=yesterday, session="morning", starts_at=None)
+    b = booked(server, day=yesterday, session="morning", starts_at=None, created_at=f"{yesterday}T08:00:00")
     assert send("booking.no_show", change_of(b, "no_show")) == ("applied", None)
 
 

@@ -120,7 +120,7 @@ def _staff_bookings_all_kiosks(app):
     # (after the staff_bookings_today view: this kiosk's own bookings are made there)
     as_staff(app)
     app.go("staff_bookings")
-    from kiosk.bookings import session_start
+    from kiosk.sessions import session_start
     from kiosk.desk_reads import ALL_KIOSKS, DeskAnswer
     screen = app.screens.current_screen
     today = app.bookings.now().date()

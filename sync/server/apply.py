@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from kiosk import lifecycle as life
-from kiosk.bookings import NOTE_LIMIT, session_start, validate_booking, weekly_entry
+from kiosk.bookings import NOTE_LIMIT, validate_booking
 from kiosk.center import Center
 from kiosk.clock import read, stamp, wall
+from kiosk.sessions import bookable, checkin_window, session_start, weekly_entry
 from kiosk.pins import after_failure, hash_pin, is_locked, pin_hash_problem, verify_pin
 from kiosk.validation import NOTE_MAX, FieldError, FormError, normalise_phone, validate_note
 from kiosk.wishes import anonymise, validate_wish
@@ -147,6 +148,9 @@ def booking_create(ctx: Context, data: p.BookingCreate) -> str | None:
             return "not_bookable"
         if b.starts_at is not None and wall(read(b.starts_at, ctx.center.tz), ctx.center.tz) != starts:
             return INVALID
+        # the kiosk's rule, by the time the kiosk made it (it may arrive later, from offline)
+        if not bookable(ctx.center, b.kind, day, b.session, wall(read(b.created_at, ctx.center.tz), ctx.center.tz)):
+            return "session_closed"
     known = _known(ctx, "bookings", "id", b.id)
     if known:
         return known
@@ -270,11 +274,13 @@ def booking_no_show(ctx: Context, data: p.BookingChange) -> str | None:
     if ctx.staff is None and found["data"].get("no_show_undone"):
         return "booking_state"  # staff undid its no-show: no kiosk releases it by itself again
     starts = found["data"].get("starts_at")  # the schedule's, stored when the booking was taken
+    if not starts:
+        return "too_early"
+    starts = wall(read(starts, ctx.center.tz), ctx.center.tz)
     # on-duty staff at the desk may mark 未到 once the session has started; the kiosk by itself
-    # releases a place only when the check-in window is over
-    grace = 0 if ctx.staff is not None else ctx.center.rules.checkin_after_minutes
-    closes = wall(read(starts, ctx.center.tz), ctx.center.tz) + timedelta(minutes=grace) if starts else None
-    if closes is None or ctx.now < closes:  # by the server's clock, not the kiosk's
+    # releases a place only when the check-in window is over (kiosk/sessions.py)
+    closes = starts if ctx.staff is not None else checkin_window(ctx.center.rules, starts)[1]
+    if ctx.now < closes:  # by the server's clock, not the kiosk's
         return "too_early"
     _move(ctx, found, life.NO_SHOW)
     _promote_next(ctx, found)

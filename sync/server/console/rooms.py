@@ -3,7 +3,7 @@ closed days, a pause at short notice, and one day's bookings with their
 check-in state and the waitlist.
 
 Closed days and pauses are the center's, not one room's: kiosks apply them
-to every booking (kiosk/bookings.py is_open_day and paused), so both pages
+to every booking (kiosk/sessions.py is_open_day, kiosk/bookings.py paused), so both pages
 show and change the same ones. A change to the document is made on the
 document as it stands when the form arrives and published through
 store.office.publish_center, which checks it with the kiosk's own parser.
@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
-from kiosk.bookings import is_open_day, weekly_entry
+from kiosk.sessions import is_open_day, weekly_entry
 from kiosk.center import WEEKDAYS, Center, CenterDataError
 from kiosk.validation import FieldError, FormError, validate_all
 from sync.server.console.export import Table, export, export_format, paged
