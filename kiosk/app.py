@@ -275,14 +275,14 @@ class KioskApp(App):
         self.power.update(now - self.watchdog.last_activity)
         if self.staff is not None and staff_expired(now - self.watchdog.last_activity):
             self.exit_staff()
-        event = self.watchdog.tick(now, on_home=self.current == "home", policy=self._idle_policy())
-        if event is IdleEvent.SIGN_OUT:
-            self.screens.current_screen.reset()
+        policy = self._idle_policy()
+        event = self.watchdog.tick(now, on_home=self.current == "home", policy=policy)
         if event in (IdleEvent.PROMPT, IdleEvent.ATTRACT):
             # Loaded on first use: it is not needed for the first frame.
             from kiosk.ui.overlays import AttractLoop, IdlePrompt
         if event is IdleEvent.PROMPT:
-            self.prompt = IdlePrompt(seconds_left=self.watchdog.seconds_left(now))
+            self.prompt = IdlePrompt(seconds_left=self.watchdog.seconds_left(now),
+                                     **({"leaving": policy.leaving} if policy.leaving else {}))
             self.prompt.open()
         elif event is IdleEvent.COUNTDOWN and self.prompt is not None:
             self.prompt.seconds_left = self.watchdog.seconds_left(now)

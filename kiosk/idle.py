@@ -5,8 +5,10 @@ app, plain numbers in tests), so it is tested without waiting.
 
     ACTIVE --timeout, not on home--> PROMPTING --countdown--> (expire) ACTIVE on home
     ACTIVE --attract_after, on home--> ATTRACT
-    ACTIVE --a screen's sign_out_after--> SIGN_OUT once (the screen forgets its visitor)
     any touch --> ACTIVE
+
+A screen with something personal on it (the passbook) prompts sooner, with its
+own countdown: nobody is signed out without a visible warning and 继续.
 
 Each screen declares its IdlePolicy in the registry (screens/__init__.py);
 the app passes the current screen's to ``tick``, so no screen keeps a timer.
@@ -27,9 +29,12 @@ class IdleState(Enum):
 @dataclass(frozen=True)
 class IdlePolicy:
     """How a screen treats a visitor who stops touching it."""
-    # s without a touch before the screen quietly forgets who signed in (a
-    # passbook: the next person in line must not see it); None: never
-    sign_out_after: float | None = None
+    # s without a touch before 还需要更多时间吗？, and how long it counts down;
+    # None: the kiosk's idle.timeout and idle.countdown
+    prompt_after: float | None = None
+    countdown: float | None = None
+    # what happens when nobody answers, as the prompt says it (None: the kiosk's words)
+    leaving: str | None = None
 
 
 DEFAULT_POLICY = IdlePolicy()
@@ -41,7 +46,6 @@ class IdleEvent(Enum):
     EXPIRE = "expire"  # clear every form, go home
     ATTRACT = "attract"  # start the attract loop
     WAKE = "wake"  # a touch ended the prompt or the attract loop
-    SIGN_OUT = "sign_out"  # the screen's own policy: forget the signed-in visitor
 
 
 @dataclass
@@ -52,12 +56,11 @@ class IdleWatchdog:
     last_activity: float = 0.0
     state: IdleState = IdleState.ACTIVE
     _prompt_started: float = 0.0
-    _signed_out: bool = False  # SIGN_OUT was sent since the last touch
+    _countdown: float = 0.0  # the open prompt's, from the policy it opened under
 
     def activity(self, now: float) -> IdleEvent | None:
         """A touch or key press. Returns WAKE if it ended an overlay."""
         self.last_activity = now
-        self._signed_out = False
         if self.state is IdleState.ACTIVE:
             return None
         self.state = IdleState.ACTIVE
@@ -67,25 +70,23 @@ class IdleWatchdog:
         """Whole seconds the prompt still waits (what the overlay shows)."""
         if self.state is not IdleState.PROMPTING:
             return 0
-        return max(0, math.ceil(self._prompt_started + self.countdown - now))
+        return max(0, math.ceil(self._prompt_started + self._countdown - now))
 
     def tick(self, now: float, on_home: bool, policy: IdlePolicy = DEFAULT_POLICY) -> IdleEvent | None:
         idle_for = now - self.last_activity
         if self.state is IdleState.ACTIVE:
-            if policy.sign_out_after is not None and idle_for >= policy.sign_out_after \
-                    and not self._signed_out:
-                self._signed_out = True
-                return IdleEvent.SIGN_OUT
-            if not on_home and idle_for >= self.timeout:
+            timeout = self.timeout if policy.prompt_after is None else policy.prompt_after
+            if not on_home and idle_for >= timeout:
                 self.state = IdleState.PROMPTING
                 self._prompt_started = now
+                self._countdown = self.countdown if policy.countdown is None else policy.countdown
                 return IdleEvent.PROMPT
             if on_home and idle_for >= self.attract_after:
                 self.state = IdleState.ATTRACT
                 return IdleEvent.ATTRACT
             return None
         if self.state is IdleState.PROMPTING:
-            if now - self._prompt_started >= self.countdown:
+            if now - self._prompt_started >= self._countdown:
                 self.state = IdleState.ACTIVE
                 # Home's attract timer starts from the moment we went home.
                 self.last_activity = now

@@ -1,4 +1,4 @@
-"""The states a booking and a wish go through, defined once (no Kivy).
+"""The states a booking, a wish and an exchange request go through, defined once (no Kivy).
 
 The kiosk's services, the server's appliers and the replica all import
 these; a state or a move that is not here does not exist anywhere.
@@ -29,6 +29,15 @@ WISH_MOVES = {
 ON_WALL = (APPROVED, CLAIMED, FULFILLED)
 WISH_WORDS = {SUBMITTED: "待审核", APPROVED: "待认领", CLAIMED: "已认领", FULFILLED: "已实现",
               DECLINED: "未通过"}
+
+# -- exchange requests (积分兑换: a hold on the points until the item is handed out) --------
+HELD, HANDED_OVER, RELEASED, WITHDRAWN = "held", "handed_over", "released", "withdrawn"
+HOLD_STATES = (HELD, HANDED_OVER, RELEASED, WITHDRAWN)
+HOLD_MOVES = {
+    HELD: {HANDED_OVER, RELEASED, WITHDRAWN},  # staff hand it out, the office releases it, the volunteer withdraws
+    HANDED_OVER: set(), RELEASED: set(), WITHDRAWN: set(),
+}
+HOLD_WORDS = {HELD: "待发放", HANDED_OVER: "已发放", RELEASED: "已释放", WITHDRAWN: "已撤回"}
 
 
 def can_move(moves: dict[str, set[str]], current: str, new: str) -> bool:

@@ -319,3 +319,26 @@ def m014_pin_streaks(db):
         ALTER TABLE staff_pin_failures ADD COLUMN failed_at TEXT;
         """
     )
+
+
+@migrations()
+def m015_hold_withdrawn(db):
+    # A volunteer may withdraw an exchange request still waiting for its item
+    # (redemption.withdraw): a fourth state. SQLite cannot change a CHECK in place,
+    # so the table is made anew, statement by statement in the migration's transaction.
+    db.execute("""
+        CREATE TABLE holds_new (
+            id TEXT PRIMARY KEY,
+            volunteer_id TEXT NOT NULL REFERENCES volunteers (id),
+            item_id TEXT NOT NULL REFERENCES catalogue (id),
+            points INTEGER NOT NULL,
+            status TEXT NOT NULL DEFAULT 'held'
+                CHECK (status IN ('held', 'handed_over', 'released', 'withdrawn')),
+            created_at TEXT NOT NULL,
+            closed_at TEXT
+        )""")
+    db.execute("INSERT INTO holds_new SELECT id, volunteer_id, item_id, points, status, created_at, closed_at "
+               "FROM holds")
+    db.execute("DROP TABLE holds")
+    db.execute("ALTER TABLE holds_new RENAME TO holds")
+    db.execute("CREATE INDEX holds_open ON holds (volunteer_id, status)")

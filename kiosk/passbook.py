@@ -14,7 +14,7 @@ parameters is replaced at the volunteer's next sign-in.
 The ledger is append-only (database triggers); a correction is a reversing
 entry with a reason and the staff id. A redemption request holds its points
 until staff confirm the handover, so an offline kiosk can never let the same
-points be spent twice.
+points be spent twice; until then the volunteer may withdraw it.
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from typing import Protocol
 
 from kiosk.clock import WallClock, stamp
 from kiosk.errors import ServiceError
+from kiosk.lifecycle import HELD, HOLD_MOVES, WITHDRAWN, can_move
 from kiosk.pins import DUMMY_HASH, after_failure, hash_pin, is_locked, needs_rehash, valid_pin, verify_pin
 from kiosk.staffmode import OnDuty
 from kiosk.store import Store
@@ -195,6 +196,26 @@ class Passbook:
             self.db["holds"].insert(hold)
             self.store.enqueue("redemption.request", {"hold": hold})
             return hold
+
+    def pending(self, volunteer_id: str) -> list[dict]:
+        """The volunteer's exchange requests still waiting for their item, oldest first."""
+        return [dict(row) for row in self.db.query(
+            "SELECT h.id, h.points, h.created_at, c.item FROM holds h JOIN catalogue c ON c.id = h.item_id "
+            "WHERE h.volunteer_id = ? AND h.status = ? ORDER BY h.created_at, h.id", [volunteer_id, HELD])]
+
+    def withdraw_redemption(self, volunteer_id: str, hold_id: str) -> dict:
+        """The volunteer no longer wants an item still waiting for them: the points held
+        for it are theirs again at once, and the server is told (it agrees only while
+        the request waits; handed out at the desk meanwhile, the hand-over stands)."""
+        with self.store.transaction():
+            hold = next(self.db["holds"].rows_where("id = ?", [hold_id], limit=1), None)
+            if hold is None or hold["volunteer_id"] != volunteer_id:
+                raise PassbookError("not_yours", "没有找到您的这个兑换申请")
+            if not can_move(HOLD_MOVES, hold["status"], WITHDRAWN):
+                raise PassbookError("state", "这个兑换申请已经处理过了，不能撤回")
+            self.db["holds"].update(hold_id, {"status": WITHDRAWN, "closed_at": stamp(self.now(), self.tz)})
+            self.store.enqueue("redemption.withdraw", {"hold": hold_id, "volunteer_id": volunteer_id})
+            return self.db["holds"].get(hold_id)
 
     # -- staff -----------------------------------------------------------------------
     def open_for_staff(self, query: str, staff: OnDuty) -> dict:

@@ -40,7 +40,9 @@ SCREENS: tuple[ScreenSpec, ...] = (
     ScreenSpec("counseling", "恳谈室预约", "screens.counseling", "CounselingScreen",
                Tile("谈", "民情恳谈室、心理咨询预约", "teal")),
     ScreenSpec("points", "志愿积分", "screens.points", "PointsScreen",
-               Tile("分", "爱心储蓄存折、积分兑换", "green"), idle=IdlePolicy(sign_out_after=30)),
+               Tile("分", "爱心储蓄存折、积分兑换", "green"),
+               # the next person in line must not find a passbook open: asked sooner than elsewhere
+               idle=IdlePolicy(prompt_after=30, countdown=20, leaving="退出存折、回到首页")),
     ScreenSpec("books", "绘本馆报名", "screens.books", "BooksScreen",
                Tile("书", "妈妈绘本馆，2–10岁儿童", "purple")),
     ScreenSpec("center_info", "服务中心介绍", "screens.center_info", "CenterInfoScreen",

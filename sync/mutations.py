@@ -75,6 +75,10 @@ TYPES = (
                  _U + "undo_ledger_entry"),
     MutationType("redemption.request", Sender.KIOSK, p.RedemptionRequest, "积分兑换申请", ("$.hold.id",),
                  _A + "redemption_request", _U + "undo_redemption"),
+    # nothing to undo on a refusal: the server's hold is closed already or was never made
+    # (handed out: its ledger entry takes the points; released or refused: they are free)
+    MutationType("redemption.withdraw", Sender.KIOSK, p.Withdrawal, "撤回兑换申请", ("$.hold",),
+                 _A + "redemption_withdraw"),
     MutationType("redemption.handover", Sender.STAFF, p.Handover, "兑换发放", ("$.hold",),
                  _A + "redemption_handover", _U + "undo_handover"),
 )
@@ -109,6 +113,7 @@ REASON_WORDS = {
     "unknown_hold": "服务器上没有这个兑换申请",
     "unknown_entry": "服务器上没有要更正的积分记录",
     "already_closed": "这个兑换已经处理过了",
+    "not_their_hold": "这个兑换申请不是这位志愿者的",
     "insufficient_points": "积分不够（可能已在另一台终端用掉）",
     "out_of_stock": "兑换物品已没有库存",
     "already_claimed": "这个心愿已被别人先认领",

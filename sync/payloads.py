@@ -150,6 +150,12 @@ class RedemptionRequest(StaffMade):
     hold: HoldRecord
 
 
+class Withdrawal(StaffMade):
+    """The volunteer no longer wants an item still waiting for them: their points come back."""
+    hold: Id
+    volunteer_id: Id  # whose request it is: another volunteer's is not theirs to withdraw
+
+
 class HandoverEntry(Payload):
     uid: Id
     at: Stamp

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from kiosk.lifecycle import BOOKING_STATES, WISH_STATES
+from kiosk.lifecycle import BOOKING_STATES, HOLD_STATES, WISH_STATES
 from kiosk.pins import pin_hash_problem
 from sync.payloads import Day, Hours, Id, Name, Note, Phone, Points, Short, Stamp, Ticket
 
@@ -102,7 +102,7 @@ class HoldRow(Row):
     volunteer_id: Id
     item_id: Id
     points: Annotated[int, Field(ge=1, le=100_000)]
-    status: Annotated[str, StringConstraints(pattern=r"^(held|handed_over|released)$")]
+    status: Annotated[str, AfterValidator(_one_of(HOLD_STATES))]
     created_at: Stamp | None = None
     closed_at: Stamp | None = None
 

@@ -148,6 +148,7 @@ GOOD = {
     "redemption.request": lambda s, st: {"hold": hold(), "staff_id": st},
     "redemption.handover": lambda s, st: {"hold": held(s), "entry": {"uid": fresh("e-"), "at": STAMP},
                                           "staff_id": st},
+    "redemption.withdraw": lambda s, st: {"hold": held(s), "volunteer_id": "v1", "staff_id": st},
 }
 
 

@@ -301,6 +301,19 @@ def test_an_exchange_requested_at_the_kiosk_is_handed_over_or_released_at_the_st
     assert console.locator("#balance").inner_text() == "50"
     assert table_rows(console)[0][1:4] == ["积分兑换：大米 5 斤", "0", "-50"]
 
+    third = book.request_redemption("v1", item["id"])  # asked again, then withdrawn before collecting it
+    client.cycle()
+    book.withdraw_redemption("v1", third["id"])
+    client.cycle()
+    console.goto(f"{BASE}/holds")
+    assert console.get_by_text("没有等待发放的兑换申请").is_visible()
+    console.get_by_role("link", name="已撤回").click()
+    assert [row[1:5] for row in table_rows(console)] == [["LJY-0001", "王芳", "大米 5 斤", "50"]]
+    assert console.get_by_role("button", name="发放").count() == 0  # nothing to hand out
+    accessible(console, "holds-withdrawn")
+    console.get_by_role("link", name="已发放").click()
+    assert [row[1:5] for row in table_rows(console)] == [["LJY-0001", "王芳", "大米 5 斤", "50"]]
+
 
 def xlsx(rows) -> bytes:
     book = Workbook()

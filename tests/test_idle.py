@@ -46,13 +46,17 @@ def test_after_expiry_the_attract_timer_counts_from_going_home():
     assert w.tick(270, on_home=True) is IdleEvent.ATTRACT
 
 
-def test_a_screen_policy_signs_out_once_before_the_prompt_and_again_after_a_touch():
+def test_a_screens_policy_prompts_sooner_with_its_own_countdown():
     from kiosk.idle import IdlePolicy
     w = IdleWatchdog(timeout=60, countdown=30, attract_after=180)
-    passbook = IdlePolicy(sign_out_after=30)
+    passbook = IdlePolicy(prompt_after=30, countdown=20)
     assert w.tick(29.9, on_home=False, policy=passbook) is None
-    assert w.tick(30, on_home=False, policy=passbook) is IdleEvent.SIGN_OUT
-    assert w.tick(45, on_home=False, policy=passbook) is None  # once, not every tick
-    assert w.tick(60, on_home=False, policy=passbook) is IdleEvent.PROMPT
-    w.activity(70)
-    assert w.tick(100, on_home=False, policy=passbook) is IdleEvent.SIGN_OUT
+    assert w.tick(30, on_home=False, policy=passbook) is IdleEvent.PROMPT
+    assert w.seconds_left(30) == 20
+    assert w.tick(49.9, on_home=False, policy=passbook) is IdleEvent.COUNTDOWN
+    assert w.activity(49.9) is IdleEvent.WAKE  # 继续: nothing is lost
+    assert w.tick(79.8, on_home=False, policy=passbook) is None
+    assert w.tick(79.9, on_home=False, policy=passbook) is IdleEvent.PROMPT
+    assert w.tick(99.9, on_home=False, policy=passbook) is IdleEvent.EXPIRE
+    assert w.tick(159.8, on_home=False) is None  # elsewhere the kiosk's own timeout and countdown
+    assert w.tick(159.9, on_home=False) is IdleEvent.PROMPT and w.seconds_left(159.9) == 30

@@ -17,7 +17,7 @@ OTHER_CENTER = {
     "booking.reinstate": "unknown_booking",
     "volunteer.pin_change": "unknown_volunteer", "redemption.request": "unknown_item_or_volunteer",
     "ledger.add": "unknown_volunteer", "ledger.reverse": "unknown_entry",
-    "redemption.handover": "unknown_hold",
+    "redemption.handover": "unknown_hold", "redemption.withdraw": "unknown_hold",
 }
 
 

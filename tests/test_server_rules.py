@@ -452,6 +452,65 @@ def test_staff_mode_needs_the_staff_members_own_pin_for_each_mutation(server):
     assert Pusher(server, "lobby-2").send("ledger.add", entry()) == ("rejected", "staff_proof")
 
 
+def hold_status(server, hold_id: str) -> str:
+    return server_rows(server, "SELECT status FROM holds WHERE id = ?", hold_id)[0][0]
+
+
+def test_a_volunteer_withdraws_their_own_request_while_it_waits_and_only_once(server):
+    send, h = Pusher(server).send, hold()
+    assert send("redemption.request", {"hold": h}) == ("applied", None)
+    assert send("redemption.withdraw", {"hold": h["id"], "volunteer_id": "v2"}) == ("rejected", "not_their_hold")
+    assert send("redemption.withdraw", {"hold": "h-nobody", "volunteer_id": "v1"}) == ("rejected", "unknown_hold")
+    assert hold_status(server, h["id"]) == "held"
+    assert send("redemption.withdraw", {"hold": h["id"], "volunteer_id": "v1"}) == ("applied", None)
+    assert hold_status(server, h["id"]) == "withdrawn"
+    # the same request withdrawn again (at the other kiosk): nothing more happens
+    assert Pusher(server, "lobby-2").send("redemption.withdraw", {"hold": h["id"], "volunteer_id": "v1"}) \
+        == ("duplicate", None)
+    assert server_rows(server, "SELECT count(*) FROM holds WHERE status = 'held'") == [(0,)]
+    handover = {"hold": h["id"], "staff_id": DUTY, "entry": {"uid": "e-late", "at": STAMP}}
+    assert send("redemption.handover", handover) == ("rejected", "already_closed")  # withdrawn: not handed out
+    assert server_rows(server, "SELECT sum(points) FROM ledger") == [(1000,)]
+
+
+def test_a_request_handed_out_or_released_is_not_withdrawn(server):
+    send = Pusher(server).send
+    given, released = hold(), hold()
+    for h in (given, released):
+        assert send("redemption.request", {"hold": h}) == ("applied", None)
+    assert send("redemption.handover", {"hold": given["id"], "staff_id": DUTY,
+                                        "entry": {"uid": "e-given", "at": STAMP}}) == ("applied", None)
+    server.office.release_hold(server.clerk, "liujiaying", released["id"])
+    for h in (given, released):
+        assert send("redemption.withdraw", {"hold": h["id"], "volunteer_id": "v1"}) == ("rejected", "already_closed")
+    assert (hold_status(server, given["id"]), hold_status(server, released["id"])) == ("handed_over", "released")
+    assert server_rows(server, "SELECT sum(points) FROM ledger") == [(999,)]  # the hand-over stands
+
+
+def test_a_withdrawal_frees_the_points_and_the_stock_at_every_kiosk(server, kiosks):
+    (a, client_a), (b, client_b) = kiosks
+    server.office.put_catalogue_item(server.clerk, "liujiaying", {"id": "oil", "item": "食用油", "points": 600,
+                                                                  "stock": 1})
+    client_a.cycle()
+    book = Passbook(a, now=NOW)
+    h = book.request_redemption("v1", "oil")
+    client_a.cycle()
+    client_b.cycle()
+    with pytest.raises(PassbookError):  # the only one is held for v1; 400 points are left
+        Passbook(b, now=NOW).request_redemption("v1", "oil")
+    assert [p["item"] for p in book.pending("v1")] == ["食用油"]
+    assert book.withdraw_redemption("v1", h["id"])["status"] == "withdrawn"
+    assert book.summary("v1")["balance"] == 1000 and book.pending("v1") == []  # back at once, here
+    with pytest.raises(PassbookError):
+        book.withdraw_redemption("v1", h["id"])  # not twice
+    client_a.cycle()
+    assert hold_status(server, h["id"]) == "withdrawn"
+    client_b.cycle()
+    assert b.db["holds"].get(h["id"])["status"] == "withdrawn"
+    assert Passbook(b, now=NOW).summary("v1") == dict(Passbook(b, now=NOW).summary("v1"), balance=1000, held=0)
+    Passbook(b, now=NOW).request_redemption("v1", "oil")  # the item is free for anyone again
+
+
 def test_the_office_releases_a_hold_nobody_collects_and_every_kiosk_learns_it(server, kiosks):
     (a, client_a), (b, client_b) = kiosks
     client_a.cycle()

@@ -166,20 +166,104 @@ def test_passbook_screen_answers_touches_while_the_pin_is_checked(demo_kiosk, mo
     assert len(checks) == 1 and screen.volunteer is not None
 
 
-def test_redemption_request_and_auto_sign_out(demo_kiosk):
-    k = demo_kiosk
+@pytest.fixture
+def synced_kiosk(tmp_path):
+    """The kiosk in the real window and the real server, with 王芳 (1000 points) and
+    签字笔 (1 point) on its roster and catalogue; the kiosk syncs when the test says so."""
+    from kiosk.store import Store  # noqa: F401  (the driver's own)
+    from sync.client import SyncClient
+    from tests.harness import KioskDriver
+    from tests.pushes import set_up_center
+    from tests.sync_server import Server
+    server = Server(tmp_path)
+    server.start()
+    set_up_center(server)
+    k = KioskDriver.start(tmp_path / "kiosk")  # no server configured: its worker does not run
+    client = SyncClient(k.store, server.url, server.tokens["lobby-1"], timeout=60)
+    client.cycle()
+    yield k, server, client
+    k.stop()
+    server.stop()
+
+
+def fixed_under_the_page(k, text: str):
+    """The button, fully inside the window and outside the page's scrolling: always on screen."""
+    from kivy.core.window import Window
+    from kivy.uix.scrollview import ScrollView
+    k.frames(2)
+    button = k.find_text(text, within=k.screen.ids.actions)
+    x, y = button.to_window(button.x, button.y)
+    assert 0 <= x and x + button.width <= Window.width and 0 <= y and y + button.height <= Window.height, text
+    node = button.parent
+    while node is not None and node is not Window:
+        assert not isinstance(node, ScrollView), f"{text} scrolls with the page"
+        node = node.parent
+    return button
+
+
+def server_hold(server) -> tuple:
+    import sqlite3
+    with sqlite3.connect(server.db) as db:
+        return db.execute("SELECT status, points FROM holds").fetchall()
+
+
+def test_passbook_exchange_asks_first_is_withdrawn_while_it_waits_and_idle_counts_down(synced_kiosk):
+    from kiosk.ui.overlays import IdlePrompt
+    from kiosk.ui.theme import theme
+    from tests.pushes import PIN
+    k, server, client = synced_kiosk
     k.tap_text("志愿积分")
-    passbook_sign_in(k, DEMO_PHONE, DEMO_PIN)
-    balance = k.app.passbook.summary(k.screen.volunteer["id"])["balance"]
-    tap_choice(k, "积分兑换")
-    tap_choice(k, "洗衣液", exact=False)
+    passbook_sign_in(k, "13812345678", PIN, keys=False)
+    book = k.screen.passbook
+    fixed_under_the_page(k, "积分兑换")
+    fixed_under_the_page(k, "退出登录")
+    k.tap_text("长辈模式：关")
+    assert theme.elder
+    fixed_under_the_page(k, "退出登录")
+    k.tap(fixed_under_the_page(k, "积分兑换"))
+
+    tap_choice(k, "签字笔", exact=False)  # asks first: the item, its points, the balance after, what next
+    k.find_text("确认兑换")
+    for words in ("兑换“签字笔”，需要 1 分。", "现在可用 1000 分，申请后剩 999 分。", "志愿者服务站领取",
+                  "由值班工作人员发放", "可以在存折页撤回"):
+        k.find_text(words, exact=False)
+    k.tap(fixed_under_the_page(k, "取消"))
+    k.find_text("积分兑换（余额 1000 分）")
+    assert k.store.pending_count() == 0 and book.summary("v1")["held"] == 0  # nothing sent, nothing held
+
+    tap_choice(k, "签字笔", exact=False)
+    k.tap(fixed_under_the_page(k, "确认兑换"))
     k.find_text("已提交兑换申请")
-    assert k.app.passbook.summary(k.screen.volunteer["id"])["balance"] == balance - 30
-    k.advance(29)
-    assert k.screen.volunteer is not None
-    k.advance(2)  # 30 s without a touch
-    assert k.screen.volunteer is None
-    k.find_text("登录爱心储蓄存折")
+    client.cycle()
+    assert server_hold(server) == [("held", 1)]
+    k.tap(fixed_under_the_page(k, "‹ 返回存折"))
+    k.find_text("积分余额 999 分（另有 1 分等待兑换）", exact=False)
+
+    tap_choice(k, "撤回：“签字笔”", exact=False)
+    k.find_text("撤回兑换申请？")
+    k.tap(fixed_under_the_page(k, "确认撤回"))
+    k.find_text("已撤回兑换申请")
+    k.find_text("积分余额 1000 分", exact=False)
+    client.cycle()
+    assert server_hold(server) == [("withdrawn", 1)]  # the server agreed: the points are free there too
+    k.tap(fixed_under_the_page(k, "‹ 返回存折"))
+    assert not [t for t in k.texts() if "撤回：" in t]  # nothing waits any more
+
+    k.advance(29)  # reading, without a touch
+    assert not k.find_all(lambda w: isinstance(w, IdlePrompt))
+    k.advance(2)
+    [prompt] = k.find_all(lambda w: isinstance(w, IdlePrompt))
+    counted = k.find_text("秒", exact=False, within=prompt.ids.countdown)
+    assert 15 < int(counted.text.split()[0]) <= 20  # the passbook's own 20 s, counting down
+    k.find_text("退出存折、回到首页", exact=False, within=prompt)
+    k.tap(k.find_text("继续", within=prompt))
+    assert k.screen.volunteer is not None and k.app.current == "points"  # still signed in, still reading
+    k.find_text("积分余额 1000 分", exact=False)
+    k.advance(31)
+    assert k.find_all(lambda w: isinstance(w, IdlePrompt))
+    k.advance(21)  # nobody answered
+    assert not k.find_all(lambda w: isinstance(w, IdlePrompt)) and k.app.current == "home"
+    assert k.app.screens.get_screen("points").volunteer is None
 
 
 def test_leaving_the_passbook_signs_out(demo_kiosk):

@@ -11,7 +11,7 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.lang import Builder
-from kivy.properties import ColorProperty, ListProperty, NumericProperty, ObjectProperty
+from kivy.properties import ColorProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.modalview import ModalView
 
 from kiosk.ui import theme as th
@@ -30,6 +30,7 @@ class Overlay(ModalView):
 
 class IdlePrompt(Overlay):
     seconds_left = NumericProperty(0)
+    leaving = StringProperty("回到首页，已填写的内容会被清除")  # a screen's policy may say more (the passbook)
 
     def keep_going(self) -> None:
         App.get_running_app().idle_continue()

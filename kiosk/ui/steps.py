@@ -76,13 +76,15 @@ class StepScreen(KioskScreen):
         raise NotImplementedError
 
     # -- building a step -------------------------------------------------------
-    def show(self, title: str, *widgets) -> None:
+    def show(self, title: str, *widgets, actions=()) -> None:
+        """A step: its widgets in the page, which scrolls, and its ``actions`` (the
+        buttons that end or leave the step) side by side under it, always on screen."""
         self.step_title = title
         self.message = ""
-        body = self.ids.body
-        body.clear_widgets()
-        for widget in widgets:
-            body.add_widget(widget)
+        for box, children in ((self.ids.body, widgets), (self.ids.actions, actions)):
+            box.clear_widgets()
+            for widget in children:
+                box.add_widget(widget)
         self.ids.scroll.scroll_y = 1
 
     def choice(self, text: str, action, kind: str = "quiet", **kwargs) -> Choice:

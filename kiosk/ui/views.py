@@ -67,6 +67,23 @@ def _points(catalogue: bool):
     return show
 
 
+def _points_exchange(step: str):
+    """The passbook's exchange steps: the confirmation, a request waiting on the book, withdrawing it."""
+    def show(app):
+        _points(False)(app)
+        screen = app.screens.current_screen
+        item = min(screen.passbook.catalogue(), key=lambda i: i["points"])
+        if step == "confirm":
+            screen.ask_redeem(item)
+            return
+        if not screen.passbook.pending(screen.volunteer["id"]):
+            screen.passbook.request_redemption(screen.volunteer["id"], item["id"])
+        screen.show_book(0)
+        if step == "withdraw":
+            screen.ask_withdraw(screen.passbook.pending(screen.volunteer["id"])[0])
+    return show
+
+
 def _paused(app):
     # as a visitor meets a pause the office published; resumed at once, so the
     # notice stays on screen and no later view is paused
@@ -179,6 +196,9 @@ VIEWS = {
     "wish_form": _wish_form,
     "points_book": _points(False),
     "points_catalogue": _points(True),
+    "points_confirm": _points_exchange("confirm"),
+    "points_pending": _points_exchange("pending"),
+    "points_withdraw": _points_exchange("withdraw"),
     "keyboard": _keyboard("wish", "xinlizix"),
     "keyboard_name": _keyboard("name", "zhangwei"),
     "keypad": _keyboard("phone"),

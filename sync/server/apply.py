@@ -572,6 +572,27 @@ def redemption_request(ctx: Context, data: p.RedemptionRequest) -> str | None:
     return None
 
 
+def redemption_withdraw(ctx: Context, data: p.Withdrawal) -> str | None:
+    """The volunteer withdraws a request still waiting for its item: its points
+    and its place in the stock are free again. Only their own, only while it waits;
+    a second withdrawal (from another kiosk) finds it withdrawn already."""
+    row = one(ctx.conn, "SELECT id, volunteer_id, status FROM holds WHERE id = ? AND center_id = ?",
+              [data.hold, ctx.center_id])
+    if row is None:
+        return "unknown_hold"
+    if row["volunteer_id"] != data.volunteer_id:
+        return "not_their_hold"
+    if row["status"] == life.WITHDRAWN:
+        return DUPLICATE
+    if not life.can_move(life.HOLD_MOVES, row["status"], life.WITHDRAWN):
+        return "already_closed"  # handed out, or released by the office
+    ctx.conn.execute("UPDATE holds SET status = ?, closed_at = ? WHERE id = ?",
+                     [life.WITHDRAWN, stamp(ctx.now, ctx.center.tz), row["id"]])
+    ctx.change("hold", hold_row(ctx.conn, row["id"]))
+    ctx.record(row["id"], {"status": row["status"]}, {"status": life.WITHDRAWN})
+    return None
+
+
 def redemption_handover(ctx: Context, data: p.Handover) -> str | None:
     """Staff gave the item: the held points become a ledger entry. The entry
     is made here from the hold, so its points are the hold's, whatever was sent."""

@@ -46,10 +46,9 @@ FIELD_WORDS = {
 }
 BOOKING_WORDS = {life.BOOKED: "已预约", life.WAITING: "候补", life.CANCELLED: "已取消", life.CHECKED_IN: "已签到",
                  life.NO_SHOW: "未签到"}
-HOLD_WORDS = {"held": "已预留", "released": "已释放", "handed_over": "已发放"}
 # the words of a field's values, where the value is a code
 VALUE_WORDS = {
-    "status": {**life.WISH_WORDS, **BOOKING_WORDS, **HOLD_WORDS},
+    "status": {**life.WISH_WORDS, **BOOKING_WORDS, **life.HOLD_WORDS},
     "roles": {r.value: w for r, w in ROLE_WORDS.items()},
     "kind": ROOM_WORDS,
     "claimant_kind": CLAIMANT_KINDS,

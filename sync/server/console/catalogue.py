@@ -8,6 +8,7 @@ import uuid
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
+from kiosk import lifecycle as life
 from kiosk.validation import FieldError
 from sync.server.console.export import Table, export, export_format, paged
 from sync.server.console.station import base, show
@@ -20,6 +21,8 @@ router = APIRouter()
 
 CATALOGUE_COLUMNS = ("物品", "所需积分", "库存", "已预留", "可兑换")
 HOLD_COLUMNS = ("申请时间", "志愿者编号", "姓名", "物品", "冻结积分")
+# the states the 兑换申请 page lists, one at a time: waiting first, then how requests ended
+HOLD_STATES = (life.HELD, life.WITHDRAWN, life.HANDED_OVER, life.RELEASED)
 ITEM_MAX, POINTS_MAX, STOCK_MAX = 40, 100_000, 100_000  # as the feed's catalogue rows allow
 
 
@@ -120,20 +123,33 @@ def save_item(request: Request, item_id: str, item: str = Form(""), points: str 
 
 
 # -- exchange requests ------------------------------------------------------------------------------
+def state_query(state: str) -> str:
+    return "" if state == life.HELD else f"?status={state}"
+
+
+def hold_view(status: str) -> tuple[str, tuple[str, ...]]:
+    """A listed state (an unknown one lists the waiting requests) and its columns:
+    the points of a closed request were frozen once, not now."""
+    state = status if status in HOLD_STATES else life.HELD
+    return state, HOLD_COLUMNS if state == life.HELD else (*HOLD_COLUMNS[:-1], "积分")
+
+
 @router.get("/{center_id}/volunteers/holds")
-def holds(request: Request, page: str = "1", where: Here = Depends(here)):
-    number = page_number(page)
-    rows, more = request.app.state.store.read(reads.holds_page, where.center_id, number)
+def holds(request: Request, page: str = "1", status: str = life.HELD, where: Here = Depends(here)):
+    number, (state, columns) = page_number(page), hold_view(status)
+    rows, more = request.app.state.store.read(reads.holds_page, where.center_id, number, state)
     return show(request, "volunteers_holds.html", where, "/holds", {
-        "title": "兑换申请", "columns": HOLD_COLUMNS, "page": number, "more": more,
-        "rows": [(row, hold_cells(row)) for row in rows]})
+        "title": "兑换申请", "columns": columns, "page": number, "more": more, "rows": [(row, hold_cells(row)) for row in rows],
+        "views": [(state_query(s), life.HOLD_WORDS[s]) for s in HOLD_STATES], "view": state_query(state),
+        "state_words": life.HOLD_WORDS[state], "open": state == life.HELD})
 
 
 @router.get("/{center_id}/volunteers/holds.{fmt}")
-def holds_export(request: Request, fmt: str, where: Here = Depends(here)):
-    fmt = export_format(fmt)
-    rows = paged(request.app.state.store, reads.holds_export, where.center_id)
-    return export(Table("兑换申请", HOLD_COLUMNS, (hold_cells(row) for row in rows)), fmt)
+def holds_export(request: Request, fmt: str, status: str = life.HELD, where: Here = Depends(here)):
+    fmt, (state, columns) = export_format(fmt), hold_view(status)
+    rows = paged(request.app.state.store, reads.holds_export, where.center_id, state)
+    title = "兑换申请" if state == life.HELD else f"兑换申请（{life.HOLD_WORDS[state]}）"
+    return export(Table(title, columns, (hold_cells(row) for row in rows)), fmt)
 
 
 def _close(request: Request, where: Here, change, hold_id: str, done: str):

@@ -188,13 +188,13 @@ def catalogue_item(conn, center_id: str, item_id: str) -> dict | None:
 HOLDS = Listing(
     "holds h", ("h.created_at", "h.id"), "h.id, h.created_at, h.points, h.volunteer_id, v.number, v.name, c.item",
     "JOIN volunteers v ON v.id = h.volunteer_id LEFT JOIN catalogue c ON c.id = h.item_id")
-OPEN = "h.center_id = ? AND h.status = 'held'"
+IN_STATE = "h.center_id = ? AND h.status = ?"  # holds_by_center (center_id, status, created_at)
 
 
-def holds_page(conn, center_id: str, page: int) -> tuple[list[dict], bool]:
-    """Exchange requests waiting for their hand-over, oldest first."""
-    return HOLDS.page(conn, OPEN, [center_id], page)
+def holds_page(conn, center_id: str, page: int, status: str = "held") -> tuple[list[dict], bool]:
+    """Exchange requests in one state (by default those waiting for their hand-over), oldest first."""
+    return HOLDS.page(conn, IN_STATE, [center_id, status], page)
 
 
-def holds_export(conn, center_id: str, after, size: int) -> list:
-    return HOLDS.after(conn, OPEN, [center_id], after, size)
+def holds_export(conn, center_id: str, status: str, after, size: int) -> list:
+    return HOLDS.after(conn, IN_STATE, [center_id, status], after, size)
