@@ -14,6 +14,7 @@ parameters is replaced once the PIN is proved; the feed takes it to the kiosks.
 """
 from __future__ import annotations
 
+import logging
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +25,8 @@ from sync.server.challenges import PASSBOOK, Challenges
 from sync.server.feed import Feed
 from sync.server.sealing import open_passbook_sign_in
 from sync.server.shared import Shared
+
+log = logging.getLogger("server.passbook")
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,8 @@ class PassbookDesk:
             with self.shared.transaction():  # used up whatever the seal holds: one try a challenge
                 taken = self.challenges.take(kiosk, challenge, PASSBOOK)
             opened = open_passbook_sign_in(conn, sealed, challenge) if taken else None
-            if opened is None:
+            if opened is None:  # logged with the kiosk only: nobody was looked up
+                log.warning("passbook sign-in refused for kiosk %s: challenge", kiosk["id"])
                 raise ChallengeRefused()
             phone, pin = opened
             found = candidate(conn, center_id, phone, self.shared.local_now())
