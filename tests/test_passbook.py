@@ -228,3 +228,26 @@ def test_redemption_holds_points_so_they_cannot_be_spent_twice(env):
     with pytest.raises(PassbookError):
         book.hand_over(hold["id"], STAFF_1)
     assert [m["type"] for m in store.pending(100)][-2:] == ["redemption.request", "redemption.handover"]
+
+
+def test_a_request_is_withdrawn_by_its_volunteer_while_it_waits_and_only_then(env):
+    store, book, _clock, _ = env
+    store.db["volunteers"].insert({"id": "v2", "number": "LJY-0002", "name": "李强", "phone": "13900000000",
+                                   "pin_hash": hash_pin("135790")})
+    book.add_service("v1", "敬老服务", 6, 60, STAFF_1)
+    waiting = book.request_redemption("v1", "rice")
+    with pytest.raises(PassbookError) as exc:
+        book.withdraw_redemption("v2", waiting["id"])  # someone else's
+    assert exc.value.code == "not_yours" and book.pending("v1")[0]["item"] == "大米 5 斤"
+    book.withdraw_redemption("v1", waiting["id"])
+    assert book.summary("v1") == dict(book.summary("v1"), balance=60, held=0) and book.pending("v1") == []
+    with pytest.raises(PassbookError) as exc:
+        book.withdraw_redemption("v1", waiting["id"])  # not twice
+    assert exc.value.code == "state"
+    given = book.request_redemption("v1", "rice")  # the points and the item are free again
+    book.hand_over(given["id"], STAFF_1)
+    with pytest.raises(PassbookError):
+        book.withdraw_redemption("v1", given["id"])  # handed out: the hand-over stands
+    outbox = [(m["type"], m["payload"].get("hold")) for m in store.pending(100)]
+    assert outbox.count(("redemption.withdraw", waiting["id"])) == 1 and ("redemption.withdraw", given["id"]) \
+        not in outbox
