@@ -22,6 +22,7 @@ from functools import cache
 
 from fontTools.ttLib import TTFont
 
+from kiosk.linebreak import CLOSING, OPENING, content_chars
 from kiosk.paths import FONT_REGULAR
 from kiosk.ui.theme import HEADING_ROLES
 
@@ -86,6 +87,43 @@ def _name(widget) -> str:
     return f"{type(widget).__name__}({text[:16]!r})" if text else type(widget).__name__
 
 
+def rendered_paragraphs(label) -> list[list[str]]:
+    """The lines Kivy laid out for a label, grouped by the paragraphs of its
+    text: a rendered line either continues the text where the last one ended
+    (a wrap, maybe after spaces) or follows one of the text's line breaks."""
+    text = label.text
+    paragraphs: list[list[str]] = [[]]
+    pos = 0
+    for line in label._label._cached_lines:
+        shown = "".join(word.text for word in line.words)
+        while pos < len(text) and text[pos] == " ":
+            pos += 1
+        if pos < len(text) and text[pos] == "\n":
+            pos += 1
+            paragraphs.append([])
+        if text.startswith(shown, pos):
+            pos += len(shown)
+        paragraphs[-1].append(shown)
+    return [p for p in paragraphs if p]
+
+
+def line_breaking(label) -> list[str]:
+    """Chinese line breaking as a reader sees it (kiosk/linebreak.py decides it)."""
+    problems = []
+    for lines in rendered_paragraphs(label):
+        if len(lines) < 2:
+            continue
+        for before, line in zip(lines, lines[1:]):
+            if line[:1] in CLOSING:
+                problems.append(f"{_name(label)}: a line starts with closing punctuation ({before!r} / {line!r})")
+            if before[-1:] in OPENING:
+                problems.append(f"{_name(label)}: a line ends with opening punctuation ({before!r} / {line!r})")
+        if content_chars(lines[-1]) < 2:
+            problems.append(f"{_name(label)}: a single character stranded on the last line "
+                            f"({lines[-2]!r} / {lines[-1]!r})")
+    return problems
+
+
 def audit(widgets, elder: bool) -> list[str]:
     body_min, heading_min = TEXT_MIN[elder]
     target_min = TARGET_MIN[elder]
@@ -112,6 +150,8 @@ def audit(widgets, elder: bool) -> list[str]:
             if tw > w.width + 2 or th_ > w.height + 2:
                 problems.append(f"{_name(w)}: text {tw:.0f}x{th_:.0f} overflows its "
                                 f"{w.width:.0f}x{w.height:.0f} box")
+            if w.text_size[0] is not None and not w.shorten:
+                problems.extend(line_breaking(w))
         if isinstance(w, TOUCHABLE) and not w.disabled:
             if w.width < dp(target_min) - 0.5 or w.height < dp(target_min) - 0.5:
                 problems.append(f"{_name(w)}: touch target {w.width:.0f}x{w.height:.0f} "

@@ -6,7 +6,8 @@ from kiosk.ui.theme import theme
 from kiosk.ui.views import VIEWS as DEEPER
 from kiosk.ui.views import as_staff, in_staff_mode
 from screens import BY_NAME, SCREENS
-from tests.audit import audit, contrast_ratio
+from kiosk.linebreak import wrap
+from tests.audit import audit, contrast_ratio, rendered_paragraphs
 from kiosk.demo import load_demo
 from tests.harness import KioskDriver
 
@@ -71,6 +72,38 @@ def test_the_audit_catches_what_it_is_for(quick_kiosk):
     assert "colour alone" in problems
     assert "Label('浅色字'): contrast 1." in problems
     assert "no glyph for '\U00020000'" in problems
+
+
+def test_the_audit_reads_line_breaks_as_a_reader_does(quick_kiosk):
+    """Kivy's own wrapping (a plain Label) breaks Chinese at the character that
+    overflows: the audit names each fault; the kiosk's Para, at the same width,
+    has none of them."""
+    from kivy.uix.label import Label
+    from kiosk.ui.widgets import Para
+    home = quick_kiosk.screen
+    cases = {  # text: the width Kivy fills up to just before the fault
+        "看不清？请点右上角“长辈模式”。": "看不清？请点右上角“长辈模式”",  # 。 alone: starts a line, stranded
+        "请输入手机号后四位": "请输入手机号后四",  # 位 stranded
+        "请点右上角“长辈模式”": "请点右上角“",  # “ ends a line
+    }
+    paras = []
+    for text, first_line in cases.items():
+        para = Para(text=text, size_hint_x=None)  # the kiosk's paragraph, in its own font
+        width = para.width = para._label.get_extents(first_line)[0] + 2
+        home.add_widget(Label(text=text, font_size=para.font_size, color=(0, 0, 0, 1),
+                              text_size=(width, None), size_hint=(None, None), size=(width, 200)))
+        home.add_widget(para)
+        paras.append(para)
+    quick_kiosk.frames(3)
+    for para in paras:  # Kivy draws the lines kiosk.linebreak chose, none re-wrapped
+        chosen = wrap(para.text, int(para.width), lambda line: para._label.get_extents(line)[0])
+        assert len(chosen) > 1 and rendered_paragraphs(para) == [chosen]
+    problems = "\n".join(p for p in audit(list(quick_kiosk.walk()), elder=False) if "line" in p)
+    assert "Para(" not in problems
+    assert "starts with closing punctuation ('看不清？请点右上角“长辈模式”' / '。')" in problems
+    assert "stranded on the last line ('看不清？请点右上角“长辈模式”' / '。')" in problems
+    assert "stranded on the last line ('请输入手机号后四' / '位')" in problems
+    assert "ends with opening punctuation ('请点右上角“' / '长辈模式”')" in problems
 
 
 def test_contrast_formula_matches_wcag():

@@ -73,6 +73,19 @@ def test_elder_switch_scales_text_and_targets(kiosk):
     assert home_button.font_size * 1.3 < elder_size
 
 
+def test_the_hint_for_weak_eyes_is_a_button_that_enlarges_everything(kiosk):
+    hint = kiosk.find_id("elder_hint")
+    greeting = kiosk.find_id("greeting")
+    assert hint.text == "看不清？点这里放大字体"
+    assert hint.font_size >= theme.font("body", theme.scale)  # not the smallest grey text any more
+    assert hint.height >= theme.target
+    kiosk.tap(hint)
+    assert theme.elder is True and kiosk.find_id("elder").text == "长辈模式：开"
+    assert hint.text == "字太大？点这里恢复" and greeting.font_size > theme.font("title", 1.0)
+    kiosk.tap(hint)
+    assert theme.elder is False and kiosk.find_id("elder").text == "长辈模式：关"
+
+
 def test_status_bar_shows_center_time_and_sync_state(kiosk):
     kiosk.find_text("柳邻惠 · 柳家营社区党群服务中心")
     clock = kiosk.find_id("clock")

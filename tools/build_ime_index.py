@@ -221,6 +221,8 @@ def main() -> None:
     db.executescript("""
         CREATE INDEX words_syl ON words (n, syl, freq DESC);
         CREATE INDEX words_ini ON words (ini, freq DESC);
+        -- the line breaker's lookups by the word itself (kiosk/linebreak.py)
+        CREATE INDEX words_word ON words (word, freq);
         CREATE INDEX name_chars_syl ON name_chars (syl, weight DESC);
         CREATE INDEX name_chars_char ON name_chars (char, weight DESC);
         CREATE INDEX given_names_syl ON given_names (syl, weight DESC);

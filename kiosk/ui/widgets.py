@@ -16,6 +16,7 @@ from kivy.uix.behaviors import ButtonBehavior, ToggleButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 
+from kiosk.linebreak import wrap
 from kiosk.ui import theme as th
 
 
@@ -25,7 +26,22 @@ class Surface(BoxLayout):
     radius = ListProperty([0])
 
 
-class Text(Label):
+class BreaksLines:
+    """Where the label wraps (a width in text_size), its lines are chosen by
+    kiosk.linebreak and handed to Kivy already broken: Kivy's own wrapping
+    splits Chinese at whatever character overflows. Measured with the label's
+    own font, so every line fits as Kivy measures it and none is re-wrapped."""
+
+    def texture_update(self, *largs):
+        core = self._label
+        width = self.text_size[0]
+        if width is not None and self.text and not self.shorten and not self.markup:
+            room = int(width) - self.padding[0] - self.padding[2]  # as Kivy's layout counts it
+            core.text = "\n".join(wrap(self.text, room, lambda line: core.get_extents(line)[0]))
+        super().texture_update(*largs)
+
+
+class Text(BreaksLines, Label):
     """A label whose size follows its role and the elder-mode scale."""
     role = OptionProperty("body", options=list(th.FONT_DP))
 
@@ -34,7 +50,7 @@ class Para(Text):
     """Wrapping paragraph text that takes the height it needs."""
 
 
-class KButton(ButtonBehavior, Label):
+class KButton(BreaksLines, ButtonBehavior, Label):
     """A large flat button; ``kind`` picks its colours."""
     role = OptionProperty("body", options=list(th.FONT_DP))
     kind = OptionProperty("primary", options=["primary", "secondary", "quiet"])
