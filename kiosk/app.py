@@ -398,7 +398,7 @@ class KioskApp(App):
 
 
 def launch(settings: KioskConfig, center: Center, store: Store, screenshots=None, elder: bool = False,
-           first_frame: bool = False) -> int:
+           first_frame: bool = False, only: frozenset[str] | None = None) -> int:
     """Run the kiosk (the CLI has checked configuration, data and display).
     With ``screenshots`` render every view there and stop; with
     ``first_frame`` stop at the first frame (bench/startup.py). Returns how
@@ -407,7 +407,7 @@ def launch(settings: KioskConfig, center: Center, store: Store, screenshots=None
     tour = None
     if screenshots is not None:
         from kiosk.ui.tour import ScreenshotTour
-        tour = ScreenshotTour(app, screenshots, elder=elder)
+        tour = ScreenshotTour(app, screenshots, elder=elder, only=only)
         app.bind(on_start=lambda *_: tour.start())
     if first_frame:
         def on_flip(*_args):

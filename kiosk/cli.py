@@ -30,6 +30,8 @@ def parse_args(argv):
     p.add_argument("--screenshots", type=Path, metavar="DIR",
                    help="render every screen headless to DIR/<screen>.png and exit")
     p.add_argument("--elder", action="store_true", help="with --screenshots: in 长辈模式")
+    p.add_argument("--only", metavar="NAMES",
+                   help="with --screenshots: just these views, comma-separated (e.g. home,points_book)")
     p.add_argument("--demo-data", action="store_true",
                    help="fill an empty kiosk database with synthetic demo data (no real people)")
     p.add_argument("--rejected", action="store_true",
@@ -91,10 +93,17 @@ def main(argv=None) -> int:
     if not headless:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     from kiosk.app import launch  # the Kivy shell: importing it creates the window
+    only = frozenset(args.only.split(",")) if args.only else None
+    if only:
+        from kiosk.ui.tour import names
+        unknown = only - set(names())
+        if unknown:
+            store.close()
+            return fail(f"--only: no view named {', '.join(sorted(unknown))}", 2)
 
     try:
         written = launch(settings, center, store, screenshots=args.screenshots, elder=args.elder,
-                         first_frame=args.first_frame)
+                         first_frame=args.first_frame, only=only)
     finally:
         store.close()
     if args.screenshots is not None:

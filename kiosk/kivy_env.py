@@ -15,6 +15,10 @@ def prepare(kivy_home: Path, width: int, height: int, borderless: bool = False) 
     env.setdefault("KIVY_LOG_MODE", "PYTHON")  # tracebacks reach the journal
     kivy_home.mkdir(parents=True, exist_ok=True)
     env["KIVY_HOME"] = str(kivy_home)  # never write to ~/.kivy
+    # Kivy is configured from the KCFG_ variables below alone: no config.ini is
+    # read or written, so a fresh data folder no longer logs "Older
+    # configuration version detected" while Kivy writes one to upgrade.
+    env["KIVY_NO_CONFIG"] = "1"
     env["KCFG_GRAPHICS_WIDTH"] = str(width)
     env["KCFG_GRAPHICS_HEIGHT"] = str(height)
     env["KCFG_GRAPHICS_RESIZABLE"] = "0"

@@ -44,6 +44,48 @@ def test_screenshots_render_every_screen(tmp_path, elder):
         assert distinct_colours(out / f"{name}.png") > 5, f"{name}.png is blank"
 
 
+# Each PIN check of the demo volunteer stalls Kivy's own clock by 45 s, as a
+# loaded machine checking scrypt once did: the passbook signs out after 30 s.
+STALLED_MACHINE = """
+import runpy, sys
+import kiosk.passbook
+sign_in = kiosk.passbook.Passbook.sign_in
+def stalled(self, *args, **kwargs):
+    from kivy.clock import Clock
+    clock = type(object.__getattribute__(Clock, "_obj"))  # behind Kivy's context proxy
+    wall = clock.time
+    clock.time = staticmethod(lambda: wall() + 45)
+    return sign_in(self, *args, **kwargs)
+kiosk.passbook.Passbook.sign_in = stalled
+sys.argv = ["main.py", *sys.argv[1:]]
+runpy.run_path("main.py", run_name="__main__")
+"""
+
+
+def test_the_tour_keeps_its_own_time_on_a_stalled_machine(tmp_path):
+    out = tmp_path / "shots"
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    result = subprocess.run([sys.executable, "-c", STALLED_MACHINE, "--screenshots", str(out), "--size",
+                             "1280x800", "--only", "points,points_catalogue"],
+                            capture_output=True, text=True, env=env, timeout=600, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert sorted(p.name for p in out.glob("*.png")) == ["points.png", "points_catalogue.png"]
+    # the catalogue, not the sign-in page the passbook would have gone back to
+    sign_in = CoreImage(str(out / "points.png"), keep_data=True)
+    catalogue = CoreImage(str(out / "points_catalogue.png"), keep_data=True)
+    samples = [(x, y) for x in range(0, 1280, 16) for y in range(0, 800, 16)]
+    changed = sum(sign_in.read_pixel(x, y) != catalogue.read_pixel(x, y) for x, y in samples)
+    assert changed > len(samples) * 0.05
+    # a fresh data folder: Kivy writes no configuration of its own to upgrade
+    assert "configuration" not in result.stdout + result.stderr, result.stderr
+
+
+def test_an_unknown_view_for_the_tour_is_one_clear_line(tmp_path):
+    result = run_main("--screenshots", str(tmp_path), "--only", "home,nosuch", timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == "liulinhui-kiosk: --only: no view named nosuch"
+
+
 def test_plain_run_without_a_display_says_so_in_one_line(tmp_path):
     result = run_main(env_extra={"LIULINHUI_DATA_DIR": str(tmp_path)}, timeout=60)
     assert result.returncode == 2

@@ -1,13 +1,20 @@
 """Render every screen (and the idle overlays) to PNG files, then stop.
 
-Driven by the app's own clock so it runs headless in the offscreen window.
+Driven by the app's own loop so it runs headless in the offscreen window.
 A screenshot is taken only after the window has flipped a few times with the
 new screen: a capture before the first flip can come out black, and a field
 focused for the keyboard is scrolled into view a frame later.
+
+The tour keeps its own time: every frame is 1/60 s however long the machine
+takes to draw it (or to check the demo volunteer's PIN), so the same views
+come out on a loaded machine: no timeout (the passbook's 30 s sign-out, the
+idle prompt) fires between a view and its capture.
 """
 from __future__ import annotations
 
 import os
+import sys
+import traceback
 from pathlib import Path
 
 from kivy.clock import Clock
@@ -18,24 +25,52 @@ from kiosk.ui.views import VIEWS
 from screens import SCREENS
 
 FLIPS_BEFORE_CAPTURE = 4  # layout, a scroll into view, then a clean frame
+FRAME = 1 / 60
 OVERLAYS = ("idle_prompt", "attract", "crash_apology", "out_of_order")  # shown over a screen, one shot each
 
 
+class TourTime:
+    """Stands in for Clock.time(): it moves one frame a frame, never with the wall."""
+
+    def __init__(self, start: float):
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def tick(self, _dt) -> None:
+        self.now += FRAME
+
+
+def names() -> list[str]:
+    """Every view the tour renders, in its order."""
+    return [spec.name for spec in SCREENS] + list(VIEWS) + list(OVERLAYS)
+
+
 class ScreenshotTour:
-    def __init__(self, app, outdir: Path, elder: bool):
+    def __init__(self, app, outdir: Path, elder: bool, only: frozenset[str] | None = None):
+        """Before the app runs: its clock is the tour's from the first frame
+        (``only``: render just these views, in the tour's order)."""
         self.app = app
         self.outdir = Path(outdir)
         self.elder = elder
         self.written: list[Path] = []
-        self._steps = [(spec.name, self._screen(spec.name)) for spec in SCREENS]
-        self._steps += [(name, self._view(name, show)) for name, show in VIEWS.items()]
+        steps = [(spec.name, self._screen(spec.name)) for spec in SCREENS]
+        steps += [(name, self._view(name, show)) for name, show in VIEWS.items()]
         overlays = (self._prompt, self._attract, self._crash_apology, self._out_of_order)
-        self._steps += list(zip(OVERLAYS, overlays))
+        steps += list(zip(OVERLAYS, overlays))
+        self._steps = [step for step in steps if only is None or step[0] in only]
         self._flips = 0
         self._name = ""
+        self.time = TourTime(Clock.time())
+        Clock.time = self.time
+        # an uncapped loop: a capped one waits for the wall clock; the app's
+        # power saver leaves an uncapped loop alone
+        Clock._max_fps = 0
 
     def start(self) -> None:
         self.outdir.mkdir(parents=True, exist_ok=True)
+        Clock.schedule_interval(self.time.tick, 0)
         Window.bind(on_flip=self._on_flip)
         Clock.schedule_once(lambda _dt: self._next(), 0)
 
@@ -82,10 +117,16 @@ class ScreenshotTour:
             self.app.stop()
             return
         self._name, show = self._steps.pop(0)
-        # each view counts as a touch: on a slow machine the tour outlasts the idle
-        # timeout, whose reset would end staff mode and 长辈模式 halfway through
+        # each view counts as a touch: the tour outlasts the idle timeout, whose
+        # reset would end staff mode and 长辈模式 halfway through
         self.app.watchdog.activity(Clock.get_time())
-        show()
+        try:
+            show()
+        except Exception:  # that view is missing from DIR and named here; the tour goes on
+            print(f"screenshot tour: {self._name} failed", file=sys.stderr)
+            traceback.print_exc()
+            Clock.schedule_once(lambda _dt: self._next(), 0)
+            return
         self._flips = 0
         Window.canvas.ask_update()
 
