@@ -14,6 +14,7 @@ from pathlib import Path
 from kivy.app import App
 from kivy.base import EventLoop, ExceptionManager
 from kivy.clock import Clock
+from kivy.lang import Builder
 from kivy.core.window import Window
 from kivy.tests.common import UnitTestTouch
 from kivy.uix.label import Label
@@ -96,20 +97,34 @@ class KioskDriver:
             if ExceptionManager.handle_exception(inst) == ExceptionManager.RAISE:
                 raise
 
-    def _frame(self) -> None:
-        self._in_loop(EventLoop.idle)
+    @staticmethod
+    def _idle_undrawn() -> None:
+        """EventLoop.idle without drawing: clock, input, kv rules and layout run
+        as in a real frame; only the software rasteriser's work is left out."""
+        Clock.tick()
+        EventLoop.dispatch_input()
+        Builder.sync()
+        Clock.tick_draw()
+        Builder.sync()
 
-    def frames(self, n: int = 2) -> None:
-        for _ in range(n):
+    def _frame(self, draw: bool = True) -> None:
+        self._in_loop(EventLoop.idle if draw else self._idle_undrawn)
+
+    def frames(self, n: int = 2, draw: bool = True) -> None:
+        """Run ``n`` frames; only the last is drawn (``draw``): drawing the
+        1920x1080 window in software is most of a UI test's cost, and the frames
+        in between change nothing a visitor could see before the next one."""
+        for i in range(n):
             self.fake.now += FRAME
-            self._frame()
+            self._frame(draw and i == n - 1)
 
     def advance(self, seconds: float, step: float = 0.5) -> None:
-        """Let ``seconds`` pass on the kiosk's clock, running frames as it goes."""
+        """Let ``seconds`` pass on the kiosk's clock, running frames as it goes
+        (drawn at the end)."""
         end = self.fake.now + seconds
         while self.fake.now < end - 1e-9:
             self.fake.now = min(end, self.fake.now + step)
-            self._frame()
+            self._frame(draw=self.fake.now >= end - 1e-9)
 
     def frames_until(self, done: Callable[[], bool], seconds: float = 120.0) -> None:
         """Run frames until ``done()`` (a worker thread's answer has reached the
@@ -162,7 +177,7 @@ class KioskDriver:
 
     # -- touching ------------------------------------------------------------
     def tap(self, widget: Widget) -> None:
-        self.frames(1)  # lay out what changed since the last frame before aiming
+        self.frames(1, draw=False)  # lay out what changed since the last frame before aiming
         self._scroll_into_view(widget)
         x, y = widget.to_window(*widget.center)
         assert 0 <= x < Window.width and 0 <= y < Window.height, f"{widget} is off screen"
@@ -185,18 +200,18 @@ class KioskDriver:
         _sx, sy = node.to_window(node.x, node.y)
         if y < sy or y + widget.height > sy + node.height:
             node.scroll_to(widget, animate=False)
-            self.frames(2)
+            self.frames(2, draw=False)
 
     def tap_at(self, x: float, y: float) -> None:
         touch = UnitTestTouch(x, y)
         self._in_loop(touch.touch_down)
-        self.frames(2)
+        self.frames(2, draw=False)
         self._in_loop(touch.touch_up)
         self.frames(3)
 
     def long_press(self, widget: Widget, seconds: float) -> None:
         """Hold a finger on the widget for ``seconds`` of the kiosk's clock."""
-        self.frames(1)
+        self.frames(1, draw=False)
         x, y = widget.to_window(*widget.center)
         touch = UnitTestTouch(x, y)
         self._in_loop(touch.touch_down)
