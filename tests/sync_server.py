@@ -2,8 +2,6 @@
 temporary database) for the sync tests."""
 import os
 import socket
-import subprocess
-import sys
 import time
 
 from datetime import date, datetime
@@ -11,11 +9,12 @@ from datetime import date, datetime
 import requests
 
 from kiosk.center import load_center
-from kiosk.paths import CENTER_FILE, ROOT
+from kiosk.paths import CENTER_FILE
 from kiosk.pins import hash_pin
 from sync.server.settings import Settings
 from sync.server.staff import PASSWORDS
 from sync.server.storage import ServerStore
+from tests.server_process import ServerProcess
 
 # the kiosks' side of the sync tests: the shipped center on a fixed morning
 CENTER = load_center(CENTER_FILE)
@@ -70,14 +69,11 @@ class Server:
 
     def start(self, env: dict | None = None):
         """env: extra environment for the server process (fault hooks)."""
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sync.server.cli", "--db", str(self.db), "serve",
-             "--port", str(self.port)],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            env={**os.environ, **self.env, **(env or {})})
+        self.proc = ServerProcess(["--db", str(self.db), "serve", "--port", str(self.port)],
+                                  {**os.environ, **self.env, **(env or {})}, self.db.with_suffix(".log"))
         if self.answers():
             return
-        output = self.proc.stdout.read().decode(errors="replace") if self.proc.poll() is not None else ""
+        output = self.proc.output() if self.proc.poll() is not None else ""
         raise RuntimeError("server did not start\n" + output[-2000:])
 
     def answers(self) -> bool:

@@ -116,9 +116,10 @@ def main(argv=None) -> int:
 
 def _run(args) -> int:
     if args.command == "serve":
-        from sync.server import serving
+        from sync.server import faults, serving
         from sync.server.app import create_app
         from sync.server.retention import start_daily
+        faults.arm()
         app = create_app(Settings.from_env(args.db))
         start_daily(app.state.store)
         database = f"数据库 {args.db.resolve()}（{_counts(app.state.store)}）"

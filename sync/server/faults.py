@@ -10,9 +10,11 @@ server's environment, the process SIGKILLs itself right after its Nth
 successful push commit, before the reply is sent (N=1: the first push).
 tests/test_sync_server_kill.py uses it to prove nothing is lost or duplicated.
 
-Unset (production), the variable is read once at import and ``after_commit``
-returns at once. A value that is not a positive integer is refused at import,
-so a misspelt hook cannot make a test pass without the fault happening.
+Unset (production), ``after_commit`` returns at once. The variable is read
+once, when ``serve`` starts (``arm``), not at import: a test's server process
+may be forked from a parent that imported this module long before. A value
+that is not a positive integer is refused there, so a misspelt hook cannot
+make a test pass without the fault happening.
 """
 from __future__ import annotations
 
@@ -36,9 +38,15 @@ def _kill_after(value: str | None) -> int | None:
     return n
 
 
-_KILL_AFTER = _kill_after(os.environ.get(KILL_AFTER_COMMIT))
+_KILL_AFTER: int | None = None
 _lock = threading.Lock()
 _commits = 0
+
+
+def arm(environ=os.environ) -> None:
+    """Read the hook from the environment of the server that is starting."""
+    global _KILL_AFTER, _commits
+    _KILL_AFTER, _commits = _kill_after(environ.get(KILL_AFTER_COMMIT)), 0
 
 
 def after_commit() -> None:
