@@ -40,8 +40,8 @@ class ServerProcess:
 
     def __init__(self, argv: list[str], env: dict[str, str], log: Path):
         self.log = log
-        self._process = _CONTEXT.Process(target=_serve, args=(argv, env, str(log)),
-                                              daemon=True)  # ended with the tests if one is left running
+        # daemon: a server a test left running ends with the test process
+        self._process = _CONTEXT.Process(target=_serve, args=(argv, env, str(log)), daemon=True)
         self._process.start()
         self.pid = self._process.pid
 
