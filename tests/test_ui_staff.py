@@ -10,7 +10,7 @@ from tests.harness import KioskDriver
 from tests.sync_server import DUTY, DUTY_PIN, DUTY_PIN_HASH, staff_in_a_standalone_kiosk
 from tests.test_ui_bookings import tap_choice, type_into
 
-MORNING = datetime(2026, 11, 27, 9, 0)  # a Friday; the 08:30 study session has started
+MORNING = datetime(2026, 11, 27, 8, 45)  # a Friday; the 08:30 study session has started, check-in open
 
 
 def start(tmp_path) -> KioskDriver:
