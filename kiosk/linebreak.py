@@ -124,7 +124,8 @@ def _uax14(text: str) -> list[int]:
 
     uniseg costs ~0.2 ms a character, so it is asked about shapes it has seen
     least often: between two Han ideographs UAX #14 always allows a break and
-    no rule looks across such a pair, so the text is cut there; and every Han
+    no rule looks across such a pair, so the text is cut there (and between
+    words at a space, below); and every Han
     ideograph has the same properties (ID, wide, Lo), so each stands in a
     chunk as 一 (忙，谢 and 好，您 are one question). tests/test_linebreak.py
     checks that this gives what the whole text gives.
@@ -132,11 +133,22 @@ def _uax14(text: str) -> list[int]:
     flags: list[int] = []
     start = 0
     for i in range(1, len(text) + 1):
-        if i == len(text) or (is_han(text[i - 1]) and is_han(text[i])):
+        if i == len(text) or (is_han(text[i - 1]) and is_han(text[i])) or _after_a_word_space(text, i):
             chunk = _chunk_flags("".join("一" if is_han(c) else c for c in text[start:i]))
             flags.extend((1,) + chunk[1:] if start else chunk)
             start = i
     return flags
+
+
+def _after_a_word_space(text: str, i: int) -> bool:
+    """A word after spaces after a word (Zhang Wei, 10 岁): UAX #14 breaks there
+    (LB18) and its rules that look back across spaces (LB14-17) start from
+    punctuation, so Latin text is cut into chunks too (uniseg is slower on
+    long chunks than on many short ones)."""
+    if text[i - 1] != " " or not text[i].isalnum():
+        return False
+    before = text[:i].rstrip(" ")
+    return bool(before) and before[-1].isalnum()
 
 
 @lru_cache(maxsize=CACHE)
