@@ -26,7 +26,7 @@ WISH_MOVES = {
     CLAIMED: {APPROVED, FULFILLED},  # back to approved: the claim was withdrawn
     FULFILLED: set(), DECLINED: set(),
 }
-ON_WALL = (APPROVED, CLAIMED, FULFILLED)
+ON_WALL = (APPROVED, CLAIMED, FULFILLED)  # past review: claimable; on the wall when public
 WISH_WORDS = {SUBMITTED: "待审核", APPROVED: "待认领", CLAIMED: "已认领", FULFILLED: "已实现",
               DECLINED: "未通过"}
 
@@ -38,6 +38,18 @@ HOLD_MOVES = {
     HANDED_OVER: set(), RELEASED: set(), WITHDRAWN: set(),
 }
 HOLD_WORDS = {HELD: "待发放", HANDED_OVER: "已发放", RELEASED: "已释放", WITHDRAWN: "已撤回"}
+
+
+def on_wall(status: str, public) -> bool:
+    """Whether a wish shows on the public wall (the kiosks' and the server's feed to
+    them): reviewed, and the resident agreed to show it. A private wish is
+    reviewed, claimed and fulfilled like any other, at the office only."""
+    return status in ON_WALL and bool(public)
+
+
+def on_wall_sql(status: str, public: str) -> str:
+    """on_wall as an SQL condition over the given columns (the states are constants)."""
+    return f"{status} IN ({', '.join(repr(s) for s in ON_WALL)}) AND {public} = 1"
 
 
 def can_move(moves: dict[str, set[str]], current: str, new: str) -> bool:

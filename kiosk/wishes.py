@@ -16,7 +16,7 @@ from datetime import datetime
 
 from kiosk.clock import WallClock, stamp
 from kiosk.errors import ServiceError
-from kiosk.lifecycle import ON_WALL, WISH_WORDS
+from kiosk.lifecycle import WISH_WORDS, on_wall_sql
 from kiosk.store import Store
 from kiosk.validation import (
     FieldError, agreed, normalise_code, normalise_phone, validate_all, validate_name, validate_note)
@@ -59,9 +59,12 @@ def validate_wish(name, phone, category, text, consent) -> dict:
         return wish
 
     def check_consent():
-        if not agreed(consent):
-            raise FieldError("consent", "请同意在心愿墙上展示（不显示您的全名）")
-        return True
+        # only whether the wish goes on the wall: a private wish is a wish all the same
+        if agreed(consent):
+            return True
+        if consent is False or (type(consent) is int and consent == 0):
+            return False
+        raise FieldError("consent", "请选择是否在心愿墙上展示")
     return validate_all(name=lambda: validate_name(name), phone=lambda: normalise_phone(phone),
                         category=check_category, text=check_text, consent=check_consent)
 
@@ -79,7 +82,8 @@ class Wishes:
     def submit(self, name: str, phone: str, category: str, text: str, consent: bool) -> dict:
         v = validate_wish(name=name, phone=phone, category=category, text=text, consent=consent)
         record = {"id": str(uuid.uuid4()), "name": v["name"], "phone": v["phone"],
-                  "category": v["category"], "text": v["text"], "consent": 1, "status": "submitted",
+                  "category": v["category"], "text": v["text"], "consent": int(v["consent"]),
+                  "status": "submitted",
                   "reason": None, "fulfilled_note": None, "created_at": self._stamp(),
                   "updated_at": self._stamp()}
         stored = self.store.insert_with_code(
@@ -92,8 +96,9 @@ class Wishes:
     # -- the wall ----------------------------------------------------------------
     def wall(self, category: str | None = None, status: str | None = None, page: int = 0,
              per_page: int = PAGE) -> tuple[list[WallCard], int]:
-        """Approved wishes only, newest first, as anonymous cards; and the page count."""
-        where, args = [f"w.status IN ({', '.join('?' * len(ON_WALL))})"], list(ON_WALL)
+        """Reviewed public wishes only (lifecycle.on_wall), newest first, as anonymous
+        cards; and the page count."""
+        where, args = [on_wall_sql("w.status", "w.consent")], []
         if category:
             where.append("w.category = ?")
             args.append(category)

@@ -97,7 +97,7 @@ class WishRecord(Payload):
     phone: Phone
     category: Short
     text: Note
-    consent: Literal[1, True]
+    consent: Literal[0, 1, False, True]  # whether it may go on the wall; 0: staff only
     status: Literal["submitted"]
     created_at: Stamp
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from kiosk.bookings import PAUSE_KEY
 from kiosk.center import PUBLISHED_KEY, CenterDataError, parse_center
 from kiosk.clock import CenterClock
-from kiosk.lifecycle import CLAIMED, FULFILLED, ON_WALL
+from kiosk.lifecycle import CLAIMED, FULFILLED, on_wall
 from sync.mutations import REGISTRY
 from sync.rows import LIMITS_KEY, checked
 from sync.sealing import SERVER_KEY
@@ -61,7 +61,7 @@ def wish_status(db: sqlite3.Connection, d: dict) -> None:
     if exists and _unsent(db, d["id"]):
         return
     if not exists:
-        if d["status"] not in ON_WALL:
+        if not on_wall(d["status"], d["public"]):
             return  # only the wall's wishes are copied to other kiosks, without name or phone
         code = d["code"]
         if db.execute("SELECT 1 FROM wishes WHERE code = ?", [code]).fetchone():

@@ -51,9 +51,11 @@ class BookingRow(Row):
 class WishRow(Row):
     id: Id
     code: Annotated[str, StringConstraints(max_length=12)]
-    display_name: Annotated[str, StringConstraints(max_length=21)]
+    # a private wish (public false) comes without its words and 张**: only its own kiosk has them
+    display_name: Annotated[str, StringConstraints(max_length=21)] = ""
     category: Short
-    text: Note
+    text: Note = ""
+    public: bool = True
     status: Annotated[str, AfterValidator(_one_of(WISH_STATES))]
     claimant: Short | None = None
     claimant_kind: Short | None = None

@@ -64,6 +64,37 @@ def test_a_kiosk_wish_approved_and_claimed_in_the_console_shows_on_that_kiosks_w
     assert not [r for r in db["audit"].rows if "13900001111" in (r["after"] or "")]
 
 
+def test_a_private_wish_is_the_offices_only_and_never_on_any_kiosks_wall(console, running_server, kiosks):
+    (mine, client), (other, other_client) = kiosks
+    wish = Wishes(mine).submit("张秀英", "13812345678", "助老助残", "希望楼梯安装扶手", consent=False)
+    client.cycle()
+    sign_in(console)
+    console.goto(LIST)
+    row = console.get_by_role("row").filter(has_text=wish["code"])
+    assert "不上墙" in row.inner_text() and "希望楼梯安装扶手" in row.inner_text()
+    row.get_by_role("link", name=wish["code"]).click()
+    assert "不上墙：居民没有同意展示" in console.get_by_role("region", name="心愿卡").inner_text()
+    assert console.get_by_role("button", name="上墙", exact=True).count() == 0
+    console.get_by_role("button", name="通过审核（不上墙）").click()
+    assert "心愿不在心愿墙上" in console.get_by_role("status").inner_text()
+    console.get_by_label("认领人").fill("李四党员")
+    console.get_by_label("党员", exact=True).check()
+    console.get_by_label("联系方式").fill("13900001111")
+    console.get_by_role("button", name="记录认领").click()
+    assert "已记录认领" in console.get_by_role("status").inner_text()
+    assert_accessible(console)
+
+    client.cycle()
+    other_client.cycle()
+    for kiosk in (mine, other):
+        assert Wishes(kiosk).wall() == ([], 1)
+    # its own kiosk follows its progress; the other kiosk never holds its words
+    assert Wishes(mine).lookup(wish["code"], "5678")["status"] == "已认领"
+    assert other.db["wishes"].count == 0
+    feed = [r["data"] for r in running_server.store.db["changes"].rows if wish["id"] in r["data"]]
+    assert feed and not [d for d in feed if "扶手" in d or "张" in d]
+
+
 def test_a_wish_with_markup_is_shown_as_text(console, running_server):
     text = "<script>alert(1)</script><b>x</b>"
     wish = pushes.wish(text=text)
@@ -184,12 +215,13 @@ def test_the_export_equals_the_database_and_other_centers_stay_closed(console, r
     rows = server.store.db.execute(
         "SELECT data, status, claimant, claimant_kind, claimant_contact, reason, fulfilled_note FROM wishes "
         "WHERE center_id = 'liujiaying' ORDER BY json_extract(data, '$.created_at') DESC, id DESC").fetchall()
-    expected = [[n, card["created_at"][:10], card["code"], card["category"], card["text"], card["name"],
+    expected = [[n, card["created_at"][:10], card["code"], card["category"], card["text"],
+                 "展示" if card["consent"] else "不上墙", card["name"],
                  card["phone"], WISH_WORDS[status], claimant, kinds.get(kind), contact, note or reason]
                 for n, (card, status, claimant, kind, contact, reason, note)
                 in enumerate(((json.loads(r[0]), *r[1:]) for r in rows), 1)]
-    assert got[0] == ["序号", "日期", "心愿编号", "类别", "心愿内容", "姓名", "手机号", "状态", "认领人", "认领类型",
-                      "联系方式", "备注"]
+    assert got[0] == ["序号", "日期", "心愿编号", "类别", "心愿内容", "心愿墙", "姓名", "手机号", "状态", "认领人",
+                      "认领类型", "联系方式", "备注"]
     assert got[1:] == expected and len(expected) == 2
     [formula_cell] = [c for row in sheet.iter_rows() for c in row if c.value == formula["text"]]
     assert formula_cell.data_type == "s"

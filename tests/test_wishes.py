@@ -42,22 +42,49 @@ def test_bad_wishes_are_refused_at_the_field(wishes, field, kwargs):
     assert wishes.store.db["wishes"].count == 0 and wishes.store.pending_count() == 0
 
 
-def test_consent_is_required(wishes):
+def test_consent_only_decides_the_wall_a_private_wish_is_kept_sent_and_followed(wishes):
+    private = wishes.submit("张三", "13812345678", "其他", "一个心愿", consent=False)
+    [m] = wishes.store.pending()
+    assert private["consent"] == 0 and m["payload"]["wish"]["consent"] == 0
+    wishes.store.db.execute("UPDATE outbox SET state = 'applied'")
+    # the feed brings a private wish's progress without its words or 张** (sync/server/apply.py)
+    office_changes(wishes, private, "approved", public=False)
+    office_changes(wishes, private, "claimed", "李党员", public=False)
+    assert wishes.wall() == ([], 1) and wishes.wall(status="claimed") == ([], 1)
+    assert wishes.lookup(private["code"], "5678")["status"] == "已认领"
+    assert wishes.db["wishes"].get(private["id"])["text"] == "一个心愿"  # its own kiosk keeps it
+    public = submit(wishes)
+    wishes.store.db.execute("UPDATE outbox SET state = 'applied'")
+    office_changes(wishes, public, "approved")
+    assert [c.code for c in wishes.wall()[0]] == [public["code"]]
+
+
+def test_another_kiosks_private_wish_is_never_copied_here(wishes):
+    change = {"id": "elsewhere", "code": "W123456", "category": "其他", "status": "approved", "public": False,
+              "created_at": "2026-11-27T08:00:00+08:00"}
+    with wishes.store.transaction() as db:
+        assert apply_change(db.conn, {"kind": "wish.status", "data": change}) == "wish.status"
+    assert wishes.db["wishes"].count == 0
+
+
+@pytest.mark.parametrize("consent", ["yes", "no", None, 2])
+def test_consent_that_is_not_a_yes_or_no_is_refused_at_its_box(wishes, consent):
     with pytest.raises(FormError) as exc:
-        wishes.submit("张三", "13812345678", "其他", "一个心愿", consent=False)
-    assert "consent" in exc.value.errors
+        wishes.submit("张三", "13812345678", "其他", "一个心愿", consent=consent)
+    assert "consent" in exc.value.errors and wishes.store.db["wishes"].count == 0
 
 
 def test_wish_length_counts_characters_as_seen(wishes):
     assert submit(wishes, text="好" * 100)["text"] == "好" * 100
 
 
-def office_changes(wishes, wish, status, claimant=None, reason=None):
+def office_changes(wishes, wish, status, claimant=None, reason=None, public=True):
     """What the office decided, as the pull feed brings it (sync/replica.py)."""
-    change = {"id": wish["id"], "code": wish["code"], "display_name": anonymise(wish["name"]),
-              "category": wish["category"], "text": wish["text"], "status": status, "claimant": claimant,
-              "claimant_kind": "party_member" if claimant else None, "reason": reason,
-              "fulfilled_note": None, "created_at": wish["created_at"]}
+    change = {"id": wish["id"], "code": wish["code"], "category": wish["category"], "status": status,
+              "claimant": claimant, "claimant_kind": "party_member" if claimant else None, "reason": reason,
+              "fulfilled_note": None, "created_at": wish["created_at"], "public": public}
+    if public:
+        change.update(display_name=anonymise(wish["name"]), text=wish["text"])
     with wishes.store.transaction() as db:
         assert apply_change(db.conn, {"kind": "wish.status", "data": change}) == "wish.status"
 

@@ -26,7 +26,7 @@ from kiosk.center import Center
 from kiosk.clock import read, stamp, wall
 from kiosk.sessions import bookable, checkin_window, session_start, weekly_entry
 from kiosk.pins import after_failure, hash_pin, is_locked, pin_hash_problem, verify_pin
-from kiosk.validation import NOTE_MAX, FieldError, FormError, normalise_phone, validate_note
+from kiosk.validation import NOTE_MAX, FieldError, FormError, agreed, normalise_phone, validate_note
 from kiosk.wishes import anonymise, validate_wish
 from sync import payloads as p
 from sync.protocol import DUPLICATE
@@ -342,14 +342,19 @@ def lift_block(ctx: Context, data: p.LiftBlock) -> str | None:
 
 # -- wishes -----------------------------------------------------------------------------
 def public_wish(conn: sqlite3.Connection, wish_id: str) -> dict | None:
-    """A wish as the wall shows it: no full name, no phone."""
+    """A wish as the wall shows it: no full name, no phone. A private one (the
+    resident did not agree to the wall) goes to the kiosks without its words or
+    its 张**: its own kiosk has them, and the others must not (sync/rows.py
+    WishRow; a kiosk from before private wishes refuses such a row and skips it)."""
     row = one(conn, "SELECT id, data, status, claimant, claimant_kind, reason, fulfilled_note "
                     "FROM wishes WHERE id = ?", [wish_id])
     if row is None:
         return None
     card = json.loads(row.pop("data"))
-    return dict(row, code=card.get("code"), display_name=anonymise(card.get("name", "")),
-                category=card.get("category"), text=card.get("text"), created_at=card.get("created_at"))
+    shown = dict(row, code=card.get("code"), category=card.get("category"), created_at=card.get("created_at"))
+    if not agreed(card.get("consent")):
+        return dict(shown, public=False)
+    return dict(shown, display_name=anonymise(card.get("name", "")), text=card.get("text"))
 
 
 def wish_create(ctx: Context, data: p.WishCreate) -> str | None:

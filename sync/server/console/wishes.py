@@ -108,6 +108,7 @@ EXPORT = (
     ("心愿编号", lambda w, _h: w["code"], False),
     ("类别", lambda w, _h: w["category"], False),
     ("心愿内容", lambda w, _h: w["text"], False),
+    ("心愿墙", lambda w, _h: "展示" if w["public"] else "不上墙", False),
     ("姓名", lambda w, _h: w["name"], False),
     ("手机号", lambda w, h: h.phone(w["phone"]), False),
     ("状态", lambda w, _h: life.WISH_WORDS[w["status"]], False),
@@ -176,11 +177,17 @@ def _card(request: Request, where: Here, wish: dict, status: int = 200, **contex
         "errors": {}, "values": {}, **context}, status=status, where=where)
 
 
+PRIVATE_APPROVED = "已通过审核：居民没有同意上墙，心愿不在心愿墙上，只在后台可见；仍可记录认领。"
+
+
 @router.get("/{center_id}/wishes/{wish_id}")
 def wish_page(request: Request, wish_id: str, where: Here = Depends(here), done: str = ""):
     wish = _wish(request.app.state.store, where, wish_id)
     made = BY_KEY.get(done)
-    return _card(request, where, wish, done=made.done if made else "")
+    said = made.done if made else ""
+    if made and made.key == "approve" and not wish["public"]:
+        said = PRIVATE_APPROVED
+    return _card(request, where, wish, done=said)
 
 
 def _asked(move: Move, values: dict) -> dict:

@@ -11,6 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from kiosk.validation import agreed
 from sync.server.reads import PAGE_SIZE
 
 CREATED = "json_extract(data, '$.created_at')"  # the expression wishes_by_center_created indexes
@@ -54,7 +55,9 @@ def _where(center_id: str, f: Filters) -> tuple[str, list]:
 def _wish(row: sqlite3.Row | tuple, names) -> dict:
     wish = dict(zip(names, row))
     card = json.loads(wish.pop("data"))
-    return dict(wish, **{k: card.get(k) for k in ("code", "name", "phone", "category", "text")})
+    # public: the resident agreed to the wall; a private wish is the office's only
+    return dict(wish, **{k: card.get(k) for k in ("code", "name", "phone", "category", "text")},
+                public=agreed(card.get("consent")))
 
 
 def _rows(conn: sqlite3.Connection, sql: str, args) -> list[dict]:
