@@ -17,6 +17,7 @@ class Receipt:
     ticket: str
     lines: tuple[str, ...]
     rule: str
+    code_words: str = "预约号"  # what the code is called where it is used again (签到, 查询)
 
 
 def qr_matrix(data: str) -> list[list[bool]]:
@@ -59,8 +60,9 @@ def receipt_for(booking: dict, bookings: Bookings) -> Receipt:
 
 
 def wish_receipt(wish: dict) -> Receipt:
+    wall = ("工作人员审核后，心愿会出现在心愿墙上（只显示姓氏）。" if wish["consent"]
+            else "您没有选择上墙：心愿只给工作人员看，不会出现在心愿墙上。")
     return Receipt("心愿已提交", wish["code"],
                    (f"类别：{wish['category']}", f"心愿：{wish['text']}",
-                    f"手机：{mask_phone(wish['phone'])}"),
-                   "工作人员审核后，心愿会出现在心愿墙上（不显示您的全名）。"
-                   "凭心愿编号和手机号后四位，可在心愿墙页面查询进度。")
+                    f"手机：{mask_phone(wish['phone'])}", "请拍照或记下心愿编号，查询进度时要用。"),
+                   wall + "凭心愿编号和手机号后四位，可在心愿墙页面查询进度。", code_words="心愿编号")

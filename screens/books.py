@@ -32,7 +32,7 @@ class BooksScreen(StepScreen):
                   self.field("phone", "phone", "家长手机号", "11 位手机号", max_length=11),
                   self.text(PRIVACY, role="small"),
                   self.choice("排队候补" if full else "确认报名", self.confirm, kind="primary"),
-                  self.choice("‹ 上一步", self.first_step, kind="secondary"))
+                  back=self.first_step)
 
     def confirm(self) -> None:
         f = self.fields

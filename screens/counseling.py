@@ -28,7 +28,7 @@ class CounselingScreen(StepScreen):
                    for s in self.bookings.counseling_slots()]
         options.append(self.choice("请尽快联系我（由工作人员安排时间）", lambda: self.pick_slot(None)))
         self.show("第 2 步：选择时间", self.choices(options),
-                  self.choice("‹ 上一步", self.first_step, kind="secondary"))
+                  back=self.first_step)
 
     def pick_slot(self, slot: Slot | None) -> None:
         self.slot = slot
@@ -39,7 +39,7 @@ class CounselingScreen(StepScreen):
                   self.field("note", "text", "想说的话（可不填，最多 100 字）", "", max_length=100),
                   self.consent_choice(CONSENT),
                   self.choice("提交预约", self.confirm, kind="primary"),
-                  self.choice("‹ 上一步", lambda: self.pick_topic(self.topic), kind="secondary"))
+                  back=lambda: self.pick_topic(self.topic))
 
     def confirm(self) -> None:
         f = self.fields

@@ -27,7 +27,7 @@ class StudyScreen(StepScreen):
         if not options:
             options = [self.text("这一天的场次都已结束，请选择其他日期。")]
         self.show("第 2 步：选择场次", self.choices(options),
-                  self.choice("‹ 上一步", self.first_step, kind="secondary"))
+                  back=self.first_step)
 
     def pick_session(self, slot: Slot) -> None:
         self.slot = slot
@@ -36,7 +36,7 @@ class StudyScreen(StepScreen):
                                lambda n=n: self.pick_seat(n), disabled=taken)
                    for n, taken in seats.items()]
         self.show(f"第 3 步：选择座位（{slot.details['name']}）", self.choices(buttons, cols=SEAT_COLUMNS),
-                  self.choice("‹ 上一步", lambda: self.pick_day(self.day), kind="secondary"))
+                  back=lambda: self.pick_day(self.day))
 
     def pick_seat(self, seat: int) -> None:
         self.seat = seat
@@ -48,7 +48,7 @@ class StudyScreen(StepScreen):
                   self.field("phone", "phone", "手机号", "11 位手机号", max_length=11),
                   self.text(PRIVACY, role="small"),
                   self.choice("确认预约", self.confirm, kind="primary"),
-                  self.choice("‹ 上一步", lambda: self.pick_session(self.slot), kind="secondary"))
+                  back=lambda: self.pick_session(self.slot))
 
     def confirm(self) -> None:
         booking = self.bookings.book_study(self.slot.day, self.slot.session, self.seat,

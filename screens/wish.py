@@ -1,11 +1,14 @@
-"""微心愿: write a wish card (category, name, phone, the wish, consent), receipt."""
+"""微心愿: write a wish card (category, the wish, whether it goes on the wall,
+name, phone), receipt. The wall is the resident's choice: a private wish is
+a wish all the same, for the office only."""
 from kivy.app import App
 
 from kiosk.receipt import wish_receipt
 from kiosk.ui.steps import StepScreen
 from kiosk.wishes import CATEGORIES, WISH_MAX, Wishes
 
-CONSENT = "心愿可以展示在心愿墙上（只显示姓氏，如“张**”）"
+ON_THE_WALL = "在心愿墙上展示我的心愿（只显示姓氏，如“张**”）"
+PRIVATE = "不勾选也可以提交：心愿只给工作人员看，不上墙。"
 
 
 class WishScreen(StepScreen):
@@ -24,12 +27,13 @@ class WishScreen(StepScreen):
         self.fields = {}
         self.show(f"第 2 步：写下您的心愿（{category}）",
                   self.field("text", "text", f"您的心愿（最多 {WISH_MAX} 字）",
-                             "例如：希望有人帮忙修楼道的灯", max_length=WISH_MAX),
-                  self.field("name", "name", "姓名", "请输入姓名"),
-                  self.field("phone", "phone", "手机号（方便工作人员联系您）", "11 位手机号", max_length=11),
-                  self.consent_choice(CONSENT),
+                             "例如：希望有人帮忙修楼道的灯", max_length=WISH_MAX, lines=2),
+                  self.consent_choice(ON_THE_WALL, PRIVATE),
+                  self.side_by_side(self.field("name", "name", "姓名", "请输入姓名"),
+                                    self.field("phone", "phone", "手机号（方便工作人员联系您）", "11 位手机号",
+                                               max_length=11)),
                   self.choice("提交心愿", self.confirm, kind="primary"),
-                  self.choice("‹ 上一步", self.first_step, kind="secondary"))
+                  back=self.first_step)
 
     def confirm(self) -> None:
         f = self.fields

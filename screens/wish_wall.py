@@ -67,8 +67,7 @@ class WishWallScreen(StepScreen):
                   self.field("code", "code", "心愿编号（回执上 W 后面的 6 位数字）", "6 位数字",
                              max_length=6),
                   self.field("last4", "code", "手机号后四位", "4 位数字", max_length=4),
-                  self.choice("查询", self.lookup, kind="primary"),
-                  self.choice("‹ 返回心愿墙", self.show_wall, kind="secondary"))
+                  self.choice("查询", self.lookup, kind="primary"), back=self.show_wall)
 
     def lookup(self) -> None:
         found = self.wishes.lookup(self.fields["code"].text, self.fields["last4"].text)
@@ -78,5 +77,4 @@ class WishWallScreen(StepScreen):
             lines.append(f"原因：{found['reason']}")
         if found["note"]:
             lines.append(f"说明：{found['note']}")
-        self.show("查询结果", self.text("\n".join(lines)),
-                  self.choice("‹ 返回心愿墙", self.show_wall, kind="secondary"))
+        self.show("查询结果", self.text("\n".join(lines)), back=self.show_wall)

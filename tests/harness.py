@@ -176,9 +176,14 @@ class KioskDriver:
         return screen
 
     # -- touching ------------------------------------------------------------
-    def tap(self, widget: Widget) -> None:
+    def tap(self, widget: Widget, swipe: bool = True) -> None:
+        """Tap the widget's centre; ``swipe=False``: as it is on screen now, with
+        no swipe to bring it into view (it must be fully in view already)."""
         self.frames(1, draw=False)  # lay out what changed since the last frame before aiming
-        self._scroll_into_view(widget)
+        if swipe:
+            self._scroll_into_view(widget)
+        else:
+            assert self.in_view(widget), f"{getattr(widget, 'text', widget)!r} is not fully in view"
         x, y = widget.to_window(*widget.center)
         assert 0 <= x < Window.width and 0 <= y < Window.height, f"{widget} is off screen"
         board = self.app._keyboard.board if self.app._keyboard is not None else None
@@ -187,6 +192,23 @@ class KioskDriver:
             assert not (bx <= x <= bx + board.width and by <= y <= by + board.height), \
                 f"{getattr(widget, 'text', widget)!r} is under the keyboard"
         self.tap_at(x, y)
+
+    def in_view(self, widget: Widget) -> bool:
+        """Whether the whole widget shows: inside its scrolling page's view and the
+        window, and not under the keyboard (unless it is a key)."""
+        from kivy.uix.scrollview import ScrollView
+        _x, y = widget.to_window(widget.x, widget.y)
+        low, high = 0, Window.height
+        node = widget.parent
+        while node is not None and node is not Window and not isinstance(node, ScrollView):
+            node = node.parent
+        if isinstance(node, ScrollView):
+            _sx, sy = node.to_window(node.x, node.y)
+            low, high = max(low, sy), min(high, sy + node.height)
+        board = self.app._keyboard.board if self.app._keyboard is not None else None
+        if board is not None and widget not in list(self.walk(board)):
+            low = max(low, board.to_window(board.x, board.y)[1] + board.height)
+        return low - 1 <= y and y + widget.height <= high + 1
 
     def _scroll_into_view(self, widget: Widget) -> None:
         """Swipe a scrolling page until the widget shows, as a visitor would."""

@@ -21,7 +21,12 @@ def type_into(kiosk, field, text, done=True):
     for char in text:
         kiosk.tap(key(kiosk, char))
     if done:
-        kiosk.tap(key(kiosk, "完成"))
+        kiosk.tap(done_key(kiosk))
+
+
+def done_key(kiosk):
+    """The keyboard's 下一项 (another field follows) or 完成 (the last field)."""
+    return key(kiosk, kiosk.app.keyboard.board.done_words)
 
 
 def key(kiosk, label):
@@ -37,7 +42,7 @@ def tap_choice(kiosk, text, exact=False):
 def fill_name(kiosk, field, pinyin, pick):
     type_into(kiosk, field, pinyin, done=False)
     kiosk.tap(key(kiosk, pick))
-    kiosk.tap(key(kiosk, "完成"))
+    kiosk.tap(done_key(kiosk))
 
 
 def receipt(kiosk) -> ReceiptCard:
@@ -101,7 +106,7 @@ def test_picture_books_child_age_refused_then_signed_up(booking_kiosk):
     type_into(k, fields["child_name"], "xiaoming", done=False)
     k.tap(key(k, "小"))  # a nickname: picked a character at a time
     k.tap(key(k, "明"))
-    k.tap(key(k, "完成"))
+    k.tap(done_key(k))
     assert fields["child_name"].text == "小明"
     type_into(k, fields["child_age"], "12")
     fill_name(k, fields["name"], "wangfang", "王芳")

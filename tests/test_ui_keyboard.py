@@ -1,7 +1,8 @@
 """The on-screen keyboards, tapped in the real window."""
 import pytest
 
-from kiosk.ui.textentry import NumericKeypad, PinyinKeyboard
+from kiosk.ui.textentry import CandidateButton, NumericKeypad, PinyinKeyboard
+from kiosk.ui.widgets import KButton
 
 
 def key(kiosk, label):
@@ -10,6 +11,11 @@ def key(kiosk, label):
     found = kiosk.find_all(lambda w: getattr(w, "text", None) == label, within=board)
     assert found, f"no key {label!r}"
     return found[0]
+
+
+def first_candidate(kiosk):
+    bar = kiosk.find_id("candidates")
+    return bar.children[-1]  # Kivy keeps children last first
 
 
 def type_keys(kiosk, letters):
@@ -35,7 +41,7 @@ def test_picking_a_shorter_word_keeps_the_rest_for_the_next_pick(kiosk):
     kiosk.tap(key(kiosk, "心理"))
     assert form.ids.wish.text == "心理"
     assert kiosk.find_id("composing").text == "zixun"
-    kiosk.tap(key(kiosk, "确认"))  # takes the first candidate
+    kiosk.tap(first_candidate(kiosk))
     assert form.ids.wish.text == "心理咨询"
 
 
@@ -134,7 +140,7 @@ def test_leaving_the_screen_closes_the_keyboard_and_idle_clears_the_form(kiosk):
     form = kiosk.open_entry_preview()
     kiosk.tap(form.ids.wish)
     type_keys(kiosk, "ni")
-    kiosk.tap(key(kiosk, "确认"))
+    kiosk.tap(first_candidate(kiosk))
     assert form.ids.wish.text
     kiosk.advance(91)  # nobody answers the idle prompt
     assert kiosk.app.current == "home"
@@ -169,7 +175,7 @@ def test_clear_takes_the_whole_pinyin_string_in_one_tap(kiosk):
     form = kiosk.open_entry_preview()
     kiosk.tap(form.ids.wish)
     type_keys(kiosk, "ni")
-    kiosk.tap(key(kiosk, "确认"))
+    kiosk.tap(first_candidate(kiosk))
     picked = form.ids.wish.text
     type_keys(kiosk, "loutianzhuangfushou")
     kiosk.tap(key(kiosk, "清空"))
@@ -217,3 +223,34 @@ def test_taking_back_a_surname_in_the_name_field(kiosk):
     kiosk.tap(key(kiosk, "撤销"))
     assert form.ids.name.text == ""
     assert kiosk.find_id("composing").text == "zengguofan"
+
+
+def test_candidates_and_keys_cannot_be_confused_and_a_chinese_name_has_no_space(kiosk):
+    form = kiosk.open_entry_preview()
+    board = kiosk.app.keyboard
+    kiosk.tap(form.ids.wish)
+    type_keys(kiosk, "slt")
+    words = [b for b in kiosk.walk(board.board) if isinstance(b, CandidateButton)]
+    keys = [b for b in kiosk.walk(board.board) if isinstance(b, KButton) and not isinstance(b, CandidateButton)]
+    assert words and "确认" not in [b.text for b in keys]  # no key that also picks a word
+    assert {tuple(w.color) for w in words}.isdisjoint({tuple(k.color) for k in keys})  # drawn apart
+    space = key(kiosk, "空格")
+    assert space.disabled  # pinyin waits for its word: tapped, never taken by a key
+    kiosk.tap(first_candidate(kiosk))
+    assert not space.disabled
+    kiosk.tap(space)
+    assert form.ids.wish.text.endswith(" ")
+    type_keys(kiosk, "slt")
+    letter, page = key(kiosk, "q"), key(kiosk, "›")
+    assert abs(page.width - letter.width) <= 1 and abs(page.height - letter.height) <= 1  # as large as a key
+    kiosk.tap(page)
+    assert not key(kiosk, "‹").disabled
+
+    kiosk.tap(form.ids.name)  # a name in Chinese: no space key at all
+    assert not [b for b in kiosk.walk(board.board) if getattr(b, "text", None) == "空格" and b.opacity]
+    kiosk.tap(key(kiosk, "中 → 英"))  # a Latin name keeps its space ('Zhang Wei', issue 15)
+    for letter in "WU":
+        kiosk.tap(key(kiosk, letter))
+    kiosk.tap(key(kiosk, "空格"))
+    kiosk.tap(key(kiosk, "L"))
+    assert form.ids.name.text == "wu l"

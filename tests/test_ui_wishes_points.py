@@ -7,7 +7,7 @@ from kiosk.demo import DEMO_PHONE, DEMO_PIN, load_demo
 from kiosk.passbook import SIGN_IN_FAILED
 from kiosk.ui.steps import ReceiptCard
 from screens.wish_wall import WishCard
-from tests.test_ui_bookings import fill_name, key, tap_choice, type_into
+from tests.test_ui_bookings import done_key, fill_name, key, tap_choice, type_into
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def start_a_card(k) -> dict:
 def fill_wish_form(k) -> None:
     """路灯, 张伟 and 13812345678 typed on the wish card, as a visitor would."""
     f = start_a_card(k)
-    k.tap(key(k, "完成"))
+    k.tap(done_key(k))
     fill_name(k, f["name"], "zhangwei", "张伟")
     type_into(k, f["phone"], "13812345678")
 
@@ -58,12 +58,12 @@ def test_a_wish_card_keeps_its_chinese_punctuation_and_a_latin_name_with_its_spa
     k.tap(key(k, "123 符号"))
     for mark in "！“”（）":
         k.tap(key(k, mark))
-    k.tap(key(k, "完成"))
+    k.tap(done_key(k))
     k.tap(f["name"])
     k.tap(key(k, "中 → 英"))  # a name in Latin letters, a space between its parts
     for letter in "ZHANG WEI":
         k.tap(key(k, "空格" if letter == " " else letter))
-    k.tap(key(k, "完成"))
+    k.tap(done_key(k))
     type_into(k, f["phone"], "13812345678")
     tap_choice(k, "点此同意", exact=False)
     k.tap(k.find_text("提交心愿"))

@@ -1,6 +1,7 @@
 """Full-screen overlays driven by the idle watchdog and the crash handler.
 
-IdlePrompt asks 还需要更多时间吗？ with a countdown; AttractLoop shows the
+IdlePrompt asks 还需要更多时间吗？ with a countdown; LeavePrompt asks 放弃填写？
+before a half-filled form is left; AttractLoop shows the
 center's rooms on the home screen while nobody is using the kiosk;
 CrashNotice apologises on the home screen after an unexpected error, and
 OutOfOrder (请联系工作人员) replaces the kiosk when errors repeat.
@@ -60,6 +61,22 @@ class AttractLoop(Overlay):
 
     def _show(self) -> None:
         self.room = self.rooms[self.index] if self.rooms else None
+
+
+class LeavePrompt(Overlay):
+    """放弃填写？ before a half-filled form is left (首页, 返回 at a flow's first
+    step): 继续填写 stays, 放弃 leaves and the form is forgotten."""
+    __events__ = ("on_leave",)
+
+    def stay(self) -> None:
+        self.dismiss()
+
+    def leave(self) -> None:
+        self.dismiss()
+        self.dispatch("on_leave")
+
+    def on_leave(self) -> None:
+        pass
 
 
 class CrashNotice(Overlay):

@@ -1,6 +1,10 @@
 """A screen that walks a visitor through a few steps (pick a day, a session,
-a seat, fill in, receipt). Subclasses say what each step shows; this base
-draws the frame, shows errors, and goes back to the first step on reset.
+a seat, fill in, receipt). Subclasses say what each step shows and which step
+is before it (``show(..., back=)``); this base draws the frame, shows errors at
+their fields, goes one step back on 返回 (keeping what was typed for when the
+visitor comes forward again), asks 放弃填写？ before a half-filled form is left,
+tells the keyboard the form's order (下一项, then the submit button) and goes
+back to the first step on reset.
 """
 from __future__ import annotations
 
@@ -8,15 +12,17 @@ from dataclasses import replace
 from pathlib import Path
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.gridlayout import GridLayout
 
 from kiosk.errors import ServiceError
 from kiosk.receipt import Receipt
 from kiosk.ui.qr import QRCode  # noqa: F401  (used in steps.kv)
 from kiosk.ui.screens import KioskScreen
-from kiosk.ui.textentry import TextEntry
+from kiosk.ui.textentry import TextEntry, show_in_view
 from kiosk.ui.widgets import KButton, Para, Surface, Text
 from kiosk.validation import FieldError, FormError
 
@@ -37,13 +43,33 @@ class ReceiptCard(Surface):
     receipt = ObjectProperty(None, allownone=True)
 
 
+class TickBox(ButtonBehavior, Surface):
+    """A tick box drawn, not typed (an empty square, or a filled one with a
+    check mark), its words beside it, a hint under them, and its error at the
+    box, gone once it is ticked."""
+    checked = BooleanProperty(False)
+    words = StringProperty()
+    hint = StringProperty()
+    error = StringProperty()
+
+    def on_release(self) -> None:
+        self.checked = not self.checked
+
+    def on_checked(self, *_args) -> None:
+        self.error = ""
+
+
 class StepScreen(KioskScreen):
     step_title = StringProperty()
     message = StringProperty()  # a refusal from the booking engine, in Chinese
     show_ticket_link = BooleanProperty(True)
+    # the step before this one (返回 runs it), None at a flow's first step
+    back_step = ObjectProperty(None, allownone=True)
     fields: dict[str, TextEntry]
+    boxes: dict[str, TickBox]
     pausable = False  # a booking screen: closed while the office has paused bookings
     _showing_pause = False
+    _prompt = None  # the LeavePrompt while it asks
 
     @property
     def bookings(self):
@@ -58,7 +84,12 @@ class StepScreen(KioskScreen):
         self.reset()
 
     def reset(self) -> None:
+        if self._prompt is not None:
+            self._prompt.dismiss()
+            self._prompt = None
         self.fields = {}
+        self.boxes = {}
+        self.ahead = {}  # what was typed at a step 返回 left, for when the visitor comes forward again
         self.first_step()
 
     def on_pre_enter(self, *_args) -> None:
@@ -76,16 +107,85 @@ class StepScreen(KioskScreen):
         raise NotImplementedError
 
     # -- building a step -------------------------------------------------------
-    def show(self, title: str, *widgets, actions=()) -> None:
+    def show(self, title: str, *widgets, actions=(), back=None) -> None:
         """A step: its widgets in the page, which scrolls, and its ``actions`` (the
-        buttons that end or leave the step) side by side under it, always on screen."""
+        buttons that end or leave the step) side by side under it, always on screen;
+        ``back`` is the step before it (the navigation bar's ‹ 上一步), None at the
+        first step (‹ 返回 leaves the screen)."""
         self.step_title = title
         self.message = ""
+        self.back_step = back
         for box, children in ((self.ids.body, widgets), (self.ids.actions, actions)):
             box.clear_widgets()
             for widget in children:
                 box.add_widget(widget)
         self.ids.scroll.scroll_y = 1
+
+    # -- going back and leaving ----------------------------------------------------
+    def go_back(self) -> None:
+        if self.back_step is None:
+            super().go_back()  # the first step: leaving the screen asks first
+            return
+        kept = self._typed()
+        self.run(self.back_step)
+        self.ahead.update(kept)
+
+    def leave(self, then) -> None:
+        if not self.half_filled():
+            then()
+            return
+        from kiosk.ui.overlays import LeavePrompt
+        self._prompt = LeavePrompt()
+        self._prompt.bind(on_leave=lambda _p: then(), on_dismiss=self._asked)
+        self._prompt.open()
+
+    def _asked(self, prompt) -> None:
+        if self._prompt is prompt:
+            self._prompt = None
+
+    def half_filled(self) -> bool:
+        """Whether leaving would throw away something the visitor typed or ticked."""
+        return any(self._typed().values()) or any(self.ahead.values())
+
+    def _typed(self) -> dict:
+        """What this step's form holds (a PIN is never kept, and fields of an
+        earlier step, still in ``fields``, are not on the form)."""
+        shown = set(self._in_order())
+        typed = {name: f.text for name, f in self.fields.items() if f in shown and f.kind != "pin"}
+        typed.update({name: box.checked for name, box in self.boxes.items() if box in shown})
+        return typed
+
+    # -- the form's order, for the keyboard ------------------------------------------
+    def _in_order(self) -> list:
+        """The step's widgets top to bottom (Kivy keeps children last first)."""
+        order, stack = [], [self.ids.body]
+        while stack:
+            widget = stack.pop()
+            order.append(widget)
+            stack.extend(widget.children)  # reversed twice: the first child is popped first
+        return order
+
+    def next_field(self, field):
+        entries = [w for w in self._in_order() if isinstance(w, TextEntry)]
+        after = entries[entries.index(field) + 1:] if field in entries else []
+        return after[0] if after else None
+
+    def submit_button(self):
+        """The step's primary button below its last field, else among its actions
+        (always on screen): what the form is for."""
+        order = self._in_order()
+        entries = [i for i, w in enumerate(order) if isinstance(w, TextEntry)]
+        start = entries[-1] if entries else 0
+        below = order[start:] + list(reversed(self.ids.actions.children))
+        return next((w for w in below if isinstance(w, Choice) and w.kind == "primary"), None)
+
+    def following(self, field):
+        return self.next_field(field) or self.submit_button()
+
+    def done_typing(self, field) -> None:
+        button = self.submit_button()
+        if button is not None:  # once the keyboard has gone and the page is laid out again
+            Clock.schedule_once(lambda _dt: Clock.schedule_once(lambda _dt: show_in_view(button)), 0)
 
     def choice(self, text: str, action, kind: str = "quiet", **kwargs) -> Choice:
         button = Choice(text=text, kind=kind, **kwargs)
@@ -108,10 +208,18 @@ class StepScreen(KioskScreen):
             grid.add_widget(item)
         return grid
 
-    def field(self, name: str, kind: str, label: str, hint: str = "", max_length: int = 20) -> TextEntry:
-        entry = TextEntry(kind=kind, label=label, hint=hint, max_length=max_length)
+    def field(self, name: str, kind: str, label: str, hint: str = "", max_length: int = 20,
+              lines: int = 1) -> TextEntry:
+        """A field; what was typed in it before 返回 comes back with it."""
+        entry = TextEntry(kind=kind, label=label, hint=hint, max_length=max_length, lines=lines,
+                          text=self.ahead.pop(name, "") if kind != "pin" else "")
         self.fields[name] = entry
         return entry
+
+    def side_by_side(self, *widgets) -> GridLayout:
+        """Short fields in one row (a name beside a phone): the form fits the
+        screen in 长辈模式 too, its submit button in view."""
+        return self.choices(widgets, cols=len(widgets))
 
     def text(self, text: str, role: str = "body", **kwargs) -> Para:
         return Para(text=text, role=role, **kwargs)
@@ -119,36 +227,37 @@ class StepScreen(KioskScreen):
     def heading(self, text: str) -> Text:
         return Text(text=text, role="heading", size_hint=(None, None))
 
-    def consent_choice(self, words: str) -> Choice:
-        """A tick box in words: 点此同意 / 已同意 (the box only repeats it)."""
-        self.consent = False
-        box = self.choice("", lambda: self._toggle(box, words))
-        self._paint(box, words)
+    def consent_choice(self, words: str, hint: str = "", name: str = "consent") -> TickBox:
+        """A tick box whose state is ``self.consent``; its refusal is shown at it."""
+        box = TickBox(words=words, hint=hint, checked=bool(self.ahead.pop(name, False)))
+        self.boxes[name] = box
+        self.consent = box.checked
+        box.bind(checked=lambda _b, checked: setattr(self, "consent", checked))
         return box
 
-    def _toggle(self, box: Choice, words: str) -> None:
-        self.consent = not self.consent
-        self._paint(box, words)
-
-    def _paint(self, box: Choice, words: str) -> None:
-        box.text = ("■ 已同意：" if self.consent else "□ 点此同意：") + words
-
     def show_errors(self, exc: Exception) -> None:
-        """Messages at their fields (FormError, FieldError), or at the top of the step."""
+        """Messages at their fields and tick boxes (FormError, FieldError), or at
+        the top of the step; the first of them is scrolled into view."""
         if isinstance(exc, FieldError):
             exc = FormError({exc.field: exc.message})
+        at = {**self.fields, **self.boxes}
         if isinstance(exc, FormError):
             for name, message in exc.errors.items():
-                if name in self.fields:
-                    self.fields[name].error = message
+                if name in at:
+                    at[name].error = message
                 else:
                     self.message = message
         else:
             self.message = getattr(exc, "message", str(exc))
+        marked = [w for w in self._in_order() if w in at.values() and w.error]
+        if marked and not self.message:
+            App.get_running_app().keyboard.close()
+            Clock.schedule_once(lambda _dt: Clock.schedule_once(lambda _dt: show_in_view(marked[0])), 0)
 
     def show_receipt(self, receipt: Receipt) -> None:
         app = App.get_running_app()
         app.keyboard.close()
+        self.fields, self.boxes, self.ahead = {}, {}, {}  # sent: nothing of it is left to lose
         app.refresh_pending()
         if app.staff is not None:  # made for the resident by the staff member (代办)
             receipt = replace(receipt, lines=(*receipt.lines, app.staff.assisted))

@@ -15,6 +15,7 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.lang import Builder
+from kivy.metrics import dp
 from kivy.properties import (
     AliasProperty, BooleanProperty, ListProperty, NumericProperty, ObjectProperty, OptionProperty,
     StringProperty)
@@ -23,7 +24,7 @@ from kivy.uix.scrollview import ScrollView
 
 from kiosk.charset import HIDDEN
 from kiosk.ime.engine import Candidate, PinyinEngine
-from kiosk.ui.screens import KioskScreen
+from kiosk.ui.screens import KioskScreen, screen_of
 from kiosk.ui.widgets import KButton, Surface
 
 NUMERIC_KINDS = ("phone", "pin", "code")
@@ -51,6 +52,7 @@ class TextEntry(Surface):
     error = StringProperty()  # shown at the field, in Chinese
     focused = BooleanProperty(False)
     learn = BooleanProperty(False)  # personal fields (the default) teach the IME nothing
+    lines = NumericProperty(1)  # more than one: the text wraps in a box that high (a wish)
 
     def _get_shown(self) -> str:
         return "●" * len(self.text) if self.kind == "pin" else self.text
@@ -87,6 +89,8 @@ class TextEntry(Surface):
 
 
 class CandidateButton(KButton):
+    """A candidate word: drawn unlike a key (its own band, outlined, coloured
+    text), so a word to pick and a key to press are never taken for each other."""
     candidate = ObjectProperty(None, allownone=True)
 
 
@@ -100,7 +104,16 @@ class PinyinKeyboard(Surface):
     candidates = ListProperty()
     page = NumericProperty(0)
     picked = ListProperty()  # (field text before, letters consumed) per pick, last on top
+    done_words = StringProperty("完成")  # 下一项 while the form has a field after this one
+    key_width = NumericProperty(0)  # a letter key's, for the page buttons (textentry.kv)
     engine: PinyinEngine | None = None
+
+    def _get_spaced(self) -> bool:
+        # a name in Chinese has no space; a Latin name needs one ('Zhang Wei', in 英)
+        kind = self.target.kind if self.target is not None else None
+        return kind == "text" or (kind == "name" and self.mode == "en")
+
+    spaced = AliasProperty(_get_spaced, bind=["target", "mode"], cache=True)
 
     ROWS = ("qwertyuiop", "asdfghjkl'", "zxcvbnm")
     SYMBOL_ROWS = ("1234567890", PUNCTUATION[:7], PUNCTUATION[7:])
@@ -161,12 +174,10 @@ class PinyinKeyboard(Surface):
         self.composing = consumed + self.composing
 
     def space(self) -> None:
-        """空格/确认: take the first candidate, else a space."""
-        if self.composing and self.candidates:
-            self.pick(self.candidates[0])
-        elif self.composing:
-            self.composing = ""
-        elif self.target is not None and self.target.kind in ("text", "name"):
+        """空格 types a space, nothing else: a candidate is picked by tapping it
+        (a key that also picked the first word was taken for 完成, and back)."""
+        if self.spaced and not self.composing:
+            self.picked = []
             self.target.insert(" ")
 
     def pick(self, candidate: Candidate) -> None:
@@ -210,14 +221,16 @@ class PinyinKeyboard(Surface):
 
 class NumericKeypad(Surface):
     target = ObjectProperty(None, allownone=True)
+    done_words = StringProperty("完成")
 
     def on_kv_post(self, _base):
         for key in "123456789":
             self._add(KButton(text=key, kind="quiet", role="title"), key)
         self._add(KButton(text="← 删除", kind="secondary"), None)
         self._add(KButton(text="0", kind="quiet", role="title"), "0")
-        done = KButton(text="完成")
-        done.bind(on_release=lambda _b: App.get_running_app().keyboard.close())
+        done = KButton(text=self.done_words)
+        self.bind(done_words=done.setter("text"))
+        done.bind(on_release=lambda _b: App.get_running_app().keyboard.done())
         self.ids.digits.add_widget(done)
 
     def _add(self, button: KButton, key: str | None) -> None:
@@ -257,6 +270,7 @@ class KeyboardDock(BoxLayout):
     def attach(self, field: TextEntry) -> None:
         if self.field is not None:
             self.field.focused = False
+            screen_of(self.field).typing = False
         self.field = field
         field.focused = True
         board = self.keypad if field.kind in NUMERIC_KINDS else self.pinyin
@@ -267,25 +281,41 @@ class KeyboardDock(BoxLayout):
             board.composing = ""
             board.picked = []
             board.mode = "zh" if field.kind in ("name", "text") else board.mode
-        self.clear_widgets()
-        self.add_widget(board)
+        screen = screen_of(field)
+        board.done_words = "下一项" if screen.next_field(field) is not None else "完成"
+        if self.board is not board:
+            self.clear_widgets()
+            self.add_widget(board)
+        screen.typing = True
         # The screen shrinks when the keyboard appears; once that layout has
         # run (next frame), scroll the field back into view if it went under.
         Clock.schedule_once(lambda _dt: Clock.schedule_once(lambda _dt: self.reveal(field)), 0)
 
+    def done(self) -> None:
+        """完成 / 下一项: on to the form's next field, or, after the last one, the
+        keyboard closes and the form shows its submit button (screen.done_typing).
+        It never submits by itself: the resident sees the whole form, the tick
+        boxes after the fields included, and taps the button that says what it does."""
+        field = self.field
+        screen = screen_of(field) if field is not None else KioskScreen()
+        following = screen.next_field(field) if field is not None else None
+        if following is not None:
+            self.attach(following)
+            return
+        self.close()
+        if field is not None:
+            screen.done_typing(field)
+
     @staticmethod
     def reveal(field: TextEntry) -> None:
-        node = field.parent
-        while node is not None and node is not Window and not isinstance(node, ScrollView):
-            node = node.parent
-        # a page shorter than its view has nothing to scroll (Kivy's scroll_to
-        # would set a scroll_y far outside 0..1 and push the page off screen)
-        if isinstance(node, ScrollView) and node.children and node.children[0].height > node.height:
-            node.scroll_to(field, padding=field.height * 0.2, animate=False)
+        """The field fully in view, and what follows it (the next field, or the
+        submit button after the last one) as far as the view allows."""
+        show_in_view(field, screen_of(field).following(field))
 
     def close(self) -> None:
         if self.field is not None:
             self.field.focused = False
+            screen_of(self.field).typing = False
         self.field = None
         self.pinyin.target = self.keypad.target = None
         self.pinyin.composing = ""
@@ -295,6 +325,35 @@ class KeyboardDock(BoxLayout):
     @property
     def board(self):
         return self.children[0] if self.children else None
+
+
+def show_in_view(widget, following=None) -> None:
+    """Scroll the page holding ``widget`` so that it is fully in view and, room
+    allowing, ``following`` (further down) too; the widget wins when both do not fit."""
+    node = widget.parent
+    while node is not None and node is not Window and not isinstance(node, ScrollView):
+        node = node.parent
+    # a page shorter than its view has nothing to scroll (a scroll_y outside
+    # 0..1 would push the page off screen)
+    if not isinstance(node, ScrollView) or not node.children:
+        return
+    page = node.children[0]
+    room = page.height - node.height
+    if room <= 0:
+        return
+    base = page.to_window(page.x, page.y)[1]
+    pad = dp(12)
+
+    def bottom_of(w):  # in the page's own frame, from its bottom edge
+        return w.to_window(w.x, w.y)[1] - base
+    top = bottom_of(widget) + widget.height + pad
+    bottom = bottom_of(following) - pad if following is not None else bottom_of(widget) - pad
+    low = node.scroll_y * room  # the page's lowest line in view
+    if top - bottom > node.height or top > low + node.height:
+        low = top - node.height
+    elif bottom < low:
+        low = bottom
+    node.scroll_y = min(1.0, max(0.0, low / room))
 
 
 class EntryPreviewScreen(KioskScreen):

@@ -43,6 +43,10 @@ class Theme(EventDispatcher):
     elder = BooleanProperty(False)
     scale = NumericProperty(1.0)
     target = NumericProperty(dp(76))  # minimum touch target side
+    # a key of the on-screen keyboards and a text field's box: in 长辈模式 a little
+    # lower than a target (still far above 60 dp), with larger letters, so that more
+    # than one field of a form shows above the keyboard
+    key = NumericProperty(dp(76))
     pad = NumericProperty(dp(24))
     gap = NumericProperty(dp(16))
     radius = NumericProperty(dp(14))
@@ -50,6 +54,7 @@ class Theme(EventDispatcher):
     def on_elder(self, _instance, elder: bool) -> None:
         self.scale = ELDER_SCALE if elder else 1.0
         self.target = dp(100 if elder else 76)
+        self.key = dp(80 if elder else 76)
         self.pad = dp(24) * self.scale
         self.gap = dp(16) * self.scale
 

@@ -54,6 +54,48 @@ def _wish_form(app):
     app.screens.current_screen.pick("环境设施")
 
 
+def _wish_typing(field: str, typed: str = ""):
+    # the card half written, the keyboard open on one of its fields
+    def show(app):
+        _wish_form(app)
+        screen = app.screens.current_screen
+        screen.fields["text"].text = "希望楼梯安装扶手，"
+        if field == "phone":
+            screen.fields["name"].text = "李娜"
+        app.keyboard.attach(screen.fields[field])
+        if typed:
+            app.keyboard.pinyin.composing = typed
+    return show
+
+
+def _wish_receipt(app):
+    # a private wish: not on the wall, its code to photograph
+    from kiosk.receipt import wish_receipt
+    _wish_form(app)
+    screen = app.screens.current_screen
+    screen.show_receipt(wish_receipt(app.wishes.submit("李娜", "13812345678", "助老助残", "希望楼梯安装扶手",
+                                                       consent=False)))
+
+
+def _leave_prompt(app):
+    _wish_typing("text")(app)
+    app.keyboard.close()
+    app.screens.current_screen.leave(app.go_home)
+
+
+def _consent_error(app):
+    _counseling_form(app)
+    screen = app.screens.current_screen
+    screen.fields["name"].text, screen.fields["phone"].text = "赵敏", "13700002222"
+    screen.run(screen.confirm)
+
+
+def _study_typing(app):
+    _study(3)(app)
+    screen = app.screens.current_screen
+    app.keyboard.attach(screen.fields["name"])
+
+
 def _points(catalogue: bool):
     def show(app):
         from kiosk.demo import DEMO_PHONE, DEMO_PIN
@@ -194,6 +236,12 @@ VIEWS = {
     "books_form": _books_form,
     "counseling_form": _counseling_form,
     "wish_form": _wish_form,
+    "wish_form_typing": _wish_typing("text", "fushou"),
+    "wish_form_last_field": _wish_typing("phone"),
+    "wish_receipt": _wish_receipt,
+    "leave_prompt": _leave_prompt,
+    "consent_error": _consent_error,
+    "study_form_typing": _study_typing,
     "points_book": _points(False),
     "points_catalogue": _points(True),
     "points_confirm": _points_exchange("confirm"),

@@ -18,6 +18,7 @@ from kivy.uix.label import Label
 
 from kiosk.linebreak import wrap
 from kiosk.ui import theme as th
+from kiosk.ui.screens import screen_of
 
 
 class Surface(BoxLayout):
@@ -78,14 +79,17 @@ class Tile(ButtonBehavior, Surface):
 
 
 class NavBar(Surface):
-    """返回 / title / 首页, on top of every screen but home."""
+    """返回 / title / 首页, on top of every screen but home. 返回 is one step back
+    (its words say ‹ 上一步 inside a flow), 首页 is home; either asks first when
+    it would leave a half-filled form (the screen's leave)."""
     title = StringProperty()
+    back_words = StringProperty("‹ 返回")
 
     def back(self) -> None:
-        App.get_running_app().back()
+        screen_of(self).go_back()
 
     def home(self) -> None:
-        App.get_running_app().go_home()
+        screen_of(self).leave(App.get_running_app().go_home)
 
 
 class StateText(Text):
