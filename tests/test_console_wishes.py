@@ -21,6 +21,15 @@ def wish_of(server, wish_id) -> dict:
     return server.store.db["wishes"].get(wish_id)
 
 
+def record_a_claim(page) -> None:
+    """李四党员 (党员, 13900001111) claims the wish on the page."""
+    page.get_by_label("认领人").fill("李四党员")
+    page.get_by_label("党员", exact=True).check()
+    page.get_by_label("联系方式").fill("13900001111")
+    page.get_by_role("button", name="记录认领").click()
+    assert "已记录认领" in page.get_by_role("status").inner_text()
+
+
 def open_wish(page, code):
     page.goto(LIST)
     page.get_by_role("link", name=code, exact=True).click()
@@ -42,11 +51,7 @@ def test_a_kiosk_wish_approved_and_claimed_in_the_console_shows_on_that_kiosks_w
     assert_accessible(console)
     console.get_by_role("button", name="上墙").click()
     assert "已上墙" in console.get_by_role("status").inner_text()
-    console.get_by_label("认领人").fill("李四党员")
-    console.get_by_label("党员", exact=True).check()
-    console.get_by_label("联系方式").fill("13900001111")
-    console.get_by_role("button", name="记录认领").click()
-    assert "已记录认领" in console.get_by_role("status").inner_text()
+    record_a_claim(console)
     card = console.get_by_role("region", name="心愿卡").inner_text()
     assert "李四党员（党员）" in card and "13900001111" in card
     history = console.get_by_role("region", name="办理记录").inner_text()
@@ -77,11 +82,7 @@ def test_a_private_wish_is_the_offices_only_and_never_on_any_kiosks_wall(console
     assert console.get_by_role("button", name="上墙", exact=True).count() == 0
     console.get_by_role("button", name="通过审核（不上墙）").click()
     assert "心愿不在心愿墙上" in console.get_by_role("status").inner_text()
-    console.get_by_label("认领人").fill("李四党员")
-    console.get_by_label("党员", exact=True).check()
-    console.get_by_label("联系方式").fill("13900001111")
-    console.get_by_role("button", name="记录认领").click()
-    assert "已记录认领" in console.get_by_role("status").inner_text()
+    record_a_claim(console)
     assert_accessible(console)
 
     client.cycle()

@@ -131,9 +131,10 @@ def test_counseling_receipt_never_shows_the_topic(booking_kiosk):
     fill_name(k, fields["name"], "lina", "李娜")
     type_into(k, fields["phone"], "13700002222")
     k.tap(k.find_text("提交预约"))
-    assert k.screen.message == "请先阅读并同意个人信息的使用说明"
-    tap_choice(k, "点此同意", exact=False)
-    k.find_text("已同意", exact=False)
+    box = k.screen.boxes["consent"]
+    assert box.error == "请先阅读并同意个人信息的使用说明" and k.screen.message == ""  # at the box
+    k.tap(box)
+    assert box.checked
     k.tap(k.find_text("提交预约"))
     card = receipt(k)
     shown = "\n".join(k.texts())

@@ -16,7 +16,7 @@ from tests.test_ui_wishes_points import fill_wish_form
 
 def fill_the_wish_form(k) -> None:
     fill_wish_form(k)
-    tap_choice(k, "点此同意")
+    k.tap(k.screen.boxes["consent"])  # on the wall
 
 
 def form_as_typed(k) -> dict:

@@ -37,14 +37,14 @@ def fill_wish_form(k) -> None:
 def test_submit_a_wish_card(kiosk):
     k = kiosk
     fill_wish_form(k)
-    k.tap(k.find_text("提交心愿"))
-    assert "同意" in k.screen.message and k.store.db["wishes"].count == 0  # consent first
-    tap_choice(k, "点此同意", exact=False)
+    k.tap(k.screen.boxes["consent"])  # on the wall
     k.tap(k.find_text("提交心愿"))
     [card] = k.find_all(lambda w: isinstance(w, ReceiptCard))
     shown = "\n".join(k.texts())
     assert card.receipt.ticket.startswith("W") and "138****5678" in shown and "路灯" in shown
-    assert k.store.db["wishes"].count == 1 and k.find_id("sync").text.endswith("待同步 1 条")
+    [wish] = k.store.db["wishes"].rows
+    assert "会出现在心愿墙上" in shown and wish["consent"] == 1  # the resident chose the wall
+    assert k.find_id("sync").text.endswith("待同步 1 条")
 
 
 def test_a_wish_card_keeps_its_chinese_punctuation_and_a_latin_name_with_its_space(kiosk):
@@ -65,7 +65,7 @@ def test_a_wish_card_keeps_its_chinese_punctuation_and_a_latin_name_with_its_spa
         k.tap(key(k, "空格" if letter == " " else letter))
     k.tap(done_key(k))
     type_into(k, f["phone"], "13812345678")
-    tap_choice(k, "点此同意", exact=False)
+    k.tap(k.screen.boxes["consent"])
     k.tap(k.find_text("提交心愿"))
     [wish] = k.store.db["wishes"].rows
     assert (wish["text"], wish["name"]) == ("路灯，谢谢！“”（）", "zhang wei")

@@ -265,7 +265,7 @@ class StepScreen(KioskScreen):
         self.show(receipt.title, ReceiptCard(receipt=receipt), done)
 
     def open_ticket(self) -> None:
-        App.get_running_app().go("ticket")
+        self.leave(lambda: App.get_running_app().go("ticket"))
 
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))

@@ -90,12 +90,6 @@ def _consent_error(app):
     screen.run(screen.confirm)
 
 
-def _study_typing(app):
-    _study(3)(app)
-    screen = app.screens.current_screen
-    app.keyboard.attach(screen.fields["name"])
-
-
 def _points(catalogue: bool):
     def show(app):
         from kiosk.demo import DEMO_PHONE, DEMO_PIN
@@ -241,7 +235,6 @@ VIEWS = {
     "wish_receipt": _wish_receipt,
     "leave_prompt": _leave_prompt,
     "consent_error": _consent_error,
-    "study_form_typing": _study_typing,
     "points_book": _points(False),
     "points_catalogue": _points(True),
     "points_confirm": _points_exchange("confirm"),
