@@ -31,6 +31,28 @@ def kiosk(tmp_path):
     driver.stop()
 
 
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory) -> Path:
+    """A kiosk database with the demo data, made once per test process: the
+    demo hashes two PINs with scrypt, a second of CPU each time."""
+    from kiosk.demo import load_demo
+    from kiosk.store import Store
+    path = tmp_path_factory.mktemp("demo") / "kiosk.db"
+    store = Store(path)
+    load_demo(store)
+    store.close()
+    return path
+
+
+@pytest.fixture
+def demo_kiosk(tmp_path, demo_database):
+    """The real kiosk app with real-looking content: wish cards, a passbook, a catalogue."""
+    from tests.harness import KioskDriver, with_demo_data
+    driver = KioskDriver.start(with_demo_data(demo_database, tmp_path))
+    yield driver
+    driver.stop()
+
+
 @pytest.fixture
 def server(tmp_path):
     """The real central server process on loopback (tests/sync_server.py), not yet started."""

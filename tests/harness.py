@@ -7,6 +7,7 @@ window, reaching only what a finger at that spot would reach.
 """
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -52,6 +53,13 @@ def fake_clock() -> FakeTime:
         Clock.time = _FAKE
         Clock._max_fps = 0  # never sleep: frames run as fast as the test asks
     return _FAKE
+
+
+def with_demo_data(demo_database: Path, data_dir: Path) -> Path:
+    """A copy of the demo database (conftest's demo_database) as the kiosk's own, before the app starts."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(demo_database, data_dir / "kiosk.db")
+    return data_dir
 
 
 class KioskDriver:

@@ -8,17 +8,17 @@ from kiosk.ui.views import as_staff, in_staff_mode
 from screens import BY_NAME, SCREENS
 from kiosk.linebreak import wrap
 from tests.audit import audit, contrast_ratio, rendered_paragraphs
-from kiosk.demo import load_demo
-from tests.harness import KioskDriver
+from tests.harness import KioskDriver, with_demo_data
 
 VIEWS = [spec.name for spec in SCREENS] + list(DEEPER) + ["idle_prompt", "attract", "crash_apology", "out_of_order"]
 
 
 @pytest.fixture
-def quick_kiosk(tmp_path):
-    # Short idle times so the overlays come up after a few seconds of clock.
-    driver = KioskDriver.start(tmp_path, idle_timeout=5, idle_countdown=20, attract_after=5)
-    load_demo(driver.store)  # real-looking content: wish cards, a passbook, a catalogue
+def quick_kiosk(tmp_path, demo_database):
+    # Short idle times so the overlays come up after a few seconds of clock; real-looking
+    # content: wish cards, a passbook, a catalogue
+    driver = KioskDriver.start(with_demo_data(demo_database, tmp_path), idle_timeout=5, idle_countdown=20,
+                               attract_after=5)
     yield driver
     driver.stop()
 

@@ -3,17 +3,11 @@ import threading
 
 import pytest
 
-from kiosk.demo import DEMO_PHONE, DEMO_PIN, load_demo
+from kiosk.demo import DEMO_PHONE, DEMO_PIN
 from kiosk.passbook import SIGN_IN_FAILED
 from kiosk.ui.steps import ReceiptCard
 from screens.wish_wall import WishCard
 from tests.test_ui_bookings import done_key, fill_name, key, tap_choice, type_into
-
-
-@pytest.fixture
-def demo_kiosk(kiosk):
-    load_demo(kiosk.store)
-    return kiosk
 
 
 def start_a_card(k) -> dict:
