@@ -134,9 +134,8 @@ class Timed(Resident):
                 if self.fields():
                     break
                 self._pick_option(list(task.prefer))
-            while (back := [w for w in self.buttons() if "上一步" in texts_of(w)]):
-                self.press(back[0])
-                self.leave_if_asked()
+            while getattr(self.screen, "back_step", None) is not None:  # the bar's ‹ 上一步, a step back
+                self.nav_bar("‹ 上一步")
             self.nav_bar("‹ 返回")
 
 

@@ -48,7 +48,7 @@ class TickBox(ButtonBehavior, Surface):
     check mark), its words beside it, a hint under them, and its error at the
     box, gone once it is ticked."""
     checked = BooleanProperty(False)
-    words = StringProperty()
+    text = StringProperty()  # its words, beside the box
     hint = StringProperty()
     error = StringProperty()
 
@@ -227,9 +227,10 @@ class StepScreen(KioskScreen):
     def heading(self, text: str) -> Text:
         return Text(text=text, role="heading", size_hint=(None, None))
 
-    def consent_choice(self, words: str, hint: str = "", name: str = "consent") -> TickBox:
+    def consent_choice(self, words: str, hint: str = "", name: str = "consent",
+                       agree: str = "我同意：") -> TickBox:
         """A tick box whose state is ``self.consent``; its refusal is shown at it."""
-        box = TickBox(words=words, hint=hint, checked=bool(self.ahead.pop(name, False)))
+        box = TickBox(text=agree + words, hint=hint, checked=bool(self.ahead.pop(name, False)))
         self.boxes[name] = box
         self.consent = box.checked
         box.bind(checked=lambda _b, checked: setattr(self, "consent", checked))

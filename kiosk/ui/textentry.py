@@ -88,7 +88,11 @@ class TextEntry(Surface):
         self.error = ""
 
 
-class CandidateButton(KButton):
+class Key(KButton):
+    """A key of the on-screen keyboards: as high as the keyboard's rows (T.key)."""
+
+
+class CandidateButton(Key):
     """A candidate word: drawn unlike a key (its own band, outlined, coloured
     text), so a word to pick and a key to press are never taken for each other."""
     candidate = ObjectProperty(None, allownone=True)
@@ -135,7 +139,7 @@ class PinyinKeyboard(Surface):
             row_widget.clear_widgets()
             for key in keys:
                 shown = key.upper() if self.mode == "en" else key
-                button = KButton(text=shown, kind="quiet", role="heading")
+                button = Key(text=shown, kind="quiet", role="heading")
                 button.bind(on_release=lambda _b, k=key: self.press(k))
                 row_widget.add_widget(button)
 
@@ -225,10 +229,10 @@ class NumericKeypad(Surface):
 
     def on_kv_post(self, _base):
         for key in "123456789":
-            self._add(KButton(text=key, kind="quiet", role="title"), key)
-        self._add(KButton(text="← 删除", kind="secondary"), None)
-        self._add(KButton(text="0", kind="quiet", role="title"), "0")
-        done = KButton(text=self.done_words)
+            self._add(Key(text=key, kind="quiet", role="title"), key)
+        self._add(Key(text="← 删除", kind="secondary"), None)
+        self._add(Key(text="0", kind="quiet", role="title"), "0")
+        done = Key(text=self.done_words)
         self.bind(done_words=done.setter("text"))
         done.bind(on_release=lambda _b: App.get_running_app().keyboard.done())
         self.ids.digits.add_widget(done)

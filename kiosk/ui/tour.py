@@ -89,6 +89,7 @@ class ScreenshotTour:
     def _view(self, name, show):
         def run():
             self._staff_mode(name)
+            theme.elder = self.elder  # also when --only names views without a screen before them
             show(self.app)
         return run
 
