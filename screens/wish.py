@@ -7,8 +7,8 @@ from kiosk.receipt import wish_receipt
 from kiosk.ui.steps import StepScreen
 from kiosk.wishes import CATEGORIES, WISH_MAX, Wishes
 
-ON_THE_WALL = "同意在心愿墙上展示我的心愿（只显示姓氏，如“张**”）"
-PRIVATE = "不勾选也可以提交：心愿只给工作人员看，不上墙。"
+# not ticked, the wish is private: for the office only, never on the wall
+ON_THE_WALL = "同意在心愿墙上展示（只显示姓氏，如“张**”）。不勾选也能提交，只给工作人员看。"
 
 
 class WishScreen(StepScreen):
@@ -28,7 +28,7 @@ class WishScreen(StepScreen):
         self.show(f"第 2 步：写下您的心愿（{category}）",
                   self.field("text", "text", f"您的心愿（最多 {WISH_MAX} 字）",
                              "例如：希望有人帮忙修楼道的灯", max_length=WISH_MAX, lines=2),
-                  self.consent_choice(ON_THE_WALL, PRIVATE, agree=""),
+                  self.consent_choice(ON_THE_WALL, agree=""),
                   self.side_by_side(self.field("name", "name", "姓名", "请输入姓名"),
                                     self.field("phone", "phone", "手机号（方便工作人员联系您）", "11 位手机号",
                                                max_length=11)),

@@ -45,11 +45,10 @@ class ReceiptCard(Surface):
 
 class TickBox(ButtonBehavior, Surface):
     """A tick box drawn, not typed (an empty square, or a filled one with a
-    check mark), its words beside it, a hint under them, and its error at the
-    box, gone once it is ticked."""
+    check mark), its words beside it and its error at the box, gone once it
+    is ticked."""
     checked = BooleanProperty(False)
     text = StringProperty()  # its words, beside the box
-    hint = StringProperty()
     error = StringProperty()
 
     def on_release(self) -> None:
@@ -227,10 +226,9 @@ class StepScreen(KioskScreen):
     def heading(self, text: str) -> Text:
         return Text(text=text, role="heading", size_hint=(None, None))
 
-    def consent_choice(self, words: str, hint: str = "", name: str = "consent",
-                       agree: str = "我同意：") -> TickBox:
+    def consent_choice(self, words: str, name: str = "consent", agree: str = "我同意：") -> TickBox:
         """A tick box whose state is ``self.consent``; its refusal is shown at it."""
-        box = TickBox(text=agree + words, hint=hint, checked=bool(self.ahead.pop(name, False)))
+        box = TickBox(text=agree + words, checked=bool(self.ahead.pop(name, False)))
         self.boxes[name] = box
         self.consent = box.checked
         box.bind(checked=lambda _b, checked: setattr(self, "consent", checked))

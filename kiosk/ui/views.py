@@ -60,8 +60,9 @@ def _wish_typing(field: str, typed: str = ""):
         _wish_form(app)
         screen = app.screens.current_screen
         screen.fields["text"].text = "希望楼梯安装扶手，"
-        if field == "phone":
+        if field == "phone":  # the name typed and the wall ticked: the box's drawn check shows
             screen.fields["name"].text = "李娜"
+            screen.boxes["consent"].checked = True
         app.keyboard.attach(screen.fields[field])
         if typed:
             app.keyboard.pinyin.composing = typed
