@@ -122,13 +122,12 @@ def lexicon() -> Lexicon:
 def _uax14(text: str) -> list[int]:
     """UAX #14's break flags (1: a line may start here), asked chunk by chunk.
 
-    uniseg costs ~0.2 ms a character, so it is asked about shapes it has seen
-    least often: between two Han ideographs UAX #14 always allows a break and
-    no rule looks across such a pair, so the text is cut there (and between
-    words at a space, below); and every Han
-    ideograph has the same properties (ID, wide, Lo), so each stands in a
-    chunk as 一 (忙，谢 and 好，您 are one question). tests/test_linebreak.py
-    checks that this gives what the whole text gives.
+    uniseg costs ~0.1 ms a character, so it is asked as seldom as it can be:
+    between two Han ideographs UAX #14 always allows a break and no rule looks
+    across such a pair, so the text is cut there (and between words at a
+    space, below); every Han ideograph has the same properties (ID, wide, Lo),
+    so each stands in a chunk as 一 (忙，谢 and 好，您 are one question, cached).
+    tests/test_linebreak.py checks that this gives what the whole text gives.
     """
     flags: list[int] = []
     start = 0
@@ -170,9 +169,11 @@ def opportunities(text: str, level: int = STRICT) -> tuple[int, ...]:
         return ()
     flags = [int(b) for b in grapheme_cluster_breakables(text)] if level == ANY else _uax14(text)
     flags[0] = 0
+    shown = ""  # the last character before i that is not a space
     for i in range(1, len(text)):
         before, after = text[i - 1], text[i]
-        if after in CLOSING or text[:i].rstrip(" ")[-1:] in OPENING:
+        shown = before if before != " " else shown
+        if after in CLOSING or shown in OPENING:
             flags[i] = 0
         elif before in DASHES and after in DASHES:
             flags[i] = 0  # —— is one mark
@@ -243,7 +244,8 @@ def _fill(text: str, start: int, end: int, width, measure, level: int) -> list[i
 
 
 def _no_orphan(text: str, starts: list[int], width, measure, level: int) -> None:
-    """Move the last line's start back while it holds a single character."""
+    """Move the last line's start back to the latest opportunity that leaves it
+    two characters or more, if that still fits."""
     if len(starts) < 2 or content_chars(text[starts[-1]:]) >= 2:
         return
     # Each level's opportunities include the stricter ones'; a word is not split for this.
