@@ -51,9 +51,13 @@ def _derive(params: tuple, pin: str, salt: bytes) -> bytes:
         return hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, params[1])
 
 
-def hash_pin(pin: str) -> str:
+def hash_pin(pin: str, n: int = SCRYPT_N) -> str:
+    """A new hash at today's parameters. A smaller ``n`` (no less than MIN_N, the
+    least a stored hash may have) is for test fixtures checked hundreds of times."""
+    if n & (n - 1) or not MIN_N <= n <= SCRYPT_N:
+        raise ValueError(f"scrypt N must be a power of two from {MIN_N} to {SCRYPT_N}")
     salt = secrets.token_bytes(16)
-    params = (SCHEME, SCRYPT_N, SCRYPT_R, SCRYPT_P)
+    params = (SCHEME, n, SCRYPT_R, SCRYPT_P)
     return "$".join([*map(str, params), base64.b64encode(salt).decode(),
                      base64.b64encode(_derive(params, pin, salt)).decode()])
 

@@ -10,7 +10,7 @@ import requests
 
 from kiosk.center import load_center
 from kiosk.paths import CENTER_FILE
-from kiosk.pins import hash_pin
+from kiosk.pins import MIN_N, hash_pin
 from sync.server.settings import Settings
 from sync.server.staff import PASSWORDS
 from sync.server.storage import ServerStore
@@ -31,7 +31,8 @@ class _Hashes(dict):
 
 
 PASSWORD_HASHES = _Hashes()
-DUTY_PIN_HASH = hash_pin(DUTY_PIN)
+# the least scrypt cost a stored hash may have: every staff proof of the suite is checked against it
+DUTY_PIN_HASH = hash_pin(DUTY_PIN, n=MIN_N)
 
 
 def free_port() -> int:

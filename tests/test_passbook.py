@@ -77,6 +77,11 @@ def test_pins_are_salted_scrypt_at_owasps_parameters_and_hostile_shapes_are_refu
     assert "246810" not in stored and verify_pin("246810", stored) and not verify_pin("246811", stored)
     assert not needs_rehash(stored) and needs_rehash(legacy_hash("246810"))
     assert verify_pin("246810", legacy_hash("246810"))  # hashes made before still sign in
+    cheap = hash_pin("246810", n=2**14)  # the least a stored hash may have (test fixtures use it)
+    assert verify_pin("246810", cheap) and needs_rehash(cheap)
+    for n in (2**13, 2**18, 3 * 2**14):  # below the least, above today's, not a power of two
+        with pytest.raises(ValueError):
+            hash_pin("246810", n=n)
     parts = stored.split("$")
     for hostile in ("2097152", "131071", "0", "1e5"):  # a gigabyte, not a power of two, nonsense
         assert pin_hash_problem("$".join([parts[0], hostile, *parts[2:]]))
