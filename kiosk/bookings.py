@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from kiosk.center import NO_SHOW_WINDOW_DAYS, Center
 from kiosk.clock import WallClock, read, release_paused, stamp, wall
 from kiosk.errors import ServiceError
-from kiosk.sessions import bookable, checkin_window, is_open_day, session_start, weekly_entry
+from kiosk.sessions import bookable, checkin_window, is_open_day, slot_serves, weekly_entry
 from kiosk.lifecycle import (
     AT_THE_DESK, BOOKED, BOOKING_MOVES, CANCELLED, CHECKED_IN, HOLDS_PLACE, NO_SHOW, WAITING, can_move)
 from kiosk.staffmode import OnDuty
@@ -184,10 +184,12 @@ class Bookings:
             "SELECT count(*) FROM bookings WHERE kind = 'books' AND day = ? AND session = ? "
             "AND status = 'waiting'", [day.isoformat(), session]).fetchone()[0]
 
-    def counseling_slots(self) -> list[Slot]:
+    def counseling_slots(self, topic: str | None = None) -> list[Slot]:
+        """Free slots ahead, each saying who the resident meets; with ``topic``, only those whose person takes it."""
         slots = [Slot("counseling", day, sid, f"{_span(s.start, s.end)} {s.counselor}", starts, 1,
-                      self._taken("counseling", day, sid))
-                 for day, sid, s, starts in self._upcoming("counseling")]
+                      self._taken("counseling", day, sid), {"counselor": s.counselor})
+                 for day, sid, s, starts in self._upcoming("counseling")
+                 if topic is None or slot_serves(self.center, sid, topic)]
         return [s for s in slots if s.left]
 
     # -- making bookings -------------------------------------------------------
@@ -277,7 +279,9 @@ class Bookings:
                                                          "note": note, "consent": consent})
         name, phone, note = v["name"], v["phone"], v["note"]
         self._check_open(phone, "counseling")
-        if slot is not None and slot not in self.counseling_slots():
+        if slot is not None and not slot_serves(self.center, slot.session, topic):
+            raise BookingError("not_served", "这个时段接待的人员不负责这方面的事，请换一个时段")
+        if slot is not None and slot not in self.counseling_slots(topic):
             raise BookingError("slot_taken", "这个时段刚刚被约走了，请换一个时段")
         record = dict(self._base("counseling", slot.day if slot else None,
                                  slot.session if slot else None, name, phone,

@@ -65,7 +65,17 @@ class CounselingSlot:
     weekday: int
     start: time
     end: time
-    counselor: str
+    counselor: str  # who the resident meets, as the slot says it
+    topics: tuple[str, ...] = ()  # the topics this person takes; empty: every topic
+
+
+@dataclass(frozen=True)
+class TopicWording:
+    """How the kiosk words a counseling topic for residents; the topic's own
+    name (the center's service) is what is stored and what the office sees."""
+    topic: str
+    label: str
+    hint: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,6 +125,7 @@ class Center:
     book_sessions: tuple[PictureBookSession, ...]
     counseling_topics: tuple[str, ...]
     counseling_slots: tuple[CounselingSlot, ...] = ()
+    counseling_wording: tuple[TopicWording, ...] = ()
     rules: BookingRules = BookingRules()
     points_per_hour: int = 10  # 志愿积分 a volunteer earns for an hour of service
     retention: Retention = Retention()
@@ -123,6 +134,9 @@ class Center:
     @property
     def tz(self) -> ZoneInfo:
         return zone(self.timezone)
+
+    def topic_words(self, topic: str) -> TopicWording:
+        return next((w for w in self.counseling_wording if w.topic == topic), TopicWording(topic, topic))
 
     def room(self, room_id: str) -> Room:
         for room in self.rooms:
@@ -200,14 +214,17 @@ def parse_center(data: dict) -> Center:
     max_age = _get(books, "max_age", int, "picture_books")
     if not 0 <= min_age <= max_age:
         raise CenterDataError("picture_books: min_age must not exceed max_age")
+    topics = tuple(str(t) for t in _get(counseling, "topics", list, "counseling"))
     slots = tuple(
         CounselingSlot(_weekday(t, f"counseling.slots[{i}]"), _time(t, "start", f"counseling.slots[{i}]"),
                        _time(t, "end", f"counseling.slots[{i}]"),
-                       _get(t, "counselor", str, f"counseling.slots[{i}]"))
+                       _get(t, "counselor", str, f"counseling.slots[{i}]"),
+                       _topics(t, topics, f"counseling.slots[{i}]"))
         for i, t in enumerate(counseling.get("slots", [])))
     return Center(
         timezone=_timezone(c),
         counseling_slots=slots,
+        counseling_wording=_wording(counseling.get("wording", {}), topics),
         rules=_rules(data.get("bookings", {})),
         points_per_hour=_points_per_hour(data.get("volunteers", {})),
         retention=_retention(data.get("retention", {})),
@@ -224,8 +241,30 @@ def parse_center(data: dict) -> Center:
         book_min_age=min_age,
         book_max_age=max_age,
         book_sessions=tuple(book_sessions),
-        counseling_topics=tuple(str(t) for t in _get(counseling, "topics", list, "counseling")),
+        counseling_topics=topics,
     )
+
+
+def _topics(slot: dict, known: tuple[str, ...], where: str) -> tuple[str, ...]:
+    topics = slot.get("topics", [])
+    if not isinstance(topics, list) or any(t not in known for t in topics):
+        raise CenterDataError(f"{where}.topics: each must be one of counseling.topics, got {topics!r}")
+    return tuple(topics)
+
+
+def _wording(table: dict, known: tuple[str, ...]) -> tuple[TopicWording, ...]:
+    if not isinstance(table, dict):
+        raise CenterDataError("counseling.wording: expected a table of topics")
+    words = []
+    for topic, t in table.items():
+        where = f"counseling.wording.{topic}"
+        if topic not in known:
+            raise CenterDataError(f"{where}: not one of counseling.topics")
+        hint = t.get("hint", "") if isinstance(t, dict) else None
+        if not isinstance(hint, str):
+            raise CenterDataError(f"{where}.hint: expected str, got {hint!r}")
+        words.append(TopicWording(topic, _get(t, "label", str, where), hint))
+    return tuple(words)
 
 
 def _rules(t: dict) -> BookingRules:

@@ -71,3 +71,11 @@ def bookable(center: Center, kind: str, day: date, session: str | None, at: date
     """Whether a booking made at ``at`` (the center's wall time) may take that session."""
     closes = booking_closes(center, kind, day, session)
     return closes is not None and at < closes
+
+
+def slot_serves(center: Center, session: str | None, topic: str) -> bool:
+    """Whether the person of that counseling slot takes that topic (no slot: staff arrange one)."""
+    if session is None:
+        return True
+    slot = weekly_entry(center, "counseling", session)
+    return slot is not None and (not slot.topics or topic in slot.topics)

@@ -45,10 +45,11 @@ SCREENS: tuple[ScreenSpec, ...] = (
                idle=IdlePolicy(prompt_after=30, countdown=20, leaving="退出存折、回到首页")),
     ScreenSpec("books", "绘本馆报名", "screens.books", "BooksScreen",
                Tile("书", "妈妈绘本馆，2–10岁儿童", "purple")),
+    # Also reached from each booking screen: a resident coming back with a receipt starts here.
+    ScreenSpec("ticket", "签到 / 取消预约", "screens.ticket", "TicketScreen",
+               Tile("签", "凭预约号签到，或取消预约", "slate")),
     ScreenSpec("center_info", "服务中心介绍", "screens.center_info", "CenterInfoScreen",
                Tile("介", "各功能室、开放时间", "brown")),
-    # Reached from each booking screen, not from a home tile.
-    ScreenSpec("ticket", "签到 / 取消预约", "screens.ticket", "TicketScreen"),
     # Opened by a long press on the center's name in the status bar.
     ScreenSpec("staff_signin", "工作人员登录", "screens.staff", "StaffSignInScreen"),
     ScreenSpec("staff_home", "工作人员", "screens.staff", "StaffHomeScreen", staff=True),

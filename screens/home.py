@@ -21,7 +21,7 @@ class HomeScreen(KioskScreen):
             tile = Tile(screen=spec.name, title=spec.title, badge=spec.tile.badge,
                         subtitle=spec.tile.subtitle, accent=th.ACCENTS[spec.tile.accent])
             tile.bind(on_release=self.open_tile)
-            grid.add_widget(tile, index=1)  # before the help card, which stays last
+            grid.add_widget(tile)
 
     @staticmethod
     def open_tile(tile: Tile) -> None:

@@ -274,7 +274,7 @@ def test_child_age_outside_2_to_10_is_refused_and_nothing_stored(bookings, store
 
 
 def test_counseling_one_open_request_and_topic_never_on_the_receipt(bookings, store):
-    slot = bookings.counseling_slots()[0]
+    slot = bookings.counseling_slots("心理咨询")[0]
     request = bookings.request_counseling("心理咨询", slot, "张三", "13812345678", "", consent=True)
     assert request["topic"] == "心理咨询" and request["day"] == slot.day.isoformat()
     assert slot not in bookings.counseling_slots()  # one person per slot
@@ -425,3 +425,34 @@ def test_a_ticket_phone_or_reason_of_the_wrong_type_is_refused_at_its_field(book
 def test_field_errors_are_value_errors_with_the_field():
     err = FieldError("phone", "请填写手机号")
     assert isinstance(err, ValueError) and err.field == "phone"
+
+
+def test_a_receipt_says_the_session_its_check_in_window_and_the_centers_no_show_rule(store, clock):
+    from dataclasses import replace
+
+    from kiosk.receipt import receipt_for
+    rules = replace(CENTER.rules, checkin_after_minutes=20, no_show_limit=2, no_show_block_days=7)
+    b = Bookings(store, replace(CENTER, rules=rules), now=clock)
+    study = receipt_for(b.book_study(FRIDAY, "evening", 5, "张三", "13812345678"), b)
+    assert study.lines[:3] == ("共享自习室 5 号座位", "场次：11月27日 周五 晚上 19:00–21:30",
+                               "签到时间：18:45–19:20（凭预约号）")
+    assert "开始后20分钟内未签到视为爽约，座位将释放；30天内爽约2次，将暂停自助预约7天。" in study.rule
+    books = receipt_for(b.book_picture(SATURDAY, "pb1", "小明", 5, "王芳", "13900001111"), b)
+    assert books.lines[1:3] == ("活动：11月28日 周六 10:00–11:00 绘本故事会", "签到时间：09:45–10:20（凭预约号）")
+    assert "名额将释放" in books.rule
+    slot = next(s for s in b.counseling_slots("民情诉求"))
+    counseling = receipt_for(b.request_counseling("民情诉求", slot, "李娜", "13700002222", "", True), b)
+    assert counseling.lines[1] == "时间：11月28日 周六 10:00–11:00"
+    assert all(words not in line for line in (*counseling.lines, counseling.rule)
+               for words in ("民情诉求", "社区值班干部"))  # neither the topic nor who, which would tell it
+
+
+def test_counseling_slots_are_offered_for_the_topics_their_person_takes(bookings):
+    psychologist = {s.session for s in bookings.counseling_slots("心理咨询")}
+    staff = {s.session for s in bookings.counseling_slots("民情诉求")}
+    assert psychologist and staff and not psychologist & staff
+    assert all("公益心理咨询师" in s.label for s in bookings.counseling_slots("心理咨询"))
+    assert all("社区值班干部" in s.label for s in bookings.counseling_slots("民情诉求"))
+    saturday = next(s for s in bookings.counseling_slots("民情诉求"))
+    with pytest.raises(BookingError):  # not the person for it
+        bookings.request_counseling("心理咨询", saturday, "李娜", "13700002222", "", True)

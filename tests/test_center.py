@@ -24,6 +24,10 @@ def test_default_file_describes_the_liujiaying_center():
     assert (c.book_min_age, c.book_max_age) == (2, 10)
     assert c.counseling_topics == ("心理咨询", "婚姻家庭", "医疗康复", "行为矫正", "心理辅导", "民情诉求")
     assert all(r.hours and r.summary and len(r.badge) == 1 for r in c.rooms)
+    # the services as the office knows them; the lobby's words for residents beside them
+    assert c.topic_words("行为矫正").label == "行为习惯引导"
+    assert len({c.topic_words(t).label for t in c.counseling_topics}) == len(c.counseling_topics)
+    assert [s.counselor for s in c.counseling_slots if "民情诉求" in s.topics] == ["社区值班干部"]
 
 
 def broken(edit):
@@ -43,6 +47,9 @@ def broken(edit):
     (lambda d: d["picture_books"].update(min_age=11), "min_age"),
     (lambda d: d["study_room"].update(seats="many"), r"study_room\.seats"),
     (lambda d: d["study_room"].update(seats=True), r"study_room\.seats"),
+    (lambda d: d["counseling"]["slots"][0].update(topics=["算命"]), r"counseling\.slots\[0\]\.topics"),
+    (lambda d: d["counseling"]["wording"].update({"算命": {"label": "算命"}}), r"counseling\.wording\.算命"),
+    (lambda d: d["counseling"]["wording"]["行为矫正"].update(label=""), "must not be empty"),
 ])
 def test_malformed_entries_are_refused_with_their_place(edit, words):
     with pytest.raises(CenterDataError, match=words):

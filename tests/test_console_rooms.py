@@ -152,13 +152,13 @@ def test_a_counseling_topic_is_for_the_centers_staff_not_the_administrator(conso
     client.cycle()
     desk = Bookings(store, kiosk_center(store), now=NOW)
     saturday_slot = next(s for s in desk.counseling_slots() if s.day == SATURDAY)
-    desk.request_counseling("婚姻家庭", saturday_slot, "王五", "13912345678", "想聊聊家里的事", True)
+    desk.request_counseling("民情诉求", saturday_slot, "王五", "13912345678", "想聊聊家里的事", True)
     desk.request_counseling("心理咨询", None, "赵六", "13912345679", "", True)
     client.cycle()
 
     sign_in(console)
     console.get_by_role("link", name="民情恳谈室").click()
-    expect(console.get_by_role("row", name=re.compile("王五 13912345678 婚姻家庭 11月28日 周六 10:00 待处理"))).to_be_visible()
+    expect(console.get_by_role("row", name=re.compile("王五 13912345678 民情诉求 11月28日 周六 10:00 待处理"))).to_be_visible()
     expect(console.get_by_role("row", name=re.compile("赵六 13912345679 心理咨询 请尽快联系 待处理"))).to_be_visible()
     assert_accessible(console)
     console.get_by_role("link", name="办理 王五 的预约").click()
@@ -179,7 +179,7 @@ def test_a_counseling_topic_is_for_the_centers_staff_not_the_administrator(conso
     expect(console.get_by_role("row", name=re.compile("王五.*已确认时段 约 11月28日 周六 10:00"))).to_be_visible()
     expect(console.get_by_role("row", name=re.compile("赵六"))).to_have_count(0)
     clerk_csv = console.request.get(f"{ROOMS}/counseling.csv").text()
-    assert "类别" in clerk_csv and "婚姻家庭" in clerk_csv and "已电话确认 周六上午来" in clerk_csv
+    assert "类别" in clerk_csv and "民情诉求" in clerk_csv and "已电话确认 周六上午来" in clerk_csv
     [_who, _action, _target, after] = audit_actions(running_server)[-1]
     assert "已电话确认" not in after  # the audit is read by roles that may not see the note
 
@@ -224,12 +224,12 @@ def test_a_counseling_topic_is_for_the_centers_staff_not_the_administrator(conso
         admin.goto(f"{ROOMS}/counseling")
         text = admin.get_by_role("table").first.inner_text()  # the requests (the slots' table names counselors)
         assert "王五" in text and "139****5678" in text and "13912345678" not in text
-        assert not any(secret in text for secret in ("婚姻家庭", "心理咨询", "医疗康复", "想聊聊家里的事"))
+        assert not any(secret in text for secret in ("民情诉求", "心理咨询", "医疗康复", "想聊聊家里的事"))
         expect(admin.get_by_role("columnheader", name="想谈的事")).to_have_count(0)
         assert_accessible(admin)
         admin.get_by_role("link", name="详情 王五 的预约").click()
         text = admin.locator("main").inner_text()
-        assert "婚姻家庭" not in text and "想聊聊家里的事" not in text and "已电话确认" not in text
+        assert "民情诉求" not in text and "想聊聊家里的事" not in text and "已电话确认" not in text
         expect(admin.get_by_role("button", name="保存")).to_have_count(0)
         csrf = admin.locator("input[name=csrf]").first.get_attribute("value")
         refused = admin.request.post(admin.url, form={"csrf": csrf, "state": "call_back", "note": "x"})

@@ -321,6 +321,15 @@ def test_a_session_under_way_is_taken_only_until_its_check_in_closes_by_when_the
     assert Pusher(server).send("booking.create", {"booking": late}) == answer
 
 
+def test_a_counseling_slot_is_taken_only_for_a_topic_its_person_takes(server):
+    # Saturday's 10:00 slot is the community's on-duty cadre (assets/center.toml): 民情诉求, not 心理咨询
+    slot = dict(COUNSELING, day="2026-11-28", session="c2", starts_at="2026-11-28T10:00:00")
+    send = Pusher(server).send
+    assert send("booking.create", {"booking": study_booking(**dict(slot, topic="心理咨询"))}) \
+        == ("rejected", "not_bookable")
+    assert send("booking.create", {"booking": study_booking(**slot)}) == ("applied", None)
+
+
 def test_a_volunteer_changes_their_own_pin_at_a_kiosk_sealed_and_checked_by_the_server(server, kiosks):
     (a, client_a), (b, client_b) = kiosks
     client_a.cycle()  # the roster and the server's public key

@@ -60,14 +60,19 @@ def to_study_form(k, session: str, seat: str) -> None:
     tap_choice(k, seat)
 
 
-def test_study_room_day_session_seat_person_receipt(booking_kiosk):
-    k = booking_kiosk
-    to_study_form(k, "上午 08:30–12:00", "5 号")
+def book_a_seat(k, session: str, seat: str) -> ReceiptCard:
+    """Today's seat for 张伟, 13812345678, tapped through to the receipt."""
+    to_study_form(k, session, seat)
     fields = k.screen.fields
     fill_name(k, fields["name"], "zhangwei", "张伟")
     type_into(k, fields["phone"], "13812345678")
     k.tap(k.find_text("确认预约"))
-    card = receipt(k)
+    return receipt(k)
+
+
+def test_study_room_day_session_seat_person_receipt(booking_kiosk):
+    k = booking_kiosk
+    card = book_a_seat(k, "上午 08:30–12:00", "5 号")
     ticket = card.receipt.ticket
     shown = "\n".join(k.texts())
     assert ticket in shown and "138****5678" in shown and "5 号座位" in shown
@@ -98,35 +103,68 @@ def test_refusal_is_shown_at_the_field_and_nothing_is_stored(booking_kiosk):
     assert k.store.db["bookings"].count == 0 and k.store.pending_count() == 0
 
 
-def test_picture_books_child_age_refused_then_signed_up(booking_kiosk):
+def test_picture_books_in_steps_with_the_age_by_buttons(booking_kiosk):
     k = booking_kiosk
     k.tap_text("绘本馆报名")
+    assert k.screen.step_title == "第 1 步：选择一场绘本活动"
+    k.find_text("签到 / 取消报名")  # 报名, not 预约
     tap_choice(k, "绘本故事会", exact=False)
+    assert k.screen.step_title == "第 2 步：孩子几岁？"
+    buttons = k.find_all(lambda w: getattr(w, "text", "").endswith(" 岁"), within=k.screen.ids.body)
+    ages = [w.text for w in sorted(buttons, key=lambda w: (-w.y, w.x))]
+    assert ages == [f"{n} 岁" for n in range(2, 11)]  # the center's 2–10, each a button
+    tap_choice(k, "5 岁", exact=True)
+    assert k.screen.step_title == "第 3 步：填写孩子和家长的信息"
     fields = k.screen.fields
+    assert set(fields) == {"child_name", "name", "phone"}  # no age to type
+    # the session and the age above the form, outside the page that scrolls: never sliced
+    summary = k.find_id("summary")
+    line = "明天 11月28日 周六　10:00–11:00 绘本故事会　孩子 5 岁"
+    assert summary.text == line and summary not in list(k.walk(k.screen.ids.scroll))
     type_into(k, fields["child_name"], "xiaoming", done=False)
+    assert summary.height == 0  # put away while typing: the keyboard leaves the form the room
     k.tap(key(k, "小"))  # a nickname: picked a character at a time
     k.tap(key(k, "明"))
     k.tap(done_key(k))
     assert fields["child_name"].text == "小明"
-    type_into(k, fields["child_age"], "12")
+    k.frames(2)
+    assert summary.text == line and summary.texture_size[1] <= summary.height  # back, whole
     fill_name(k, fields["name"], "wangfang", "王芳")
-    type_into(k, fields["phone"], "13900001111")
-    k.tap(k.find_text("确认报名"))
-    assert "2–10 岁" in fields["child_age"].error
-    assert k.store.db["bookings"].count == 0
-    fields["child_age"].clear()
-    type_into(k, fields["child_age"], "5")
-    k.tap(k.find_text("确认报名"))
+    type_into(k, fields["phone"], "13900001111", done=False)
+    k.tap(k.find_text("长辈模式：关"))  # larger type with the keyboard still open
+    board = k.app.keyboard.board
+    k.frames(3)
+    button = k.find_text("确认报名")
+    k.screen.ids.scroll.scroll_to(button, animate=False)  # a swipe, as a visitor would
+    k.frames(2)
+    _x, bottom = button.to_window(button.x, button.y)
+    screen_top = k.screen.to_window(k.screen.x, k.screen.top)[1]
+    assert board.to_window(board.x, board.top)[1] <= bottom and bottom + button.height <= screen_top
+    k.tap(button)  # whole above the keyboard, not cut off
     card = receipt(k)
     assert card.receipt.title == "报名成功"
-    assert "小明（5 岁）" in "\n".join(k.texts())
+    shown = "\n".join(k.texts())
+    assert "小明（5 岁）" in shown and "签到时间：09:45–10:30" in shown
 
 
-def test_counseling_receipt_never_shows_the_topic(booking_kiosk):
+def test_counseling_topics_in_kind_words_slots_say_who_and_the_receipt_never_shows_the_topic(booking_kiosk):
     k = booking_kiosk
     k.tap_text("恳谈室预约")
+    body = k.screen.ids.body
+    # the center's services, each in plain words with what it covers: none reads like another
+    k.find_text("心理咨询\n心里有烦恼、压力大，想找人聊聊", within=body)
+    k.find_text("孩子成长辅导\n孩子的情绪、学习和成长", within=body)
+    assert not k.find_all(lambda w: "行为矫正" in getattr(w, "text", ""), within=body)
+    tap_choice(k, "民情诉求")
+    slots = [w.text for w in k.find_all(lambda w: "　" in getattr(w, "text", "") and ":" in w.text, within=body)]
+    assert slots and all(text.endswith("社区值班干部") for text in slots)  # not a counselor for 民情诉求
+    k.tap_text("‹ 上一步")
     tap_choice(k, "婚姻家庭")
+    assert k.find_id("summary").text == "婚姻家庭"
+    slots = [w.text for w in k.find_all(lambda w: "　" in getattr(w, "text", "") and ":" in w.text, within=body)]
+    assert slots and all(text.endswith("公益心理咨询师") for text in slots)
     tap_choice(k, "请尽快联系我", exact=False)
+    assert k.find_id("summary").text == "婚姻家庭　·　请尽快联系我（由值班工作人员安排时间）"  # the form repeats both
     fields = k.screen.fields
     fill_name(k, fields["name"], "lina", "李娜")
     type_into(k, fields["phone"], "13700002222")
@@ -139,7 +177,8 @@ def test_counseling_receipt_never_shows_the_topic(booking_kiosk):
     card = receipt(k)
     shown = "\n".join(k.texts())
     assert card.receipt.ticket in shown
-    assert all(topic not in shown for topic in k.app.center.counseling_topics)
+    assert all(topic not in shown and k.app.center.topic_words(topic).label not in shown
+               for topic in k.app.center.counseling_topics)
     assert k.app.bookings.find(card.receipt.ticket)["topic"] == "婚姻家庭"
 
 
@@ -193,3 +232,60 @@ def test_the_kiosk_releases_no_shows_every_minute(booking_kiosk):
     assert b.seat_map(datetime(2026, 11, 27).date(), "morning")[4] is False
     assert k.store.db["bookings"].count_where("status = 'no_show'") == 1
     assert k.app.pending == k.store.pending_count() == 2  # created, then no-show
+
+
+class MovableClock:
+    def __init__(self, at: datetime):
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+def test_a_session_under_way_is_offered_until_its_check_in_closes_and_such_a_booking_checks_in(kiosk):
+    k = kiosk
+    clock = MovableClock(datetime(2026, 11, 27, 20, 25))  # 晚上 19:00–21:30 began long ago
+    k.app.bookings = b = Bookings(k.store, k.app.center, now=clock)
+    k.tap_text("自习室预约")
+    tap_choice(k, "今天 11月27日 周五")
+    k.find_text("这一天的场次都已结束，请选择其他日期。")  # not offered: its check-in closed at 19:30
+    k.tap_text("首页")
+    clock.at = datetime(2026, 11, 27, 19, 20)  # under way, check-in open until 19:30
+    card = book_a_seat(k, "晚上 19:00–21:30", "3 号")
+    shown = "\n".join(k.texts())
+    assert "场次：11月27日 周五 晚上 19:00–21:30" in shown and "签到时间：18:45–19:30（凭预约号）" in shown
+    assert "30天内爽约3次，将暂停自助预约14天" in shown  # the center's rule, on the receipt
+    ticket = card.receipt.ticket
+    k.tap_text("完成，返回首页")
+    clock.at = datetime(2026, 11, 27, 19, 29, 30)
+    k.advance(61)  # the minute-by-minute release runs: the window is still open
+    assert b.find(ticket)["status"] == "booked"
+    k.tap_text("签到 / 取消预约")  # the home tile
+    type_into(k, k.screen.fields["ticket"], ticket)
+    k.tap(k.find_text("签到", within=k.screen.ids.body))
+    k.find_text("签到成功")
+    assert b.find(ticket)["status"] == "checked_in"
+
+
+def test_a_refused_check_in_says_which_reason_at_the_field(booking_kiosk):
+    k = booking_kiosk
+    b = k.app.bookings
+    today = datetime(2026, 11, 27).date()
+    tickets = {}
+    for seat, (state, phone) in enumerate([("cancelled", "13800000001"), ("waiting", "13800000002"),
+                                           ("no_show", "13800000003"), ("booked", "13800000004")], 1):
+        booking = b.book_study(today, "morning", seat, "张三", phone)
+        k.store.db["bookings"].update(booking["id"], {"status": state})
+        tickets[state] = booking["ticket"]
+    k.tap_text("签到 / 取消预约")
+    field = k.screen.fields["ticket"]
+    said = {}
+    for state, ticket in tickets.items():
+        field.clear()
+        type_into(k, field, ticket)
+        k.tap(k.find_text("签到", within=k.screen.ids.body))
+        said[state] = field.error
+        k.find_text("！" + field.error, exact=False)  # shown at the field
+    assert "已取消" in said["cancelled"] and "候补名单" in said["waiting"] and "已过期" in said["no_show"]
+    assert said["booked"] == "还没到签到时间，请在 11月27日 08:15 之后签到"  # 07:30
+    assert len(set(said.values())) == 4

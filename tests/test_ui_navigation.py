@@ -13,7 +13,7 @@ def test_home_shows_a_tile_for_every_service(kiosk):
     assert kiosk.app.current == "home"
     titles = [t.title for t in kiosk.find_all(lambda w: isinstance(w, Tile))]
     assert sorted(titles) == sorted(["微心愿", "心愿墙", "自习室预约", "恳谈室预约", "志愿积分",
-                                     "绘本馆报名", "服务中心介绍"])
+                                     "绘本馆报名", "签到 / 取消预约", "服务中心介绍"])
     kiosk.find_text("您好！请选择您要办理的事项")
 
 

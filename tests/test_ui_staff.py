@@ -279,6 +279,7 @@ def test_the_idle_reset_on_an_assisted_form_ends_staff_mode_and_clears_it(tmp_pa
     tap_choice(k, "绘本馆报名", exact=True)
     assert k.app.current == "books" and k.app.staff is not None
     k.screen.pick(k.app.bookings.book_sessions()[0])
+    k.screen.pick_age(5)
     k.screen.fields["name"].text = "陈静"  # typed on the keyboard elsewhere
     k.advance(61, step=2)
     k.find_text("还需要更多时间吗？", exact=False)  # the prompt, as for any resident

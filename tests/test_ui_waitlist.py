@@ -31,7 +31,7 @@ def lobby(tmp_path):
 
 def check_in_says(kiosk, ticket: str) -> str:
     kiosk.tap_text("绘本馆报名")
-    kiosk.tap_text("签到 / 取消预约")
+    kiosk.tap_text("签到 / 取消报名")
     kiosk.screen.fields["ticket"].text = ticket  # as a QR scanner types it; the keypad is tested elsewhere
     kiosk.tap(kiosk.find_text("签到", within=kiosk.screen.ids.body))
     words = kiosk.screen.fields["ticket"].error

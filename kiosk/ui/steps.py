@@ -60,6 +60,12 @@ class TickBox(ButtonBehavior, Surface):
 
 class StepScreen(KioskScreen):
     step_title = StringProperty()
+    # what the visitor chose so far, under the step's title, outside the scrolling
+    # form so it is never sliced; put away while a field is typed in, when the
+    # keyboard leaves the form little room (in 长辈模式 hardly a field's height)
+    summary = StringProperty()
+    typing = BooleanProperty(False)
+    ticket_link = StringProperty("签到 / 取消预约")
     message = StringProperty()  # a refusal from the booking engine, in Chinese
     show_ticket_link = BooleanProperty(True)
     # the step before this one (返回 runs it), None at a flow's first step
@@ -106,12 +112,15 @@ class StepScreen(KioskScreen):
         raise NotImplementedError
 
     # -- building a step -------------------------------------------------------
-    def show(self, title: str, *widgets, actions=(), back=None) -> None:
+    def show(self, title: str, *widgets, actions=(), back=None, summary: str = "") -> None:
         """A step: its widgets in the page, which scrolls, and its ``actions`` (the
         buttons that end or leave the step) side by side under it, always on screen;
         ``back`` is the step before it (the navigation bar's ‹ 上一步), None at the
-        first step (‹ 返回 leaves the screen)."""
+        first step (‹ 返回 leaves the screen); ``summary``: what the visitor chose so
+        far, above the page."""
         self.step_title = title
+        self.summary = summary
+        self.typing = False
         self.message = ""
         self.back_step = back
         for box, children in ((self.ids.body, widgets), (self.ids.actions, actions)):
@@ -212,8 +221,12 @@ class StepScreen(KioskScreen):
         """A field; what was typed in it before 返回 comes back with it."""
         entry = TextEntry(kind=kind, label=label, hint=hint, max_length=max_length, lines=lines,
                           text=self.ahead.pop(name, "") if kind != "pin" else "")
+        entry.bind(focused=self._on_focus)
         self.fields[name] = entry
         return entry
+
+    def _on_focus(self, _entry, _focused) -> None:
+        self.typing = any(f.focused for f in self.fields.values())
 
     def side_by_side(self, *widgets) -> GridLayout:
         """Short fields in one row (a name beside a phone): the form fits the

@@ -36,6 +36,7 @@ ACCENTS = {
     "blue": hex_("#1F5A9E"),
     "purple": hex_("#66398F"),
     "brown": hex_("#5D4037"),
+    "slate": hex_("#37474F"),
 }
 
 

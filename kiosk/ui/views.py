@@ -37,16 +37,42 @@ def _receipt(app, phone: str = "13812345678"):
     app.screens.current_screen.show_receipt(receipt_for(booking, b))
 
 
-def _books_form(app):
+def _books(age: int | None):
+    def show(app):
+        app.go("books")
+        screen = app.screens.current_screen
+        screen.pick(app.bookings.book_sessions()[0])
+        if age is not None:
+            screen.pick_age(age)
+    return show
+
+
+def _counseling(depth: int):
+    def show(app):
+        app.go("counseling")
+        screen = app.screens.current_screen
+        topic = app.center.counseling_topics[0]
+        screen.pick_topic(topic)
+        if depth >= 2:
+            screen.pick_slot(next(iter(app.bookings.counseling_slots(topic)), None))
+    return show
+
+
+def _books_receipt(app):
+    from kiosk.receipt import receipt_for
     app.go("books")
-    app.screens.current_screen.pick(app.bookings.book_sessions()[0])
+    slot = app.bookings.book_sessions()[-1]
+    booking = app.bookings.book_picture(slot.day, slot.session, "小明", 5, "王芳", "13500004444")
+    app.screens.current_screen.show_receipt(receipt_for(booking, app.bookings))
 
 
-def _counseling_form(app):
+def _counseling_receipt(app):
+    from kiosk.receipt import receipt_for
     app.go("counseling")
-    screen = app.screens.current_screen
-    screen.pick_topic(app.center.counseling_topics[0])
-    screen.pick_slot(None)
+    topic = app.center.counseling_topics[0]
+    slot = next(iter(app.bookings.counseling_slots(topic)), None)
+    booking = app.bookings.request_counseling(topic, slot, "李娜", "13600003333", "", True)
+    app.screens.current_screen.show_receipt(receipt_for(booking, app.bookings))
 
 
 def _wish_form(app):
@@ -228,8 +254,12 @@ VIEWS = {
     "study_seats": _study(2),
     "study_form": _study(3),
     "study_receipt": _receipt,
-    "books_form": _books_form,
-    "counseling_form": _counseling_form,
+    "books_ages": _books(None),
+    "books_form": _books(5),
+    "books_receipt": _books_receipt,
+    "counseling_slots": _counseling(1),
+    "counseling_form": _counseling(2),
+    "counseling_receipt": _counseling_receipt,
     "wish_form": _wish_form,
     "wish_form_typing": _wish_typing("text", "fushou"),
     "wish_form_last_field": _wish_typing("phone"),

@@ -24,7 +24,7 @@ from kiosk import lifecycle as life
 from kiosk.bookings import NOTE_LIMIT, validate_booking
 from kiosk.center import Center
 from kiosk.clock import read, stamp, wall
-from kiosk.sessions import bookable, checkin_window, session_start, weekly_entry
+from kiosk.sessions import bookable, checkin_window, session_start, slot_serves, weekly_entry
 from kiosk.pins import after_failure, hash_pin, is_locked, pin_hash_problem, verify_pin
 from kiosk.validation import NOTE_MAX, FieldError, FormError, agreed, normalise_phone, validate_note
 from kiosk.wishes import anonymise, validate_wish
@@ -151,6 +151,8 @@ def booking_create(ctx: Context, data: p.BookingCreate) -> str | None:
         # the kiosk's rule, by the time the kiosk made it (it may arrive later, from offline)
         if not bookable(ctx.center, b.kind, day, b.session, wall(read(b.created_at, ctx.center.tz), ctx.center.tz)):
             return "session_closed"
+        if b.kind == "counseling" and not slot_serves(ctx.center, b.session, b.topic):
+            return "not_bookable"  # the slot's person does not take this topic
     known = _known(ctx, "bookings", "id", b.id)
     if known:
         return known
