@@ -61,10 +61,9 @@ class TickBox(ButtonBehavior, Surface):
 class StepScreen(KioskScreen):
     step_title = StringProperty()
     # what the visitor chose so far, under the step's title, outside the scrolling
-    # form so it is never sliced; put away while a field is typed in, when the
-    # keyboard leaves the form little room (in 长辈模式 hardly a field's height)
+    # form so it is never sliced; put away while the keyboard is open (``typing``),
+    # which leaves the form little room (in 长辈模式 hardly a field's height)
     summary = StringProperty()
-    typing = BooleanProperty(False)
     ticket_link = StringProperty("签到 / 取消预约")
     message = StringProperty()  # a refusal from the booking engine, in Chinese
     show_ticket_link = BooleanProperty(True)
@@ -120,7 +119,6 @@ class StepScreen(KioskScreen):
         far, above the page."""
         self.step_title = title
         self.summary = summary
-        self.typing = False
         self.message = ""
         self.back_step = back
         for box, children in ((self.ids.body, widgets), (self.ids.actions, actions)):
@@ -221,12 +219,8 @@ class StepScreen(KioskScreen):
         """A field; what was typed in it before 返回 comes back with it."""
         entry = TextEntry(kind=kind, label=label, hint=hint, max_length=max_length, lines=lines,
                           text=self.ahead.pop(name, "") if kind != "pin" else "")
-        entry.bind(focused=self._on_focus)
         self.fields[name] = entry
         return entry
-
-    def _on_focus(self, _entry, _focused) -> None:
-        self.typing = any(f.focused for f in self.fields.values())
 
     def side_by_side(self, *widgets) -> GridLayout:
         """Short fields in one row (a name beside a phone): the form fits the
