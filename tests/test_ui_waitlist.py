@@ -30,12 +30,12 @@ def lobby(tmp_path):
 
 
 def check_in_says(kiosk, ticket: str) -> str:
-    kiosk.tap_text("绘本馆报名")
-    kiosk.tap_text("签到 / 取消报名")
+    kiosk.tap_text("签到 / 取消预约")  # the home tile
     kiosk.screen.fields["ticket"].text = ticket  # as a QR scanner types it; the keypad is tested elsewhere
     kiosk.tap(kiosk.find_text("签到", within=kiosk.screen.ids.body))
     words = kiosk.screen.fields["ticket"].error
     kiosk.tap_text("首页")
+    kiosk.tap_text("放弃")  # 放弃填写？: the ticket typed is not kept
     return words
 
 
