@@ -111,7 +111,7 @@ def _leave_prompt(app):
 
 
 def _consent_error(app):
-    _counseling_form(app)
+    _counseling(2)(app)
     screen = app.screens.current_screen
     screen.fields["name"].text, screen.fields["phone"].text = "赵敏", "13700002222"
     screen.run(screen.confirm)
