@@ -35,13 +35,14 @@ from kiosk.paths import ASSETS
 
 INDEX = ASSETS / "ime" / "pinyin.sqlite"
 
-# 避头: never first on a line.  避尾: never last on a line.
-CLOSING = frozenset("，。、；：？！）》〉」』】〕〗〙〛”’…‥·・‧％‰℃°"
+# 避头: never first on a line.  避尾: never last on a line.  Characters the kiosk's font
+# lacks (・ U+30FB, € U+20AC) are escaped: they may come in typed or synced text, never from the UI.
+CLOSING = frozenset("，。、；：？！）》〉」』】〕〗〙〛”’…‥·\u30fb‧％‰℃°"
                     "，．：；？！）］｝｠｣"
                     ",.;:?!)]}%")
-OPENING = frozenset("（《〈「『【〔〖〘〚“‘·・‧"
+OPENING = frozenset("（《〈「『【〔〖〘〚“‘·\u30fb‧"
                     "（［｛｟｢￥＄"
-                    "([{$¥£€#")
+                    "([{$¥£\u20ac#")
 DASHES = frozenset("-–—~～")  # 2–10, 19:00–21:30, ——
 PAIRS = {"“": "”", "‘": "’", "《": "》", "（": "）", "「": "」", "『": "』", "【": "】", "(": ")"}
 SHORT_QUOTE = 8  # characters inside a pair that stay on one line: “长辈模式”, （急）

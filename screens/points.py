@@ -26,6 +26,7 @@ def volunteer_field(screen):
 
 class PointsScreen(StepScreen):
     show_ticket_link = False
+    asks_before_leaving = False  # a sign-in or a lookup
     volunteer = None
 
     @property

@@ -22,6 +22,7 @@ class WishCard(Surface):
 
 class WishWallScreen(StepScreen):
     show_ticket_link = False
+    asks_before_leaving = False  # a sign-in or a lookup
 
     @property
     def wishes(self):

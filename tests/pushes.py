@@ -105,11 +105,16 @@ def booked(server, **change) -> dict:
     return booking
 
 
+def booked_yesterday(server) -> dict:
+    """Yesterday morning's study booking of lobby-1, made then (offline) and sent today."""
+    yesterday = (DAY - timedelta(days=1)).isoformat()
+    return booked(server, day=yesterday, session="morning", starts_at=f"{yesterday}T08:30:00",
+                  created_at=f"{yesterday}T08:00:00")
+
+
 def no_show(server) -> dict:
     """Yesterday's study booking of lobby-1, released as a no-show (by the server's clock)."""
-    yesterday = (DAY - timedelta(days=1)).isoformat()
-    booking = booked(server, day=yesterday, session="morning", starts_at=f"{yesterday}T08:30:00",
-                     created_at=f"{yesterday}T08:00:00")  # made then, offline, and sent today
+    booking = booked_yesterday(server)
     assert Pusher(server).send("booking.no_show", change_of(booking, "no_show")) == ("applied", None)
     return booking
 
@@ -132,9 +137,7 @@ GOOD = {
     "booking.create": lambda s, st: {"booking": study_booking(), "staff_id": st},
     "booking.cancel": lambda s, st: cancel(booked(s), st),
     "checkin.create": lambda s, st: change_of(booked(s), "checked_in", staff_id=st),
-    "booking.no_show": lambda s, st: change_of(
-        booked(s, day=(DAY - timedelta(days=1)).isoformat(), session="morning",
-               starts_at=f"{(DAY - timedelta(days=1)).isoformat()}T08:30:00"), "no_show", staff_id=st),
+    "booking.no_show": lambda s, st: change_of(booked_yesterday(s), "no_show", staff_id=st),
     "booking.promote": lambda s, st: change_of(booked(s), "booked", staff_id=st),
     "booking.reinstate": lambda s, st: change_of(no_show(s), "booked", reason="本机时钟不准误判为未到",
                                                  staff_id=st),

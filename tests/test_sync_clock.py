@@ -52,9 +52,10 @@ def test_staff_undo_a_no_show_and_the_server_keeps_the_reason_or_refuses_a_taken
         for booking in (first, second):
             desk.mark_no_show(dict(booking, session_label=""), staff)
         sync.cycle()
-        at_there = Bookings(there, CENTER, now=lambda: datetime(2026, 11, 27, 9, 6))
-        SyncClient(there, server.url, server.tokens["lobby-2"], timeout=60).cycle()
-        taken = at_there.book_study(DAY, "morning", 4, "王五", "13700001111")  # seat 4 is free again
+        # lobby-2, offline since before the first bookings, took seat 4 at 08:50 (inside the check-in
+        # window, so still bookable) and sends it now: the server has just freed seat 4
+        at_there = Bookings(there, CENTER, now=lambda: datetime(2026, 11, 27, 8, 50))
+        taken = at_there.book_study(DAY, "morning", 4, "王五", "13700001111")
         SyncClient(there, server.url, server.tokens["lobby-2"], timeout=60).cycle()
         assert there.db["bookings"].get(taken["id"])["rejected_reason"] is None
 

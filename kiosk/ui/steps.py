@@ -74,6 +74,9 @@ class StepScreen(KioskScreen):
     pausable = False  # a booking screen: closed while the office has paused bookings
     _showing_pause = False
     _prompt = None  # the LeavePrompt while it asks
+    # a screen whose fields only look something up or sign in (a phone and PIN, a
+    # ticket): leaving it throws nothing away worth asking about
+    asks_before_leaving = True
 
     @property
     def bookings(self):
@@ -151,7 +154,7 @@ class StepScreen(KioskScreen):
 
     def half_filled(self) -> bool:
         """Whether leaving would throw away something the visitor typed or ticked."""
-        return any(self._typed().values()) or any(self.ahead.values())
+        return self.asks_before_leaving and (any(self._typed().values()) or any(self.ahead.values()))
 
     def _typed(self) -> dict:
         """What this step's form holds (a PIN is never kept, and fields of an
