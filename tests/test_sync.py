@@ -98,6 +98,10 @@ def test_bad_requests_get_problem_json_never_a_500(server):
         "malformed")
     assert problem(requests.post(push, json={"version": 1, "queue_depth": 0, "mutations": "x"},
                                  headers=good), 422).endswith("invalid")
+    for odd in ({"queue_depth": True}, {"queue_depth": "5"}, {"version": True}, {"queue_depth": 1.5}):
+        # JSON's true is not a number, nor "5": strict types, not pydantic's lax coercion
+        assert problem(requests.post(push, json={"version": 1, "queue_depth": 0, "mutations": [], **odd},
+                                     headers=good), 422).endswith("invalid"), odd
     mutation = {"id": "m1", "type": "wish.create", "created_at": "2026-11-27T00:00:00",
                 "data": {"wish": {"id": "w"}}}
     assert requests.post(push, json={"version": 1, "queue_depth": 0, "mutations": [mutation]},

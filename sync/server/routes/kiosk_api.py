@@ -18,11 +18,12 @@ from sync.server.auth import kiosk
 from sync.server.passbook import ChallengeRefused
 from sync.server.problems import Problem, documented, inline_schema
 from sync.server.push import PayloadMismatch
+from sync.server.routes.bodies import Body, Whole
 
 router = APIRouter(prefix="/api/v1")
 
 
-class MutationIn(BaseModel):
+class MutationIn(Body):
     id: str = Field(min_length=1, max_length=64)
     # a plain str, so an unknown type is the 422 "unknown-type"; the document lists the known ones
     type: str = Field(json_schema_extra={"enum": sorted(REGISTRY)})
@@ -30,11 +31,11 @@ class MutationIn(BaseModel):
     data: dict
 
 
-class PushIn(BaseModel):
-    version: int = Field(json_schema_extra={"enum": [VERSION]})  # any other is the 422 "version"
+class PushIn(Body):
+    version: Whole = Field(json_schema_extra={"enum": [VERSION]})  # any other is the 422 "version"
     # stored in an SQLite INTEGER (at most 2**63 - 1); 2**53 - 1, the largest integer a JSON
     # number carries exactly (RFC 7493), as the document gives pydantic's bounds as floats
-    queue_depth: int = Field(ge=0, le=2**53 - 1)
+    queue_depth: Whole = Field(ge=0, le=2**53 - 1)
     mutations: list[MutationIn] = Field(max_length=MAX_BATCH)
 
 
@@ -117,7 +118,7 @@ class ChallengeOut(BaseModel):
     challenge: str
 
 
-class DutyReadIn(BaseModel):
+class DutyReadIn(Body):
     staff_id: str = Field(min_length=1, max_length=64)
     challenge: str = Field(min_length=1, max_length=64)  # from /duty/challenge; the PIN is sealed for it
     staff_proof: str = Field(min_length=1, max_length=1024)
@@ -139,7 +140,7 @@ def duty_today(body: DutyReadIn, request: Request, who: dict = Depends(kiosk)) -
     return found
 
 
-class PassbookSignInIn(BaseModel):
+class PassbookSignInIn(Body):
     challenge: str = Field(min_length=1, max_length=64)  # from /passbook/challenge; sealed in too
     sealed: str = Field(min_length=1, max_length=1024)  # phone and PIN (sync/sealing.py)
 

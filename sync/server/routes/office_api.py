@@ -5,22 +5,23 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from sync.server.auth import address, bearer, staff
 from sync.server.office import OfficeError
 from sync.server.problems import Problem, documented
+from sync.server.routes.bodies import Body, Whole
 from sync.server.staff import SIGN_IN_FAILED, Actor
 
 router = APIRouter(prefix="/api/v1/office")
 
 
-class SignIn(BaseModel):
+class SignIn(Body):
     username: str = Field(min_length=1, max_length=40)
     password: str = Field(min_length=1, max_length=200)
 
 
-class WishChangeIn(BaseModel):
+class WishChangeIn(Body):
     status: str = Field(max_length=16)
     claimant: str | None = Field(None, max_length=40)
     claimant_kind: str | None = Field(None, max_length=16)
@@ -28,10 +29,10 @@ class WishChangeIn(BaseModel):
     fulfilled_note: str | None = Field(None, max_length=200)
 
 
-class LedgerIn(BaseModel):
+class LedgerIn(Body):
     volunteer_id: str = Field(min_length=1, max_length=64)
     activity: str = Field(min_length=1, max_length=40)
-    points: int = Field(ge=-100_000, le=100_000)
+    points: Whole = Field(ge=-100_000, le=100_000)
     hours: float = Field(0, ge=-24, le=24)
     reason: str | None = Field(None, max_length=200)
 
