@@ -8,6 +8,7 @@ window, reaching only what a finger at that spot would reach.
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -56,6 +57,16 @@ def fake_clock() -> FakeTime:
     return _FAKE
 
 
+def _cancel_leftovers() -> None:
+    """Cancel what an earlier test's app left on Kivy's clock (an old screen's
+    delayed callback, a sync report that came in as it stopped): it would run
+    against this test's app. Kivy's own cache purge is kept."""
+    for event in Clock.get_events():
+        callback = event.get_callback()
+        if getattr(callback, "__qualname__", "") != "Cache._purge_by_timeout":
+            event.cancel()
+
+
 def with_demo_data(demo_database: Path, data_dir: Path) -> Path:
     """A copy of the demo database (conftest's demo_database) as the kiosk's own, before the app starts."""
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -77,6 +88,7 @@ class KioskDriver:
     def start(cls, data_dir: Path, **settings) -> "KioskDriver":
         EventLoop.ensure_window()
         fake = fake_clock()
+        _cancel_leftovers()
         config = KioskConfig(data_dir=data_dir, **settings)
         store = Store(config.db_path)
         app = KioskApp(settings=config, center=load_center(CENTER_FILE), store=store)
@@ -86,6 +98,10 @@ class KioskDriver:
         return driver
 
     def stop(self) -> None:
+        # what the app still does off the UI thread (a PIN check) answers this app, not the next
+        self.frames_until(lambda: not any(t.name == "background" and t.is_alive()
+                                          for t in threading.enumerate()))
+        self.frames(2, draw=False)
         self.app.dispatch("on_stop")
         for child in list(Window.children):
             Window.remove_widget(child)
