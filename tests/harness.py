@@ -258,10 +258,10 @@ class KioskDriver:
         self.frames(3)
 
     def _until_released(self, touch) -> None:
-        """Run frames until the widgets under ``touch`` have had its release. A
-        ScrollView hands a quick tap's release to its children 0.2 s later (on the
-        kiosk's clock): a test must never end, nor the next begin, with it pending,
-        or it would reach the next test's app."""
+        """Run frames until Kivy is done with ``touch``. A ScrollView sends a quick
+        tap's touch-up to its children once more 0.2 s later (on the kiosk's
+        clock): a test must not end with that pending, or it would reach widgets
+        while the next test's app runs."""
         def pending() -> bool:
             return any(isinstance(cb := event.get_callback(), partial) and cb.args[:1] == (touch,)
                        for event in Clock.get_events())

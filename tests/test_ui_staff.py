@@ -1,6 +1,7 @@
 """Staff mode in the real window with real touches: the hidden entry, the
 PIN pad and its lock across a restart, 今日预约, 恳谈室, the 2-minute exit and
 what is left on screen after it."""
+import threading
 from datetime import datetime, timedelta
 
 from kiosk.bookings import Bookings
@@ -231,8 +232,12 @@ def test_todays_list_holds_the_other_kiosks_bookings_and_staff_check_one_in(tmp_
                                              server_token=server.tokens["lobby-1"])
         to_pin_pad(k)
         type_pin(k, DUTY_PIN, keys=False)
+        asked = threading.Event()  # the server's answer waits until the page was seen asking
+        in_background = k.app.in_background
+        k.app.in_background = lambda work, done: in_background(lambda: asked.wait(60) and work(), done)
         k.tap_text("今日预约")
         k.find_text("正在向服务器查询其他终端的预约…", exact=False)
+        asked.set()
         k.frames_until(lambda: "含本中心所有终端的预约" in "".join(k.texts()))
         assert reads(server) == ["bookings"]  # one visit, one read (a PIN check and an audit row)
         k.find_text(f"预约号 {seat['ticket']}　李娜　139****1111　7号座　待签到", exact=False)
