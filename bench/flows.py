@@ -70,6 +70,7 @@ class Task:
     done: str = ""  # a text on screen that ends the task; else a receipt
     demo: bool = False  # needs the demo volunteer
     consent: bool = True  # tick a consent box where the form has one
+    variant_of: str = ""  # the same task typed another way (the latency bench walks it once)
 
 
 NAME = (("zhangwei", "张伟"),)
@@ -84,7 +85,12 @@ TASKS = (
          prefer=("环境设施",)),
     Task("wish_words", "  the same wish typed word by word", "微心愿",
          {"text": (("xiwang", "希望"), ("louti", "楼梯"), ("anzhuang", "安装"), ("fushou", "扶手")),
-          "name": NAME, "phone": PHONE}, prefer=("环境设施",)),
+          "name": NAME, "phone": PHONE}, prefer=("环境设施",), variant_of="wish"),
+    Task("study_initials", "  the same, the name by its initials (zw)", "自习室预约",
+         {"name": (("zw", "张伟"),), "phone": PHONE}, prefer=("明天",), variant_of="study"),
+    Task("wish_initials", "  the wish card, common words and the name by initials", "微心愿",
+         {"text": (("xw", "希望"), ("lt", "楼梯"), ("anzhuang", "安装"), ("fs", "扶手")),
+          "name": (("zw", "张伟"),), "phone": PHONE}, prefer=("环境设施",), variant_of="wish"),
     Task("books", "picture-book signup (小明, 5, guardian and phone)", "绘本馆报名",
          {"child_name": (("xiaoming", "小明"),), "child_age": "5", "name": (("wangfang", "王芳"),),
           "phone": "13900001111"}),

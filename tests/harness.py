@@ -8,6 +8,7 @@ window, reaching only what a finger at that spot would reach.
 from __future__ import annotations
 
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,6 +21,7 @@ from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.core.window import Window
 from kivy.tests.common import UnitTestTouch
+from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
@@ -55,6 +57,13 @@ def fake_clock() -> FakeTime:
         Clock.time = _FAKE
         Clock._max_fps = 0  # never sleep: frames run as fast as the test asks
     return _FAKE
+
+
+def _ancestors(widget: Widget) -> Iterator[Widget]:
+    node = widget.parent
+    while node is not None and node is not Window:
+        yield node
+        node = node.parent
 
 
 def _cancel_leftovers() -> None:
@@ -216,7 +225,18 @@ class KioskDriver:
             bx, by = board.to_window(board.x, board.y)
             assert not (bx <= x <= bx + board.width and by <= y <= by + board.height), \
                 f"{getattr(widget, 'text', widget)!r} is under the keyboard"
+        button = next((w for w in (widget, *_ancestors(widget)) if isinstance(w, ButtonBehavior)), None)
+        pressed = []
+        uid = button.fbind("on_press", lambda *_a: pressed.append(True)) if button is not None else None
         self.tap_at(x, y)
+        if button is not None:
+            button.unbind_uid("on_press", uid)
+        if button is not None and not pressed and not button.disabled:
+            # not an error by itself (a touch that only wakes the kiosk), but when a test fails
+            # after it, this says what stood in the way
+            print(f"harness: the tap on {getattr(widget, 'text', widget)!r} at ({x:.0f}, {y:.0f}) pressed "
+                  f"nothing; window: {[type(c).__name__ for c in Window.children]}, screen "
+                  f"{self.app.current}, idle {self.app.watchdog.state}", file=sys.stderr)
 
     def in_view(self, widget: Widget) -> bool:
         """Whether the whole widget shows: inside its scrolling page's view and the
