@@ -45,8 +45,8 @@ class CounselingScreen(StepScreen):
         self.slot = slot
         self.fields = {}
         self.show("第 3 步：留下联系方式",
-                  self.field("name", "name", "姓名", "请输入姓名"),
-                  self.field("phone", "phone", "手机号", "11 位手机号", max_length=11),
+                  self.side_by_side(self.field("name", "name", "姓名", "请输入姓名"),
+                                    self.field("phone", "phone", "手机号", "11 位手机号", max_length=11)),
                   self.field("note", "text", "想说的话（可不填，最多 100 字）", "", max_length=100),
                   self.consent_choice(CONSENT),
                   self.choice("提交预约", self.confirm, kind="primary"),

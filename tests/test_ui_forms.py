@@ -149,6 +149,16 @@ def test_a_private_wish_is_accepted_with_its_code_to_note_and_never_on_the_wall(
     assert "扶手" not in "\n".join(k.texts())
 
 
+@pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
+def test_the_counseling_form_fits_one_screen_with_its_submit_in_view(kiosk, elder):
+    k = kiosk
+    theme.elder = elder
+    k.tap_text("恳谈室预约")
+    tap_choice(k, k.app.center.counseling_topics[0])
+    tap_choice(k, "请尽快联系我")
+    assert k.in_view(k.screen.boxes["consent"]) and k.in_view(k.find_text("提交预约"))
+
+
 def test_the_consent_error_sits_at_the_tick_box_and_goes_once_ticked(kiosk):
     k = kiosk
     k.tap_text("恳谈室预约")
