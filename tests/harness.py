@@ -241,6 +241,7 @@ class KioskDriver:
         button = next((w for w in (widget, *_ancestors(widget)) if isinstance(w, ButtonBehavior)), None)
         pressed = []
         uid = button.fbind("on_press", lambda *_a: pressed.append(True)) if button is not None else None
+        before = [type(c).__name__ for c in Window.children], self.app.watchdog.state
         self.tap_at(x, y)
         if button is not None:
             button.unbind_uid("on_press", uid)
@@ -248,8 +249,8 @@ class KioskDriver:
             # not an error by itself (a touch that only wakes the kiosk), but when a test fails
             # after it, this says what stood in the way
             print(f"harness: the tap on {getattr(widget, 'text', widget)!r} at ({x:.0f}, {y:.0f}) pressed "
-                  f"nothing; window: {[type(c).__name__ for c in Window.children]}, screen "
-                  f"{self.app.current}, idle {self.app.watchdog.state}", file=sys.stderr)
+                  f"nothing; before it the window held {before[0]}, idle {before[1]}; now screen "
+                  f"{self.app.current}", file=sys.stderr)
 
     def in_view(self, widget: Widget) -> bool:
         """Whether the whole widget shows: inside its scrolling page's view and the
