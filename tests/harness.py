@@ -21,7 +21,6 @@ from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.core.window import Window
 from kivy.tests.common import UnitTestTouch
-from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
@@ -57,13 +56,6 @@ def fake_clock() -> FakeTime:
         Clock.time = _FAKE
         Clock._max_fps = 0  # never sleep: frames run as fast as the test asks
     return _FAKE
-
-
-def _ancestors(widget: Widget) -> Iterator[Widget]:
-    node = widget.parent
-    while node is not None and node is not Window:
-        yield node
-        node = node.parent
 
 
 def _unbind_earlier_apps() -> None:
@@ -226,7 +218,7 @@ class KioskDriver:
     def tap(self, widget: Widget, swipe: bool = True) -> None:
         """Tap the widget's centre; ``swipe=False``: as it is on screen now, with
         no swipe to bring it into view (it must be fully in view already)."""
-        self.frames(1, draw=False)  # lay out what changed since the last frame before aiming
+        self._settle(widget)  # lay out what changed since the last frame before aiming
         if swipe:
             self._scroll_into_view(widget)
         else:
@@ -238,19 +230,29 @@ class KioskDriver:
             bx, by = board.to_window(board.x, board.y)
             assert not (bx <= x <= bx + board.width and by <= y <= by + board.height), \
                 f"{getattr(widget, 'text', widget)!r} is under the keyboard"
-        button = next((w for w in (widget, *_ancestors(widget)) if isinstance(w, ButtonBehavior)), None)
-        pressed = []
-        uid = button.fbind("on_press", lambda *_a: pressed.append(True)) if button is not None else None
+        reached = []  # the touch came down the widget tree as far as the widget
+        uid = widget.fbind("on_touch_down", lambda *_a: reached.append(True))
         before = [type(c).__name__ for c in Window.children], self.app.watchdog.state
         self.tap_at(x, y)
-        if button is not None:
-            button.unbind_uid("on_press", uid)
-        if button is not None and not pressed and not button.disabled:
+        widget.unbind_uid("on_touch_down", uid)
+        if not reached:
             # not an error by itself (a touch that only wakes the kiosk), but when a test fails
             # after it, this says what stood in the way
-            print(f"harness: the tap on {getattr(widget, 'text', widget)!r} at ({x:.0f}, {y:.0f}) pressed "
-                  f"nothing; before it the window held {before[0]}, idle {before[1]}; now screen "
+            print(f"harness: the tap on {getattr(widget, 'text', widget)!r} at ({x:.0f}, {y:.0f}) never "
+                  f"reached it; before it the window held {before[0]}, idle {before[1]}; now screen "
                   f"{self.app.current}", file=sys.stderr)
+
+    def _settle(self, widget: Widget) -> None:
+        """Run frames until the widget stays where it is from one frame to the
+        next: a screen just switched to, or text just re-wrapped, may still be
+        laying out, and a finger aimed at the old place lands beside it."""
+        last = None
+        for _ in range(20):
+            self.frames(1, draw=False)
+            now = (*widget.to_window(*widget.pos), *widget.size)
+            if now == last:
+                return
+            last = now
 
     def in_view(self, widget: Widget) -> bool:
         """Whether the whole widget shows: inside its scrolling page's view and the
