@@ -103,6 +103,10 @@ class KioskDriver:
         fake = fake_clock()
         _cancel_leftovers()
         _unbind_earlier_apps()
+        # Kivy's "now" (Clock.get_time(), the last tick) could lag the fake clock after
+        # an earlier test; the app's idle watch starts from it, so an app could start
+        # as if idle for minutes and take its first touch to end an attract loop
+        Clock.tick()
         config = KioskConfig(data_dir=data_dir, **settings)
         store = Store(config.db_path)
         app = KioskApp(settings=config, center=load_center(CENTER_FILE), store=store)
