@@ -250,13 +250,14 @@ class KioskDriver:
         """Run frames until the widget stays where it is from one frame to the
         next: a screen just switched to, or text just re-wrapped, may still be
         laying out, and a finger aimed at the old place lands beside it."""
-        last = None
-        for _ in range(20):
+        def place():
+            return (*widget.to_window(*widget.pos), *widget.size)
+        last = place()
+        for _ in range(20):  # one frame when nothing moves, as before
             self.frames(1, draw=False)
-            now = (*widget.to_window(*widget.pos), *widget.size)
-            if now == last:
+            if place() == last:
                 return
-            last = now
+            last = place()
 
     def in_view(self, widget: Widget) -> bool:
         """Whether the whole widget shows: inside its scrolling page's view and the
