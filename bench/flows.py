@@ -126,9 +126,10 @@ class Resident(KioskDriver):
     tally: Tally
 
     @classmethod
-    def open(cls, data_dir: Path, elder: bool = False, demo: bool = False) -> "Resident":
-        """A fresh kiosk on the bench's morning, in 长辈模式 if asked (that tap not counted)."""
-        kiosk = cls.start(data_dir)
+    def open(cls, data_dir: Path, elder: bool = False, demo: bool = False, collector=None) -> "Resident":
+        """A fresh kiosk on the bench's morning, in 长辈模式 if asked (that tap not counted);
+        ``collector``: the kiosk's garbage-collection pacer, as main.py runs it."""
+        kiosk = cls.start(data_dir, collector=collector)
         base = kiosk.fake.now
         start = MORNING.replace(tzinfo=kiosk.app.clock.tz).timestamp()
         kiosk.app.clock.source = lambda: start + (kiosk.fake.now - base)

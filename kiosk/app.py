@@ -22,6 +22,7 @@ from kiosk import retention
 from kiosk.center import PUBLISHED_KEY, WEEKDAYS, Center, effective_center
 from kiosk.clock import CenterClock, ClockWatch
 from kiosk.config import KioskConfig
+from kiosk.gc_pacing import CollectionPacer
 from kiosk.idle import DEFAULT_POLICY, IdleEvent, IdlePolicy, IdleState, IdleWatchdog
 from kiosk.staff_session import expired as staff_expired
 from kiosk.store import Store
@@ -68,8 +69,11 @@ class KioskApp(App):
     # The open staff mode (kiosk.staff_session.StaffSession), or None
     staff = ObjectProperty(None, allownone=True)
 
-    def __init__(self, settings: KioskConfig, center: Center, store: Store, **kwargs):
+    def __init__(self, settings: KioskConfig, center: Center, store: Store,
+                 collector: CollectionPacer | None = None, **kwargs):
         super().__init__(**kwargs)
+        # full garbage collections in quiet moments, not inside a tap (None: CPython's own)
+        self.collector = collector
         self.settings = settings
         self.center = center
         self.store = store
@@ -122,6 +126,8 @@ class KioskApp(App):
         self.crash_guard.install()
         self.power = PowerSaver(Clock)
         self.watchdog.activity(Clock.get_time())
+        if self.collector is not None:
+            self.collector.start()
         self._events = [
             Clock.schedule_interval(self._idle_tick, IDLE_TICK_SECONDS),
             Clock.schedule_interval(self._update_clock, CLOCK_TICK_SECONDS),
@@ -139,6 +145,8 @@ class KioskApp(App):
 
     def on_stop(self) -> None:
         self.crash_guard.remove()
+        if self.collector is not None:
+            self.collector.stop()
         if getattr(self, "sync_worker", None) is not None:
             self.sync_worker.stop()
         self.power.wake()
@@ -273,6 +281,9 @@ class KioskApp(App):
     def _idle_tick(self, _dt) -> None:
         now = Clock.get_time()
         self.power.update(now - self.watchdog.last_activity)
+        if self.collector is not None:
+            self.collector.tick(now - self.watchdog.last_activity,
+                                nobody_there=self.watchdog.state is IdleState.ATTRACT)
         if self.staff is not None and staff_expired(now - self.watchdog.last_activity):
             self.exit_staff()
         policy = self._idle_policy()
@@ -403,7 +414,7 @@ def launch(settings: KioskConfig, center: Center, store: Store, screenshots=None
     With ``screenshots`` render every view there and stop; with
     ``first_frame`` stop at the first frame (bench/startup.py). Returns how
     many screenshots were written."""
-    app = KioskApp(settings=settings, center=center, store=store)
+    app = KioskApp(settings=settings, center=center, store=store, collector=CollectionPacer())
     tour = None
     if screenshots is not None:
         from kiosk.ui.tour import ScreenshotTour

@@ -98,7 +98,7 @@ class KioskDriver:
         self.fake = fake
 
     @classmethod
-    def start(cls, data_dir: Path, **settings) -> "KioskDriver":
+    def start(cls, data_dir: Path, collector=None, **settings) -> "KioskDriver":
         EventLoop.ensure_window()
         fake = fake_clock()
         _cancel_leftovers()
@@ -109,7 +109,9 @@ class KioskDriver:
         Clock.tick()
         config = KioskConfig(data_dir=data_dir, **settings)
         store = Store(config.db_path)
-        app = KioskApp(settings=config, center=load_center(CENTER_FILE), store=store)
+        # no collection pacer unless asked (``collector``): its freeze is made for one kiosk
+        # process, not for a test process holding every earlier test's objects
+        app = KioskApp(settings=config, center=load_center(CENTER_FILE), store=store, collector=collector)
         app._run_prepare()  # build, add to the window, dispatch on_start
         driver = cls(app, store, fake)
         driver.frames(3)

@@ -93,3 +93,31 @@ def test_home_never_prompts_but_shows_the_rooms_until_touched(kiosk):
     assert kiosk.app.current == "home"
     kiosk.tap_text("微心愿")
     assert kiosk.app.current == "wish"
+
+
+def test_full_garbage_collections_wait_for_a_quiet_moment(tmp_path):
+    """The kiosk's own pacer (kiosk/gc_pacing.py) in the running app: a due
+    full collection waits while the visitor taps, runs once they pause, and
+    the attract loop thaws and collects what was frozen."""
+    import gc
+
+    from kiosk.gc_pacing import DUE, CollectionPacer
+    from tests.harness import KioskDriver
+    pacer = CollectionPacer(quiet=1.0)
+    kiosk = KioskDriver.start(tmp_path, collector=pacer)
+    try:
+        for _ in range(DUE):
+            gc.collect(1)  # due, as CPython counts it
+        for _ in range(6):  # a visitor tapping every 0.4 s
+            kiosk.tap_text("服务中心介绍")
+            kiosk.advance(0.4)
+        assert pacer.collections == 0
+        kiosk.advance(1.5)  # they stop to read
+        assert pacer.collections == 1 and gc.get_freeze_count() > 0
+        kiosk.tap_text("首页")
+        kiosk.advance(kiosk.app.settings.attract_after + 2)
+        assert kiosk.app.idle_state is IdleState.ATTRACT
+        assert pacer.thaws == 1
+    finally:
+        kiosk.stop()
+    assert gc.get_freeze_count() == 0  # stopped: CPython's own pacing back
