@@ -19,6 +19,7 @@ from kivy.uix.label import Label
 from kiosk.linebreak import wrap
 from kiosk.ui import theme as th
 from kiosk.ui.screens import screen_of
+from kiosk.ui.textures import key_of, textures
 
 
 class Surface(BoxLayout):
@@ -31,15 +32,28 @@ class BreaksLines:
     """Where the label wraps (a width in text_size), its lines are chosen by
     kiosk.linebreak and handed to Kivy already broken: Kivy's own wrapping
     splits Chinese at whatever character overflows. Measured with the label's
-    own font, so every line fits as Kivy measures it and none is re-wrapped."""
+    own font, so every line fits as Kivy measures it and none is re-wrapped.
+    A text drawn before in the same look takes its texture from the cache
+    (kiosk/ui/textures.py) instead of being drawn again."""
 
     def texture_update(self, *largs):
         core = self._label
         width = self.text_size[0]
-        if width is not None and self.text and not self.shorten and not self.markup:
+        plain = self.text and not self.shorten and not self.markup
+        if width is not None and plain:
             room = int(width) - self.padding[0] - self.padding[2]  # as Kivy's layout counts it
             core.text = "\n".join(wrap(self.text, room, lambda line: core.get_extents(line)[0]))
+        if not plain:
+            super().texture_update(*largs)
+            return
+        key = key_of(core)
+        drawn = textures.get(key)
+        if drawn is not None:
+            self.texture, core._cached_lines = drawn
+            self.texture_size = list(self.texture.size)
+            return
         super().texture_update(*largs)
+        textures.keep(key, core)
 
 
 class Text(BreaksLines, Label):
