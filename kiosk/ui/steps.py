@@ -85,21 +85,37 @@ class StepScreen(KioskScreen):
     def on_kv_post(self, _base) -> None:
         self.reset()
 
-    def on_leave(self, *_args) -> None:
-        # Whatever was typed here is personal: it does not wait on a screen
-        # nobody is looking at. Coming back starts again from the first step.
-        self.reset()
+    _rebuild = None  # the first step's build, due once the screen gone to is drawn
 
-    def reset(self) -> None:
+    def on_leave(self, *_args) -> None:
+        # Whatever was typed here is personal: it goes now, with the page, and
+        # does not wait on a screen nobody is looking at. Coming back starts again
+        # from the first step, built in the next frame: the tap that left is
+        # answered first (building a wall of wishes took 60 ms of it).
+        self._wipe()
+        self._rebuild = Clock.schedule_once(lambda _dt: self.reset(), 0)
+
+    def _wipe(self) -> None:
         if self._prompt is not None:
             self._prompt.dismiss()
             self._prompt = None
         self.fields = {}
         self.boxes = {}
         self.ahead = {}  # what was typed at a step 返回 left, for when the visitor comes forward again
+        self.summary = self.message = ""
+        for box in (self.ids.body, self.ids.actions):
+            box.clear_widgets()
+
+    def reset(self) -> None:
+        if self._rebuild is not None:
+            self._rebuild.cancel()
+            self._rebuild = None
+        self._wipe()
         self.first_step()
 
     def on_pre_enter(self, *_args) -> None:
+        if self._rebuild is not None:  # back before the next frame: built now
+            self.reset()
         # The office can pause bookings at any moment (a closure at short notice, pulled
         # by sync): say so before the visitor starts, not after the last step.
         if self.pausable and (message := self.bookings.paused()):
