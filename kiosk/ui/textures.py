@@ -26,9 +26,10 @@ def _frozen(value):
     return tuple(value) if isinstance(value, list) else value
 
 
-def key_of(core) -> tuple:
-    """What a core label's texture depends on: its text, size box and options."""
-    return (core.text, _frozen(core.text_size),
+def key_of(text: str, core) -> tuple:
+    """What a label's texture depends on: its text (as given: its lines follow
+    from it and the rest), the core label's size box and options."""
+    return (text, _frozen(core.text_size),
             tuple(sorted((name, _frozen(v)) for name, v in core.options.items()
                          if name != "font_name_r")))  # the file font_name resolves to, once drawn
 

@@ -38,20 +38,19 @@ class BreaksLines:
 
     def texture_update(self, *largs):
         core = self._label
-        width = self.text_size[0]
-        plain = self.text and not self.shorten and not self.markup
-        if width is not None and plain:
-            room = int(width) - self.padding[0] - self.padding[2]  # as Kivy's layout counts it
-            core.text = "\n".join(wrap(self.text, room, lambda line: core.get_extents(line)[0]))
-        if not plain:
+        if not self.text or self.shorten or self.markup:
             super().texture_update(*largs)
             return
-        key = key_of(core)
+        key = key_of(self.text, core)
         drawn = textures.get(key)
-        if drawn is not None:
+        if drawn is not None:  # neither wrapped nor drawn again
             self.texture, core._cached_lines = drawn
             self.texture_size = list(self.texture.size)
             return
+        width = self.text_size[0]
+        if width is not None:
+            room = int(width) - self.padding[0] - self.padding[2]  # as Kivy's layout counts it
+            core.text = "\n".join(wrap(self.text, room, lambda line: core.get_extents(line)[0]))
         super().texture_update(*largs)
         textures.keep(key, core)
 
