@@ -343,8 +343,8 @@ class Resident(KioskDriver):
                    and not any(word in texts_of(w) for word in NOT_OPTIONS)]
         if not options:
             raise FlowError(f"no option to take; on screen: {self.texts()}")
-        for word in list(preferred):
-            match = [w for w in options if word in texts_of(w)]
+        for word in list(preferred):  # in its words, or in what it belongs to (a session's day)
+            match = [w for w in options if word in texts_of(w) or word in getattr(w, "group", "")]
             if match:
                 preferred.remove(word)
                 self.press(match[0])

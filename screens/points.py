@@ -33,6 +33,10 @@ class PointsScreen(StepScreen):
     def passbook(self):
         return App.get_running_app().passbook
 
+    def reset(self) -> None:
+        self.sign_out()  # at once, also on leaving (the first step is built on coming back)
+        super().reset()
+
     def first_step(self) -> None:
         self.sign_out()
         self.fields = {}

@@ -36,7 +36,7 @@ class StaffStep(StepScreen):
         return app().staff.signer
 
     def on_pre_enter(self, *_args) -> None:
-        self.reset()  # today's lists as they are now, not as they were when last left
+        self.start_over()  # today's lists as they are now, not as they were when last left
 
     def reset(self) -> None:
         if self.spec.staff and app().staff is None:

@@ -114,4 +114,4 @@ def test_a_closure_and_a_pause_published_by_the_office_reach_the_running_kiosk(s
     assert wait_for(lambda: kiosk.app.bookings.paused() is None, step=lambda: kiosk.frames(1))
     kiosk.tap(kiosk.find_text("自习室预约", exact=False))
     kiosk.frames(3)
-    assert kiosk.find_text("第 1 步：选择日期", exact=False)
+    assert kiosk.find_text("第 1 步：选择日期和场次", exact=False)

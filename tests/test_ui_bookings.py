@@ -4,8 +4,8 @@ from datetime import datetime
 import pytest
 import zxingcpp
 
-from kiosk.bookings import Bookings
-from kiosk.ui.steps import ReceiptCard
+from kiosk.bookings import Bookings, day_label
+from kiosk.ui.steps import Choice, ReceiptCard
 
 
 @pytest.fixture
@@ -53,10 +53,16 @@ def receipt(kiosk) -> ReceiptCard:
     return card
 
 
+def session_button(kiosk, day: str, session: str):
+    """A session's button under its day's heading on the study room's first step."""
+    [button] = kiosk.find_all(lambda w: isinstance(w, Choice) and w.group == day and session in w.text,
+                              within=kiosk.screen.ids.body)
+    return button
+
+
 def to_study_form(k, session: str, seat: str) -> None:
     k.tap_text("自习室预约")
-    tap_choice(k, "今天 11月27日 周五")
-    tap_choice(k, session, exact=False)
+    k.tap(session_button(k, "今天 11月27日 周五", session))
     tap_choice(k, seat)
 
 
@@ -86,10 +92,26 @@ def test_study_room_day_session_seat_person_receipt(booking_kiosk):
     # That seat now shows as taken, in words.
     k.tap_text("完成，返回首页")
     k.tap_text("自习室预约")
-    tap_choice(k, "今天 11月27日 周五")
-    assert "余 23 座" in k.find_text("上午 08:30–12:00", exact=False, within=k.screen.ids.body).text
-    tap_choice(k, "上午 08:30–12:00", exact=False)
+    morning = session_button(k, "今天 11月27日 周五", "上午 08:30–12:00")
+    assert "余 23 座" in morning.text
+    k.tap(morning)
     assert k.find_text("5 号　已约").disabled
+
+
+def test_any_open_days_session_is_one_tap_from_the_study_rooms_first_step(booking_kiosk):
+    k = booking_kiosk
+    k.tap_text("自习室预约")
+    b = k.app.bookings
+    today = b.now().date()
+    assert k.screen.step_title == "第 1 步：选择日期和场次"
+    for day in b.open_days():  # each day a heading, its sessions under it
+        k.find_text(day_label(day, today), within=k.screen.ids.body)
+    second = day_label(b.open_days()[1], today)
+    k.tap(session_button(k, second, "下午 14:00–18:00"))
+    assert k.screen.step_title == "第 2 步：选择座位"
+    assert k.screen.summary == f"{second}　下午 14:00–18:00"  # what was chosen, above the seats
+    k.tap_text("‹ 上一步")
+    assert k.screen.step_title == "第 1 步：选择日期和场次"
 
 
 def test_refusal_is_shown_at_the_field_and_nothing_is_stored(booking_kiosk):
@@ -246,8 +268,10 @@ def test_a_session_under_way_is_offered_until_its_check_in_closes_and_such_a_boo
     clock = MovableClock(datetime(2026, 11, 27, 20, 25))  # 晚上 19:00–21:30 began long ago
     k.app.bookings = b = Bookings(k.store, k.app.center, now=clock)
     k.tap_text("自习室预约")
-    tap_choice(k, "今天 11月27日 周五")
-    k.find_text("这一天的场次都已结束，请选择其他日期。")  # not offered: its check-in closed at 19:30
+    today = k.find_text("今天 11月27日 周五", within=k.screen.ids.body)
+    body = k.screen.ids.body.children[::-1]  # top to bottom
+    assert body[body.index(today) + 1].text == "这一天的场次都已结束。"  # its check-in closed at 19:30
+    assert not [w for w in k.find_all(lambda w: isinstance(w, Choice)) if w.group.startswith("今天")]
     k.tap_text("首页")
     clock.at = datetime(2026, 11, 27, 19, 20)  # under way, check-in open until 19:30
     card = book_a_seat(k, "晚上 19:00–21:30", "3 号")

@@ -4,8 +4,9 @@ what is left on screen after it."""
 import threading
 from datetime import datetime, timedelta
 
-from kiosk.bookings import Bookings
+from kiosk.bookings import Bookings, day_label
 from kiosk.staff_session import StaffDesk
+from kiosk.ui.steps import Choice
 from sync.sealing import SERVER_KEY
 from tests.harness import KioskDriver
 from tests.sync_server import DUTY, DUTY_PIN, DUTY_PIN_HASH, staff_in_a_standalone_kiosk
@@ -156,9 +157,11 @@ def test_service_points_and_an_assisted_booking_reach_the_server_signed(tmp_path
         k.tap_text("工作台")  # 代办: a seat for the resident beside the desk
         tap_choice(k, "预约座位", exact=True)
         study = k.screen
-        day = k.app.bookings.open_days()[-1]
-        study.pick_day(day)  # the last day of the window: every session still ahead
-        tap_choice(k, study.ids.body.children[-1].children[-1].text, exact=True)
+        # the last day of the window, every session still ahead: its first session
+        b = k.app.bookings
+        last_day = day_label(b.open_days()[-1], b.now().date())
+        k.tap(next(w for w in k.find_all(lambda w: isinstance(w, Choice), within=study.ids.body)
+                   if w.group == last_day))
         tap_choice(k, "5 号", exact=True)
         f = study.fields
         f["name"].text, f["phone"].text = "张伟", "13900001111"  # typed on the keyboards elsewhere

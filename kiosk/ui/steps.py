@@ -37,6 +37,9 @@ class ChoiceGrid(GridLayout):
 
 class Choice(KButton):
     """A full-width option button whose height follows its (wrapped) text."""
+    # what the option belongs to when its text alone does not say (a session's day,
+    # shown as the heading above it)
+    group = StringProperty()
 
 
 class ReceiptCard(Surface):
@@ -85,15 +88,16 @@ class StepScreen(KioskScreen):
     def on_kv_post(self, _base) -> None:
         self.reset()
 
-    _rebuild = None  # the first step's build, due once the screen gone to is drawn
+    _left = False  # left since its first step was built: built again on entering
 
     def on_leave(self, *_args) -> None:
         # Whatever was typed here is personal: it goes now, with the page, and
         # does not wait on a screen nobody is looking at. Coming back starts again
-        # from the first step, built in the next frame: the tap that left is
-        # answered first (building a wall of wishes took 60 ms of it).
-        self._wipe()
-        self._rebuild = Clock.schedule_once(lambda _dt: self.reset(), 0)
+        # from the first step, built when the visitor comes: with the free places
+        # of then, and the tap that left is not made to build it (a wall of
+        # wishes took 60 ms of it).
+        self._left = True
+        self.reset()  # what each screen holds is forgotten; the page stays empty meanwhile
 
     def _wipe(self) -> None:
         if self._prompt is not None:
@@ -107,15 +111,18 @@ class StepScreen(KioskScreen):
             box.clear_widgets()
 
     def reset(self) -> None:
-        if self._rebuild is not None:
-            self._rebuild.cancel()
-            self._rebuild = None
         self._wipe()
-        self.first_step()
+        if not self._left:
+            self.first_step()
+
+    def start_over(self) -> None:
+        """The first step built afresh, now."""
+        self._left = False
+        self.reset()
 
     def on_pre_enter(self, *_args) -> None:
-        if self._rebuild is not None:  # back before the next frame: built now
-            self.reset()
+        if self._left:
+            self.start_over()
         # The office can pause bookings at any moment (a closure at short notice, pulled
         # by sync): say so before the visitor starts, not after the last step.
         if self.pausable and (message := self.bookings.paused()):

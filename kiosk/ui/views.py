@@ -17,7 +17,6 @@ def _study(depth: int):
         screen = app.screens.current_screen
         # the first day with a session still to come: late in the evening, today has none
         slot = next(s for d in app.bookings.open_days() for s in app.bookings.study_sessions(d) if s.left)
-        screen.pick_day(slot.day)
         if depth >= 2:
             screen.pick_session(slot)
         if depth >= 3:
