@@ -35,6 +35,8 @@ from kivy.uix.label import Label  # noqa: E402
 
 from kiosk import linebreak  # noqa: E402
 from kiosk.demo import WISH_TEXTS  # noqa: E402
+from kiosk.ui import widgets  # noqa: E402
+from kiosk.ui.textures import TextureCache  # noqa: E402
 from kiosk.ui.theme import ELDER_SCALE, FONT_DP  # noqa: E402
 from kiosk.ui.widgets import BreaksLines  # noqa: E402
 from tests.test_linebreak import ui_texts  # noqa: E402
@@ -44,6 +46,11 @@ WIDTHS = (560, 900, 1800)  # a wish card, a room card, the whole screen (px)
 
 class KioskLabel(BreaksLines, Label):
     pass
+
+
+# Without the kiosk's texture cache (kiosk/ui/textures.py): it would draw each texture
+# at once (Kivy draws at the next frame) and skip the breaking for a text seen before.
+widgets.textures = TextureCache(budget=0)
 
 
 def empty_caches() -> None:

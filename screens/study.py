@@ -4,17 +4,20 @@ from kiosk.receipt import receipt_for
 from kiosk.ui.steps import StepScreen
 
 SEAT_COLUMNS = 6
+FIRST_DAYS = 3  # days shown at once: nearly every booking is for one of them
 PRIVACY = "您的姓名和手机号只用于这次预约和签到，不会显示在公共屏幕上。"
 
 
 class StudyScreen(StepScreen):
     pausable = True
 
-    def first_step(self) -> None:
-        """Every open day with its sessions under it: a session (and its day) in one tap."""
+    def first_step(self, every_day: bool = False) -> None:
+        """The next open days with their sessions under them: a session (and its
+        day) in one tap; the later days of the window behind 更多日期."""
         today = self.bookings.now().date()
+        days = self.bookings.open_days()
         rows = []
-        for day in self.bookings.open_days():
+        for day in days if every_day else days[:FIRST_DAYS]:
             words = day_label(day, today)
             sessions = self.bookings.study_sessions(day)
             rows.append(self.text(words, role="heading"))
@@ -23,6 +26,8 @@ class StudyScreen(StepScreen):
                              lambda s=s: self.pick_session(s), disabled=not s.left, group=words)
                  for s in sessions], cols=len(self.bookings.center.study_sessions))
                 if sessions else self.text("这一天的场次都已结束。"))
+        if not every_day and len(days) > FIRST_DAYS:
+            rows.append(self.choice("更多日期 ›", lambda: self.first_step(every_day=True), kind="secondary"))
         self.show("第 1 步：选择日期和场次", *rows)
 
     def chosen(self, slot: Slot) -> str:

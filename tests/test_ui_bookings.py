@@ -104,8 +104,14 @@ def test_any_open_days_session_is_one_tap_from_the_study_rooms_first_step(bookin
     b = k.app.bookings
     today = b.now().date()
     assert k.screen.step_title == "第 1 步：选择日期和场次"
-    for day in b.open_days():  # each day a heading, its sessions under it
-        k.find_text(day_label(day, today), within=k.screen.ids.body)
+    days = [day_label(d, today) for d in b.open_days()]
+
+    def shown():
+        return [t for t in days if k.find_all(lambda w: getattr(w, "text", None) == t, within=k.screen.ids.body)]
+    assert shown() == days[:3]  # each day a heading, its sessions under it
+    k.tap_text("更多日期 ›")
+    assert shown() == days and len(days) > 3  # the whole booking window
+    assert k.screen.step_title == "第 1 步：选择日期和场次"
     second = day_label(b.open_days()[1], today)
     k.tap(session_button(k, second, "下午 14:00–18:00"))
     assert k.screen.step_title == "第 2 步：选择座位"

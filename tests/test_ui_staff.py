@@ -158,6 +158,7 @@ def test_service_points_and_an_assisted_booking_reach_the_server_signed(tmp_path
         tap_choice(k, "预约座位", exact=True)
         study = k.screen
         # the last day of the window, every session still ahead: its first session
+        tap_choice(k, "更多日期 ›", exact=True)
         b = k.app.bookings
         last_day = day_label(b.open_days()[-1], b.now().date())
         k.tap(next(w for w in k.find_all(lambda w: isinstance(w, Choice), within=study.ids.body)
