@@ -127,17 +127,29 @@ def _uax14(text: str) -> list[int]:
     between two Han ideographs UAX #14 always allows a break and no rule looks
     across such a pair, so the text is cut there (and between words at a
     space, below); every Han ideograph has the same properties (ID, wide, Lo),
-    so each stands in a chunk as 一 (忙，谢 and 好，您 are one question, cached).
+    so each stands in a chunk as 一 (忙，谢 and 好，您 are one question, cached),
+    and so do ASCII digits and letters (``_shape``).
     tests/test_linebreak.py checks that this gives what the whole text gives.
     """
     flags: list[int] = []
     start = 0
     for i in range(1, len(text) + 1):
         if i == len(text) or (is_han(text[i - 1]) and is_han(text[i])) or _after_a_word_space(text, i):
-            chunk = _chunk_flags("".join("一" if is_han(c) else c for c in text[start:i]))
+            chunk = _chunk_flags("".join(map(_shape, text[start:i])))
             flags.extend((1,) + chunk[1:] if start else chunk)
             start = i
     return flags
+
+
+def _shape(char: str) -> str:
+    """A character as it stands in a chunk: all Han ideographs as 一, all ASCII
+    digits as 0 (class NU) and letters as a (AL): UAX #14 tells them apart by
+    nothing else, so 138****5678 and 139****1111 are one question."""
+    if is_han(char):
+        return "一"
+    if char.isascii() and char.isalnum():
+        return "0" if char.isdigit() else "a"
+    return char
 
 
 def _after_a_word_space(text: str, i: int) -> bool:
