@@ -31,6 +31,7 @@ from kiosk.ui.crash import CrashGuard
 from kiosk.ui.fonts import register_fonts
 from kiosk.ui.power import PowerSaver
 from kiosk.ui.screens import LazyScreenManager
+from kiosk.ui.textures import forget_texts
 from kiosk.ui.theme import theme
 from kiosk.ui.widgets import StaffBanner, StatusBar, Surface
 from screens import BY_NAME, build_screen
@@ -193,6 +194,7 @@ class KioskApp(App):
         self.store.acting = session.signer
         for screen in self.screens.built_screens():
             screen.reset()  # each resident screen starts afresh, as staff mode shows it (代办)
+        forget_texts()
         if self._banner is None:
             self._banner = StaffBanner()
             self.root.add_widget(self._banner, index=self.root.children.index(self.screens) + 1)
@@ -242,6 +244,7 @@ class KioskApp(App):
     def go_home(self) -> None:
         self.history = []
         self._show("home")
+        forget_texts()  # a visit ends here: the texts it showed are not kept
 
     def _show(self, name: str) -> None:
         # The route guard: the one place that keeps staff screens from residents.
@@ -257,6 +260,7 @@ class KioskApp(App):
         """A visitor walked away: clear every form, leave nothing of theirs."""
         for screen in self.screens.built_screens():
             screen.reset()
+        forget_texts()
         theme.elder = False
 
     # -- idle watchdog -----------------------------------------------------------

@@ -120,6 +120,15 @@ def lexicon() -> Lexicon:
     return _shared
 
 
+def forget() -> None:
+    """Drop what is kept by a text shown (a visitor's name, a receipt line):
+    the break opportunities and the words looked up. The chunks' flags stay:
+    they are kept by shape (一, 0, a), not by text."""
+    opportunities.cache_clear()
+    if _shared is not None:
+        _shared._freq.clear()
+
+
 def _uax14(text: str) -> list[int]:
     """UAX #14's break flags (1: a line may start here), asked chunk by chunk.
 

@@ -12,18 +12,23 @@ PRIVACY = "孩子和家长的信息只用于这次报名和签到，不会显示
 
 class BooksScreen(StepScreen):
     pausable = True
+    visit_state = ("slot", "age")
     ticket_link = StringProperty("签到 / 取消报名")
 
     def first_step(self) -> None:
         today = self.bookings.now().date()
-        options = []
-        for s in self.bookings.book_sessions():
-            places = f"余 {s.left} 个名额" if s.left else f"已满，可排队候补（{s.details['waiting']} 人在等）"
-            options.append(self.choice(f"{day_label(s.day, today)}　{s.label}\n"
-                                       f"{s.details['ages']}　{places}", lambda s=s: self.pick(s)))
-        if not options:
-            options = [self.text("最近没有可报名的绘本活动。")]
-        self.show("第 1 步：选择一场绘本活动", self.choices(options))
+        sessions = self.bookings.book_sessions()
+
+        def options():
+            for s in sessions:
+                places = f"余 {s.left} 个名额" if s.left else f"已满，可排队候补（{s.details['waiting']} 人在等）"
+                yield self.choice(f"{day_label(s.day, today)}　{s.label}\n{s.details['ages']}　{places}",
+                                  lambda s=s: self.pick(s))
+            if not sessions:
+                yield self.text("最近没有可报名的绘本活动。")
+        self.show("第 1 步：选择一场绘本活动",
+                  *self.kept("sessions", (today, [(s, s.details) for s in sessions]),  # details: the waitlist
+                             lambda: [self.choices(options())]))
 
     def _session_line(self) -> str:
         slot = self.slot

@@ -15,6 +15,7 @@ ASAP = "请尽快联系我（由值班工作人员安排时间）"
 
 class CounselingScreen(StepScreen):
     pausable = True
+    visit_state = ("topic", "slot", "consent")
 
     def first_step(self) -> None:
         self.topic = None

@@ -40,7 +40,7 @@ class StaffStep(StepScreen):
 
     def reset(self) -> None:
         if self.spec.staff and app().staff is None:
-            self.show("")  # staff mode ended: nothing of it stays in the widgets
+            self._wipe()  # staff mode ended: nothing of it stays, on screen or behind it
             return
         super().reset()
 
@@ -52,6 +52,7 @@ class StaffStep(StepScreen):
 
 
 class StaffSignInScreen(StaffStep):
+    visit_state = ("member",)
     """The staff PIN pad: choose yourself, then the 6-digit PIN (big keys, 长辈模式 too)."""
     asks_before_leaving = False  # a sign-in or a lookup
 
@@ -237,6 +238,8 @@ class TodayScreen(StaffStep):
 
 class StaffBookingsScreen(TodayScreen):
     search = ""
+    undoing = None
+    visit_state = ("search", "undoing")
 
     def first_step(self) -> None:
         self.search = ""
@@ -350,6 +353,10 @@ class StaffCounselingScreen(TodayScreen):
 
 
 class StaffServiceScreen(StaffStep):
+    volunteer = None
+    activity = None
+    visit_state = ("volunteer", "activity")
+
     def first_step(self) -> None:
         self.fields = {}
         self.volunteer = None

@@ -10,25 +10,28 @@ PRIVACY = "您的姓名和手机号只用于这次预约和签到，不会显示
 
 class StudyScreen(StepScreen):
     pausable = True
+    visit_state = ("slot", "seat")
 
     def first_step(self, every_day: bool = False) -> None:
         """The next open days with their sessions under them: a session (and its
         day) in one tap; the later days of the window behind 更多日期."""
         today = self.bookings.now().date()
         days = self.bookings.open_days()
-        rows = []
-        for day in days if every_day else days[:FIRST_DAYS]:
-            words = day_label(day, today)
-            sessions = self.bookings.study_sessions(day)
-            rows.append(self.text(words, role="heading"))
-            rows.append(self.choices(
-                [self.choice(f"{s.label}\n余 {s.left} 座" if s.left else f"{s.label}\n已约满",
-                             lambda s=s: self.pick_session(s), disabled=not s.left, group=words)
-                 for s in sessions], cols=len(self.bookings.center.study_sessions))
-                if sessions else self.text("这一天的场次都已结束。"))
-        if not every_day and len(days) > FIRST_DAYS:
-            rows.append(self.choice("更多日期 ›", lambda: self.first_step(every_day=True), kind="secondary"))
-        self.show("第 1 步：选择日期和场次", *rows)
+        shown = [(day, self.bookings.study_sessions(day)) for day in (days if every_day else days[:FIRST_DAYS])]
+        more = not every_day and len(days) > FIRST_DAYS
+
+        def rows():
+            for day, sessions in shown:
+                words = day_label(day, today)
+                yield self.text(words, role="heading")
+                yield self.choices(
+                    [self.choice(f"{s.label}\n余 {s.left} 座" if s.left else f"{s.label}\n已约满",
+                                 lambda s=s: self.pick_session(s), disabled=not s.left, group=words)
+                     for s in sessions], cols=len(self.bookings.center.study_sessions)) \
+                    if sessions else self.text("这一天的场次都已结束。")
+            if more:
+                yield self.choice("更多日期 ›", lambda: self.first_step(every_day=True), kind="secondary")
+        self.show("第 1 步：选择日期和场次", *self.kept("sessions", (today, shown, more), rows))
 
     def chosen(self, slot: Slot) -> str:
         return f"{day_label(slot.day, self.bookings.now().date())}　{slot.label}"
@@ -36,10 +39,12 @@ class StudyScreen(StepScreen):
     def pick_session(self, slot: Slot) -> None:
         self.slot = slot
         seats = self.bookings.seat_map(slot.day, slot.session)
-        buttons = [self.choice(f"{n} 号　已约" if taken else f"{n} 号",
-                               lambda n=n: self.pick_seat(n), disabled=taken)
-                   for n, taken in seats.items()]
-        self.show("第 2 步：选择座位", self.choices(buttons, cols=SEAT_COLUMNS),
+
+        def seat_map():
+            yield self.choices([self.choice(f"{n} 号　已约" if taken else f"{n} 号",
+                                            lambda n=n: self.pick_seat(n), disabled=taken)
+                                for n, taken in seats.items()], cols=SEAT_COLUMNS)
+        self.show("第 2 步：选择座位", *self.kept("seats", (slot, seats), seat_map),
                   back=self.first_step, summary=self.chosen(slot))
 
     def pick_seat(self, seat: int) -> None:

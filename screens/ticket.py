@@ -7,6 +7,7 @@ from kiosk.ui.steps import StepScreen
 
 class TicketScreen(StepScreen):
     show_ticket_link = False
+    visit_state = ("result",)
     asks_before_leaving = False  # a sign-in or a lookup
 
     def first_step(self) -> None:

@@ -13,6 +13,7 @@ ON_THE_WALL = "同意在心愿墙上展示（只显示姓氏，如“张**”）
 
 class WishScreen(StepScreen):
     show_ticket_link = False
+    visit_state = ("category",)
 
     @property
     def wishes(self) -> Wishes:

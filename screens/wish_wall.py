@@ -36,19 +36,22 @@ class WishWallScreen(StepScreen):
         collected, claimed = self.wishes.totals()
         cards, pages = self.wishes.wall(self.category, self.status, self.page)
         self.page = min(self.page, pages - 1)
-        cats = [self.choice(("● " if c == self.category else "") + (c or "全部类别"),
-                            lambda c=c: self.filter(category=c)) for c in (None, *CATEGORIES)]
-        stats = [self.choice(("● " if s == self.status else "") + word, lambda s=s: self.filter(status=s))
-                 for word, s in STATUS_FILTERS]
-        grid = self.choices([WishCard(card=c) for c in cards] or [self.text("这里还没有心愿。")], cols=3)
-        pager = self.choices([
-            self.choice("‹ 上一页", lambda: self.turn(-1), kind="secondary", disabled=self.page == 0),
-            self.text(f"第 {self.page + 1} / {pages} 页", halign="center"),
-            self.choice("下一页 ›", lambda: self.turn(1), kind="secondary",
-                        disabled=self.page >= pages - 1)], cols=3)
+        def wall():
+            cats = [self.choice(("● " if c == self.category else "") + (c or "全部类别"),
+                                lambda c=c: self.filter(category=c)) for c in (None, *CATEGORIES)]
+            stats = [self.choice(("● " if s == self.status else "") + word, lambda s=s: self.filter(status=s))
+                     for word, s in STATUS_FILTERS]
+            yield self.choices(cats, cols=4 if theme.elder else 7)
+            yield self.choices(stats, cols=4)
+            yield self.choices([WishCard(card=c) for c in cards] or [self.text("这里还没有心愿。")], cols=3)
+            yield self.choices([
+                self.choice("‹ 上一页", lambda: self.turn(-1), kind="secondary", disabled=self.page == 0),
+                self.text(f"第 {self.page + 1} / {pages} 页", halign="center"),
+                self.choice("下一页 ›", lambda: self.turn(1), kind="secondary",
+                            disabled=self.page >= pages - 1)], cols=3)
+            yield self.choice("查询我的心愿进度", self.lookup_step, kind="secondary")
         self.show(f"已收集微心愿 {collected} 条，已认领 {claimed} 条",
-                  self.choices(cats, cols=4 if theme.elder else 7), self.choices(stats, cols=4), grid, pager,
-                  self.choice("查询我的心愿进度", self.lookup_step, kind="secondary"))
+                  *self.kept("wall", (self.category, self.status, self.page, pages, cards), wall))
 
     def filter(self, category=..., status=...) -> None:
         if category is not ...:

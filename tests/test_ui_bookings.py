@@ -318,3 +318,22 @@ def test_a_refused_check_in_says_which_reason_at_the_field(booking_kiosk):
     assert "已取消" in said["cancelled"] and "候补名单" in said["waiting"] and "已过期" in said["no_show"]
     assert said["booked"] == "还没到签到时间，请在 11月27日 08:15 之后签到"  # 07:30
     assert len(set(said.values())) == 4
+
+
+def test_a_page_of_options_is_kept_while_what_it_shows_is_the_same(booking_kiosk):
+    """The study room's first step is built again only when its sessions changed
+    (StepScreen.kept): the same buttons while nothing did, the new count at once."""
+    k = booking_kiosk
+    k.tap_text("自习室预约")
+    morning = session_button(k, "今天 11月27日 周五", "上午 08:30–12:00")
+    k.tap_text("首页")
+    k.tap_text("自习室预约")
+    assert session_button(k, "今天 11月27日 周五", "上午 08:30–12:00") is morning  # nothing changed
+    k.tap_text("首页")
+    b = k.app.bookings
+    b.book_study(b.now().date(), "morning", 9, "李娜", "13900001111")  # a seat taken meanwhile
+    k.tap_text("自习室预约")
+    now = session_button(k, "今天 11月27日 周五", "上午 08:30–12:00")
+    assert now is not morning and "余 23 座" in now.text
+    k.tap(now)
+    assert k.find_text("9 号　已约").disabled

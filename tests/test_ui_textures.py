@@ -69,3 +69,24 @@ def test_the_least_recently_used_texture_leaves_first_past_the_budget(cache):
     assert cache.used == 4 * size
     assert drawn(Text(text="一号")) is one
     assert drawn(Text(text="二号")) is not two  # the least recently used was dropped
+
+
+def test_a_visit_ends_with_no_texture_or_text_of_it_kept(kiosk):
+    """Going home ends a visit: the texture cache, the line breaker's caches and
+    Kivy's field-text cache hold nothing of what the visitor saw or typed."""
+    from kivy.cache import Cache
+
+    from kiosk import linebreak
+    from kiosk.ui.textures import textures
+    k = kiosk
+    k.tap_text("恳谈室预约")
+    k.tap(k.find_text("婚姻家庭", exact=False))
+    screen = k.screen
+    assert screen.topic == "婚姻家庭" and screen.summary
+    assert any("婚姻家庭" in key[0] for key in textures._textures)
+    k.tap_text("首页")
+    assert screen.topic is None and screen.summary == "" and screen.step_title == ""  # forgotten with the page
+    # (the home screen's own texts are drawn and kept again at once)
+    assert not any("婚姻" in key[0] for key in textures._textures)
+    assert not any("婚姻" in word for word in linebreak.lexicon()._freq)
+    assert not any("婚姻" in str(key) for key in Cache._objects.get("textinput.label", {}))

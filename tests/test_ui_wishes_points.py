@@ -271,3 +271,4 @@ def test_leaving_the_passbook_signs_out(demo_kiosk):
     assert screen.volunteer is not None
     k.tap_text("首页")
     assert screen.volunteer is None
+    assert screen.step_title == "" and "胡萍" not in screen.ids.step_title.text  # the title held the name

@@ -23,6 +23,7 @@ from kiosk.receipt import Receipt
 from kiosk.ui.qr import QRCode  # noqa: F401  (used in steps.kv)
 from kiosk.ui.screens import KioskScreen
 from kiosk.ui.textentry import TextEntry, show_in_view
+from kiosk.ui.theme import theme
 from kiosk.ui.widgets import KButton, Para, Surface, Text
 from kiosk.validation import FieldError, FormError
 
@@ -99,6 +100,9 @@ class StepScreen(KioskScreen):
         self._left = True
         self.reset()  # what each screen holds is forgotten; the page stays empty meanwhile
 
+    # what a visit chose here (a session, a seat, a topic, a volunteer): forgotten with the page
+    visit_state: tuple[str, ...] = ()
+
     def _wipe(self) -> None:
         if self._prompt is not None:
             self._prompt.dismiss()
@@ -106,9 +110,13 @@ class StepScreen(KioskScreen):
         self.fields = {}
         self.boxes = {}
         self.ahead = {}  # what was typed at a step 返回 left, for when the visitor comes forward again
-        self.summary = self.message = ""
+        self.step_title = self.summary = self.message = ""  # a title can hold a name (the passbook's)
+        self.back_step = None
         for box in (self.ids.body, self.ids.actions):
             box.clear_widgets()
+        for name in self.visit_state:
+            prop = self.property(name, quiet=True)
+            setattr(self, name, prop.defaultvalue if prop is not None else getattr(type(self), name, None))
 
     def reset(self) -> None:
         self._wipe()
@@ -218,6 +226,21 @@ class StepScreen(KioskScreen):
         button = self.submit_button()
         if button is not None:  # once the keyboard has gone and the page is laid out again
             Clock.schedule_once(lambda _dt: Clock.schedule_once(lambda _dt: show_in_view(button)), 0)
+
+    def kept(self, page: str, shows, build) -> list:
+        """The widgets ``build()`` makes for ``page`` from ``shows``, the data the
+        page shows: kept and shown again while that data is the same (a list of
+        sessions, a seat map, a page of the wish wall), built anew once it changed.
+        Only for pages of options: a page with fields is personal and never kept."""
+        key = (shows, theme.elder)
+        if self._kept is None:
+            self._kept = {}
+        held = self._kept.get(page)
+        if held is None or held[0] != key:
+            held = self._kept[page] = (key, list(build()))
+        return held[1]
+
+    _kept = None  # page -> (what it showed, its widgets)
 
     def choice(self, text: str, action, kind: str = "quiet", **kwargs) -> Choice:
         button = Choice(text=text, kind=kind, **kwargs)

@@ -76,3 +76,14 @@ class TextureCache:
 
 
 textures = TextureCache()
+
+
+def forget_texts() -> None:
+    """Every cache kept by a text the kiosk showed, emptied when a visit ends:
+    a kept texture is the pixels of a visitor's name as much as the text is."""
+    from kivy.cache import Cache
+
+    from kiosk import linebreak
+    textures.clear()
+    linebreak.forget()
+    Cache.remove("textinput.label")  # Kivy's own, of the text typed in a field
