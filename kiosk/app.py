@@ -213,6 +213,7 @@ class KioskApp(App):
             self._banner = None
         for screen in self.screens.built_screens():
             screen.reset()
+        forget_texts()
         self.go_home()
 
     def open_staff_signin(self) -> None:
@@ -244,7 +245,6 @@ class KioskApp(App):
     def go_home(self) -> None:
         self.history = []
         self._show("home")
-        forget_texts()  # a visit ends here: the texts it showed are not kept
 
     def _show(self, name: str) -> None:
         # The route guard: the one place that keeps staff screens from residents.
@@ -307,6 +307,7 @@ class KioskApp(App):
             self.reset_all()
             self.go_home()
         elif event is IdleEvent.ATTRACT:
+            forget_texts()  # nobody is there: what the last visitors saw is not kept
             self.attract = AttractLoop(rooms=list(self.center.rooms))
             self.attract.open()
 

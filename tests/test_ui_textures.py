@@ -71,9 +71,11 @@ def test_the_least_recently_used_texture_leaves_first_past_the_budget(cache):
     assert drawn(Text(text="二号")) is not two  # the least recently used was dropped
 
 
-def test_a_visit_ends_with_no_texture_or_text_of_it_kept(kiosk):
-    """Going home ends a visit: the texture cache, the line breaker's caches and
-    Kivy's field-text cache hold nothing of what the visitor saw or typed."""
+def test_an_idle_kiosk_keeps_no_texture_or_text_of_the_last_visit(kiosk):
+    """Once nobody is there (the attract loop), the texture cache, the line
+    breaker's caches and Kivy's field-text cache hold nothing of what the last
+    visitor saw or typed."""
+    from kiosk.idle import IdleState
     from kivy.cache import Cache
 
     from kiosk import linebreak
@@ -86,7 +88,10 @@ def test_a_visit_ends_with_no_texture_or_text_of_it_kept(kiosk):
     assert any("婚姻家庭" in key[0] for key in textures._textures)
     k.tap_text("首页")
     assert screen.topic is None and screen.summary == "" and screen.step_title == ""  # forgotten with the page
-    # (the home screen's own texts are drawn and kept again at once)
+    assert any("婚姻家庭" in key[0] for key in textures._textures)  # kept while visitors come and go
+    k.advance(k.app.settings.attract_after + 2)
+    assert k.app.idle_state is IdleState.ATTRACT
+    # (the attract loop's own texts are drawn and kept again at once)
     assert not any("婚姻" in key[0] for key in textures._textures)
     assert not any("婚姻" in word for word in linebreak.lexicon()._freq)
     assert not any("婚姻" in str(key) for key in Cache._objects.get("textinput.label", {}))

@@ -79,8 +79,9 @@ textures = TextureCache()
 
 
 def forget_texts() -> None:
-    """Every cache kept by a text the kiosk showed, emptied when a visit ends:
-    a kept texture is the pixels of a visitor's name as much as the text is."""
+    """Every cache kept by a text the kiosk showed, emptied when the kiosk is
+    idle (the attract loop starts, a visitor walked away) and when staff mode
+    starts or ends: a kept texture is a visitor's name as much as the text is."""
     from kivy.cache import Cache
 
     from kiosk import linebreak
