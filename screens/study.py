@@ -10,11 +10,13 @@ PRIVACY = "您的姓名和手机号只用于这次预约和签到，不会显示
 
 class StudyScreen(StepScreen):
     pausable = True
-    visit_state = ("slot", "seat")
+    visit_state = ("slot", "seat", "every_day")
+    every_day = False  # the whole booking window asked for (更多日期), kept for 上一步
 
     def first_step(self, every_day: bool = False) -> None:
         """The next open days with their sessions under them: a session (and its
         day) in one tap; the later days of the window behind 更多日期."""
+        self.every_day = every_day
         today = self.bookings.now().date()
         days = self.bookings.open_days()
         shown = [(day, self.bookings.study_sessions(day)) for day in (days if every_day else days[:FIRST_DAYS])]
@@ -45,7 +47,7 @@ class StudyScreen(StepScreen):
                                             lambda n=n: self.pick_seat(n), disabled=taken)
                                 for n, taken in seats.items()], cols=SEAT_COLUMNS)
         self.show("第 2 步：选择座位", *self.kept("seats", (slot, seats), seat_map),
-                  back=self.first_step, summary=self.chosen(slot))
+                  back=lambda: self.first_step(self.every_day), summary=self.chosen(slot))
 
     def pick_seat(self, seat: int) -> None:
         self.seat = seat

@@ -112,6 +112,9 @@ def test_any_open_days_session_is_one_tap_from_the_study_rooms_first_step(bookin
     k.tap_text("更多日期 ›")
     assert shown() == days and len(days) > 3  # the whole booking window
     assert k.screen.step_title == "第 1 步：选择日期和场次"
+    k.tap(session_button(k, days[-1], "上午 08:30–12:00"))
+    k.tap_text("‹ 上一步")
+    assert shown() == days  # back to the list it was picked from
     second = day_label(b.open_days()[1], today)
     k.tap(session_button(k, second, "下午 14:00–18:00"))
     assert k.screen.step_title == "第 2 步：选择座位"
