@@ -28,14 +28,11 @@ class PointsScreen(StepScreen):
     show_ticket_link = False
     asks_before_leaving = False  # a sign-in or a lookup
     volunteer = None
+    visit_state = ("volunteer", "checking")  # signed out on leaving, as 退出登录 does
 
     @property
     def passbook(self):
         return App.get_running_app().passbook
-
-    def reset(self) -> None:
-        self.sign_out()  # at once, also on leaving (the first step is built on coming back)
-        super().reset()
 
     def first_step(self) -> None:
         self.sign_out()

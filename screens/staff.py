@@ -52,9 +52,9 @@ class StaffStep(StepScreen):
 
 
 class StaffSignInScreen(StaffStep):
-    visit_state = ("member",)
     """The staff PIN pad: choose yourself, then the 6-digit PIN (big keys, 长辈模式 too)."""
     asks_before_leaving = False  # a sign-in or a lookup
+    visit_state = ("member",)
 
     def first_step(self) -> None:
         self.checking = None  # an answer for an earlier pick is dropped

@@ -36,6 +36,7 @@ class WishWallScreen(StepScreen):
         collected, claimed = self.wishes.totals()
         cards, pages = self.wishes.wall(self.category, self.status, self.page)
         self.page = min(self.page, pages - 1)
+
         def wall():
             cats = [self.choice(("● " if c == self.category else "") + (c or "全部类别"),
                                 lambda c=c: self.filter(category=c)) for c in (None, *CATEGORIES)]

@@ -19,6 +19,10 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from kivy.cache import Cache
+
+from kiosk import linebreak
+
 BUDGET = 24 * 1024 * 1024  # bytes of RGBA pixels: a few hundred labels of a 1080p kiosk
 
 
@@ -82,9 +86,6 @@ def forget_texts() -> None:
     """Every cache kept by a text the kiosk showed, emptied when the kiosk is
     idle (the attract loop starts, a visitor walked away) and when staff mode
     starts or ends: a kept texture is a visitor's name as much as the text is."""
-    from kivy.cache import Cache
-
-    from kiosk import linebreak
     textures.clear()
     linebreak.forget()
     Cache.remove("textinput.label")  # Kivy's own, of the text typed in a field
