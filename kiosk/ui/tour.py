@@ -82,8 +82,8 @@ class ScreenshotTour:
         def show():
             self.app._close_overlays()
             self._staff_mode(name)
+            theme.elder = self.elder  # before the screen is built: its first step is laid out for it
             self.app.go_home() if name == "home" else self.app.go(name)
-            theme.elder = self.elder
         return show
 
     def _view(self, name, show):
