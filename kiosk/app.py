@@ -30,7 +30,9 @@ from kiosk.ui import theme as th
 from kiosk.ui.crash import CrashGuard
 from kiosk.ui.fonts import register_fonts
 from kiosk.ui.power import PowerSaver
+from kiosk.speech.worker import SpeechWorker
 from kiosk.ui.screens import LazyScreenManager
+from kiosk.ui.speaker import Speaker
 from kiosk.ui.textures import forget_texts
 from kiosk.ui.theme import theme
 from kiosk.ui.widgets import StaffBanner, StatusBar, Surface
@@ -112,9 +114,13 @@ class KioskApp(App):
     # -- life cycle ------------------------------------------------------------
     def build(self):
         theme.elder = False
+        # 朗读: shipped clips at once, the rest from a worker process started on first need
+        self.speaker = Speaker(worker=SpeechWorker(self.settings.data_dir / "speech"),
+                               volume=self.settings.speech_volume)
         self.screens = LazyScreenManager(factory=build_screen)
         root = Surface(orientation="vertical", bg_color=th.BG)
-        root.add_widget(StatusBar(app=self))
+        self.status_bar = StatusBar(app=self)
+        root.add_widget(self.status_bar)
         root.add_widget(self.screens)
         self.screens.show("home")
         self.pending = self.store.pending_count()
@@ -127,6 +133,7 @@ class KioskApp(App):
         self.crash_guard.install()
         self.power = PowerSaver(Clock)
         self.watchdog.activity(Clock.get_time())
+        self.speaker.probe()
         if self.collector is not None:
             self.collector.start()
         self._events = [
@@ -146,6 +153,8 @@ class KioskApp(App):
 
     def on_stop(self) -> None:
         self.crash_guard.remove()
+        self.speaker.stop()
+        self.speaker.worker.stop()
         if self.collector is not None:
             self.collector.stop()
         if getattr(self, "sync_worker", None) is not None:
@@ -211,6 +220,7 @@ class KioskApp(App):
         if self._banner is not None:
             self.root.remove_widget(self._banner)
             self._banner = None
+        self.speaker.stop()
         for screen in self.screens.built_screens():
             screen.reset()
         forget_texts()
@@ -264,13 +274,23 @@ class KioskApp(App):
         theme.elder = False
 
     # -- idle watchdog -----------------------------------------------------------
-    def _on_touch_down(self, _window, _touch):
+    def read_aloud(self) -> None:
+        """朗读: the current screen's prompt and errors, from the start (again)."""
+        self.speaker.say(self.screens.current_screen.said())
+
+    def _on_touch_down(self, _window, touch):
+        if self.speaker.speaking and not self._on_read_button(touch):
+            self.speaker.stop()  # a tap elsewhere: the visitor has moved on
         self.power.wake()
         woke = self.watchdog.activity(Clock.get_time())
         if woke is IdleEvent.WAKE:
             self._close_overlays()
             return True  # this touch only woke the kiosk; it must not press what is under it
         return False
+
+    def _on_read_button(self, touch) -> bool:
+        button = self.status_bar.ids.read_aloud
+        return button.collide_point(*button.to_widget(*touch.pos))
 
     def _on_activity(self, *_args):
         self.power.wake()

@@ -37,6 +37,7 @@ class KioskConfig:
     width: int = 1920
     height: int = 1080
     center_file: Path = CENTER_FILE
+    speech_volume: float = 0.8  # 朗读's volume, 0 to 1; 0 turns reading aloud off
 
     @property
     def db_path(self) -> Path:
@@ -55,6 +56,7 @@ _ENV = {
     "LIULINHUI_FULLSCREEN": "fullscreen",
     "LIULINHUI_SIZE": "size",
     "LIULINHUI_CENTER_FILE": "center_file",
+    "LIULINHUI_SPEECH_VOLUME": "speech_volume",
 }
 _FILE_KEYS = {
     ("kiosk_id",): "kiosk_id",
@@ -67,6 +69,7 @@ _FILE_KEYS = {
     ("display", "fullscreen"): "fullscreen",
     ("display", "size"): "size",
     ("center_file",): "center_file",
+    ("speech", "volume"): "speech_volume",
 }
 
 
@@ -101,6 +104,16 @@ def _parse_seconds(name: str, value, minimum: float) -> float:
     return seconds
 
 
+def _parse_volume(name: str, value) -> float:
+    try:
+        volume = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number from 0 to 1, got {value!r}") from None
+    if not 0 <= volume <= 1:  # also refuses NaN
+        raise ConfigError(f"{name} must be from 0 (off) to 1 (loudest), got {value!r}")
+    return volume
+
+
 def _apply(values: dict, name: str, raw) -> None:
     if name == "size":
         values["width"], values["height"] = parse_size(raw)
@@ -110,6 +123,8 @@ def _apply(values: dict, name: str, raw) -> None:
         values[name] = Path(os.path.expanduser(str(raw)))
     elif name == "idle_countdown":
         values[name] = _parse_seconds(name, raw, MIN_COUNTDOWN)
+    elif name == "speech_volume":
+        values[name] = _parse_volume(name, raw)
     elif name in ("idle_timeout", "attract_after"):
         values[name] = _parse_seconds(name, raw, 5)
     else:

@@ -7,3 +7,4 @@ FONTS = ASSETS / "fonts"
 FONT_REGULAR = FONTS / "NotoSansSC-Regular.ttf"
 FONT_BOLD = FONTS / "NotoSansSC-Bold.ttf"
 CENTER_FILE = ASSETS / "center.toml"
+SPEECH = ASSETS / "speech"  # the voice, its phoneme table and the prompts' clips (tools/build_speech.py)

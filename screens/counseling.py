@@ -14,6 +14,7 @@ ASAP = "请尽快联系我（由值班工作人员安排时间）"
 
 
 class CounselingScreen(StepScreen):
+    summary_said = False  # it names the chosen topic: never read out in the lobby
     pausable = True
     visit_state = ("topic", "slot", "consent")
 

@@ -23,6 +23,10 @@ class HomeScreen(KioskScreen):
             tile.bind(on_release=self.open_tile)
             grid.add_widget(tile)
 
+    def said(self) -> list[str]:
+        tiles = [words for spec in SCREENS if spec.tile is not None for words in (spec.title, spec.tile.subtitle)]
+        return ["您好！请选择您要办理的事项", *tiles]
+
     @staticmethod
     def open_tile(tile: Tile) -> None:
         App.get_running_app().go(tile.screen)

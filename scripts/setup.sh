@@ -1,5 +1,5 @@
 # Sourced by kiosk.sh and test.sh: make sure the system libraries and the
-# project's virtual environment (.venv, with .[test]) are in place.
+# project's virtual environment (.venv, with .[test,speech]) are in place.
 # Idempotent; reinstalls only when pyproject.toml changed.
 set -eu
 cd "$(dirname "$0")/.."
@@ -35,6 +35,6 @@ stamp=.venv/.installed
 want=$(cat pyproject.toml | cksum)
 if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     "$PYTHON" -m venv .venv
-    .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,speech]'
     echo "$want" > "$stamp"
 fi

@@ -69,6 +69,8 @@ def test_config_file_named_by_environment(tmp_path):
     ({"LIULINHUI_SIZE": "10x10"}, "out of range"),
     ({"LIULINHUI_FULLSCREEN": "maybe"}, "fullscreen must be true or false"),
     ({"LIULINHUI_KIOSK_ID": "  "}, "kiosk_id must not be empty"),
+    ({"LIULINHUI_SPEECH_VOLUME": "1.5"}, "speech_volume must be from 0"),
+    ({"LIULINHUI_SPEECH_VOLUME": "loud"}, "speech_volume must be a number"),
 ])
 def test_bad_values_are_refused_with_the_key_named(env, words):
     with pytest.raises(ConfigError, match=words):
@@ -80,3 +82,10 @@ def test_broken_or_missing_file_is_refused(tmp_path):
         load_config(write(tmp_path, "kiosk_id = ["), env={})
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "nope.toml", env={})
+
+
+def test_speech_volume_is_set_by_staff_in_the_file(tmp_path):
+    assert load_config(env={}).speech_volume == 0.8
+    config = load_config(write(tmp_path, "[speech]\nvolume = 0.5\n"), env={})
+    assert config.speech_volume == 0.5
+    assert load_config(env={"LIULINHUI_SPEECH_VOLUME": "0"}).speech_volume == 0.0  # off

@@ -17,6 +17,11 @@ class KioskScreen(Screen):
     spec = ObjectProperty(None, allownone=True)
     typing = BooleanProperty(False)  # the on-screen keyboard is open for one of its fields
 
+    def said(self) -> list[str]:
+        """What 朗读 reads here: the screen's prompt, then any error at a field.
+        Never what a visitor typed, nor anything sensitive (a counseling topic)."""
+        return [self.spec.title] if self.spec is not None else []
+
     def reset(self) -> None:
         """Forget anything a visitor typed or picked; called when they walk away.
         Screens holding input override this."""

@@ -30,6 +30,7 @@ from kiosk.validation import FieldError, FormError
 # What a step's action may meet and show as a refusal: every service's errors
 # (ServiceError, the store's StorageFault included) and the form's own.
 REFUSALS = (ServiceError, FormError, FieldError)
+MAX_OPTIONS_SAID = 12  # 朗读 lists a step's options up to this many
 
 
 class ChoiceGrid(GridLayout):
@@ -82,6 +83,25 @@ class StepScreen(KioskScreen):
     # ticket): leaving it throws nothing away worth asking about
     asks_before_leaving = True
 
+    # whether 朗读 may read the summary: not where it names something private (a counseling topic)
+    summary_said = True
+    _receipt: Receipt | None = None  # the receipt shown, for 朗读
+
+    def said(self) -> list[str]:
+        words = [self.step_title]
+        if self.summary_said:
+            words.append(self.summary)
+        options = [w.text for w in self.ids.body.walk(restrict=True) if isinstance(w, Choice)]
+        if len(options) <= MAX_OPTIONS_SAID:  # a seat map is looked at, not listened to
+            words += options
+        receipt = self._receipt
+        if receipt is not None:
+            words += [f"{receipt.code_words} {receipt.ticket}", *receipt.lines, receipt.rule]
+        words.append(self.message)
+        at = {**self.fields, **self.boxes}
+        words += [w.error for w in self._in_order() if w in at.values() and w.error]
+        return [w for w in words if w]
+
     @property
     def bookings(self):
         return App.get_running_app().bookings
@@ -111,6 +131,7 @@ class StepScreen(KioskScreen):
         self.boxes = {}
         self.ahead = {}  # what was typed at a step 返回 left, for when the visitor comes forward again
         self.step_title = self.summary = self.message = ""  # a title can hold a name (the passbook's)
+        self._receipt = None
         self.back_step = None
         for box in (self.ids.body, self.ids.actions):
             box.clear_widgets()
@@ -154,6 +175,7 @@ class StepScreen(KioskScreen):
         self.step_title = title
         self.summary = summary
         self.message = ""
+        self._receipt = None
         self.back_step = back
         for box, children in ((self.ids.body, widgets), (self.ids.actions, actions)):
             box.clear_widgets()
@@ -305,6 +327,8 @@ class StepScreen(KioskScreen):
         else:
             self.message = getattr(exc, "message", str(exc))
         marked = [w for w in self._in_order() if w in at.values() and w.error]
+        if theme.elder:  # in 长辈模式 an error is read out as it appears
+            App.get_running_app().speaker.say([self.message, *(w.error for w in marked)])
         if marked and not self.message:
             App.get_running_app().keyboard.close()
             Clock.schedule_once(lambda _dt: Clock.schedule_once(lambda _dt: show_in_view(marked[0])), 0)
@@ -318,6 +342,7 @@ class StepScreen(KioskScreen):
             receipt = replace(receipt, lines=(*receipt.lines, app.staff.assisted))
         done = self.choice("完成，返回首页", App.get_running_app().go_home, kind="primary")
         self.show(receipt.title, ReceiptCard(receipt=receipt), done)
+        self._receipt = receipt
 
     def open_ticket(self) -> None:
         self.leave(lambda: App.get_running_app().go("ticket"))

@@ -116,6 +116,20 @@ class ElderToggle(ToggleButtonBehavior, Label):
     bg_color = ColorProperty(th.PRIMARY_DARK)
 
 
+class ReadAloud(ButtonBehavior, Label):
+    """朗读: reads the screen's prompt and errors aloud; again from the start
+    when tapped again. Shown only where a sound can be heard (kiosk/ui/speaker.py)."""
+    role = OptionProperty("body", options=list(th.FONT_DP))
+    speaker = ObjectProperty(None, allownone=True)
+    shown = BooleanProperty(False)  # sound can be heard here
+    speaking = BooleanProperty(False)
+
+    def on_speaker(self, _button, speaker) -> None:
+        if speaker is not None:
+            speaker.bind(available=self.setter("shown"), speaking=self.setter("speaking"))
+            self.shown, self.speaking = speaker.available, speaker.speaking
+
+
 class HoldText(Text):
     """Text that answers a long press only (the hidden staff entry): residents
     who tap it by chance see nothing happen."""
