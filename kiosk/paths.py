@@ -7,3 +7,4 @@ FONTS = ASSETS / "fonts"
 FONT_REGULAR = FONTS / "NotoSansSC-Regular.ttf"
 FONT_BOLD = FONTS / "NotoSansSC-Bold.ttf"
 CENTER_FILE = ASSETS / "center.toml"
+HANDWRITING = ASSETS / "handwriting"  # the 手写 page's recognition model (its README says whose)
