@@ -10,6 +10,7 @@ gives no candidates. Neither reaches the resident as an error.
 """
 from __future__ import annotations
 
+import importlib.util
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -33,7 +34,7 @@ log = logging.getLogger("kiosk")
 
 @cache
 def shared_recogniser() -> Recogniser:
-    """One model for the process (about 0.2 s and 40 MiB to load), whichever keyboard reads."""
+    """One model for the process (about 0.1 s and 56 MiB to load), whichever keyboard reads."""
     return Recogniser()
 
 
@@ -123,7 +124,7 @@ class InkBox(Surface):
 
 class HandwritingReader(EventDispatcher):
     """Reads what an ink box holds, after each stroke, on the worker thread."""
-    usable = BooleanProperty(False)  # the model is there and loads: the 手写 key shows
+    usable = BooleanProperty(False)  # the model and onnxruntime are there (and load): the 手写 key shows
     candidates = ListProperty()  # characters, best first
 
     def __init__(self, recogniser: Recogniser | None = None, **kwargs):
@@ -132,11 +133,19 @@ class HandwritingReader(EventDispatcher):
         self.in_flight = 0  # jobs handed to the worker and not answered yet (UI thread only)
         self._ink = 0  # moves on whenever the ink changes; an answer for older ink is dropped
         self._due = None
-        self.usable = Path(self.recogniser.model).is_file()
-        if self.usable:  # loaded in the background while the resident types, once
+        self._loading = False
+        # cheap checks now (no import, no load): whether they load is known once the page is opened
+        self.usable = Path(self.recogniser.model).is_file() and importlib.util.find_spec("onnxruntime") is not None
+        if not self.usable:
+            log.warning("handwriting off: no model at %s, or no onnxruntime", self.recogniser.model)
+
+    def prepare(self) -> None:
+        """The 手写 page opens: load the model in the background, once (not for a
+        visitor who never writes: it takes 56 MiB); a first reading waits for it
+        on the worker."""
+        if self.usable and not self._loading:
+            self._loading = True
             self._submit(self.recogniser.load, self._loaded)
-        else:
-            log.warning("handwriting off: no model at %s", self.recogniser.model)
 
     def _submit(self, work: Callable, done: Callable) -> None:
         self.in_flight += 1

@@ -157,6 +157,8 @@ class PinyinKeyboard(Surface):
                 self.ids.pages.add_widget(page)
         if mode != "hand":
             self._build_keys()
+        elif self.reader is not None:
+            self.reader.prepare()
 
     def on_target(self, *_args):
         self.picked = []
