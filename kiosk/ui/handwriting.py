@@ -67,6 +67,7 @@ class InkBox(Surface):
         if not self.collide_point(*touch.pos) or self.disabled:
             return super().on_touch_down(touch)
         touch.grab(self)
+        touch.ud[self] = len(self.strokes)  # its stroke: a second finger draws its own
         self.strokes.append([self._local(touch)])
         self._lines.append(self._line(self.strokes[-1]))
         self.inked = True
@@ -76,10 +77,13 @@ class InkBox(Surface):
     def on_touch_move(self, touch):
         if touch.grab_current is not self:
             return super().on_touch_move(touch)
+        index = touch.ud.get(self)
+        if index is None or index >= len(self.strokes):  # the ink was cleared under the finger
+            return True
         point = self._local(touch)
-        if point != self.strokes[-1][-1]:
-            self.strokes[-1].append(point)
-            self._lines[-1].points += [point[0] + self.x, point[1] + self.y]
+        if point != self.strokes[index][-1]:
+            self.strokes[index].append(point)
+            self._lines[index].points += [point[0] + self.x, point[1] + self.y]
         return True
 
     def on_touch_up(self, touch):

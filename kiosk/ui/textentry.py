@@ -178,6 +178,7 @@ class PinyinKeyboard(Surface):
 
     def _on_read(self, _reader, characters: list[str]) -> None:
         if self.mode == "hand":
+            self.page = 0
             self.candidates = [Candidate(text=c, units=1, consumed="", source="handwriting") for c in characters]
 
     def _rewrite(self) -> None:
