@@ -183,3 +183,13 @@ def test_without_a_working_model_there_is_no_handwriting_key(kiosk, monkeypatch,
         kiosk.tap(key(kiosk, letter))
     kiosk.tap(kiosk.find_id("candidates").children[-1])
     assert kiosk.app.keyboard.field.text
+
+
+def test_walking_away_leaves_no_ink_behind(kiosk):
+    open_page(kiosk, "name")
+    write(kiosk, "王")  # a name half written, never picked
+    kiosk.advance(91)  # nobody answers the idle prompt
+    assert kiosk.app.current == "home" and kiosk.app.keyboard.board is None
+    page = board(kiosk)
+    assert page.ids.ink.strokes == [] and page.candidates == [] and page.reader.candidates == []
+    assert page.mode == "zh"  # the next visitor starts at the letters
