@@ -147,7 +147,7 @@ class PinyinKeyboard(Surface):
     def on_mode(self, _instance, mode: str):
         self.composing = ""
         self.picked = []
-        self._rewrite()
+        self.rewrite()
         self.candidates = []  # neither page's words are the other's
         shown = "hand" if mode == "hand" else "letters"
         for name, page in self._pages.items():
@@ -162,7 +162,7 @@ class PinyinKeyboard(Surface):
 
     def on_target(self, *_args):
         self.picked = []
-        self._rewrite()  # ink written for another field is not this one's
+        self.rewrite()  # ink written for another field is not this one's
 
     # -- the 手写 page --------------------------------------------------------
     def ink_started(self) -> None:
@@ -181,7 +181,7 @@ class PinyinKeyboard(Surface):
             self.page = 0
             self.candidates = [Candidate(text=c, units=1, consumed="", source="handwriting") for c in characters]
 
-    def _rewrite(self) -> None:
+    def rewrite(self) -> None:
         """重写: clean paper, and no candidates for what was written before."""
         self.ids.ink.clear()
         if self.reader is not None:
@@ -247,7 +247,7 @@ class PinyinKeyboard(Surface):
             self.engine.learn(candidate)
         self.composing = self.composing[len(candidate.consumed):]
         if self.mode == "hand":
-            self._rewrite()  # the next character starts on clean paper
+            self.rewrite()  # the next character starts on clean paper
 
     def on_composing(self, *_args) -> None:
         self.page = 0
