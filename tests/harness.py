@@ -118,9 +118,11 @@ class KioskDriver:
         return driver
 
     def stop(self) -> None:
-        # what the app still does off the UI thread (a PIN check) answers this app, not the next
-        self.frames_until(lambda: not any(t.name == "background" and t.is_alive()
-                                          for t in threading.enumerate()))
+        # what the app still does off the UI thread (a PIN check, reading handwriting)
+        # answers this app, not the next
+        keyboard = self.app._keyboard
+        self.frames_until(lambda: not any(t.name == "background" and t.is_alive() for t in threading.enumerate())
+                          and (keyboard is None or not keyboard.pinyin.reader.in_flight))
         self.frames(2, draw=False)
         self.app.dispatch("on_stop")
         for child in list(Window.children):
@@ -328,6 +330,24 @@ class KioskDriver:
         self._in_loop(touch.touch_up)
         self._until_released(touch)
         self.frames(3)
+
+    def draw(self, widget: Widget, strokes) -> None:
+        """Write on ``widget`` with a finger: each stroke a touch that comes down
+        at its first point, moves through the others and lifts at the last
+        (points in the widget's own coordinates, origin bottom-left), a frame
+        between moves as a real finger gives them."""
+        self.frames(1, draw=False)
+        for stroke in strokes:
+            x, y = widget.to_window(widget.x + stroke[0][0], widget.y + stroke[0][1])
+            touch = UnitTestTouch(x, y)
+            self._in_loop(touch.touch_down)
+            self.frames(1, draw=False)
+            for px, py in stroke[1:]:
+                self._in_loop(partial(touch.touch_move, *widget.to_window(widget.x + px, widget.y + py)))
+                self.frames(1, draw=False)
+            self._in_loop(touch.touch_up)
+            self._until_released(touch)
+            self.frames(1, draw=False)
 
     def tap_text(self, text: str) -> None:
         self.tap(self.find_text(text))

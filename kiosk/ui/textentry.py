@@ -23,7 +23,9 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.scrollview import ScrollView
 
 from kiosk.charset import HIDDEN
+from kiosk.handwriting import Recogniser, han
 from kiosk.ime.engine import Candidate, PinyinEngine
+from kiosk.ui.handwriting import HandwritingReader
 from kiosk.ui.screens import KioskScreen, screen_of
 from kiosk.ui.widgets import KButton, Surface
 
@@ -101,16 +103,20 @@ class CandidateButton(Key):
 class PinyinKeyboard(Surface):
     """The pinyin keyboard. 删除 takes back one letter, 清空 the whole pinyin
     string, 撤销 the last candidate picked (its text leaves the field and its
-    letters come back to the pinyin string)."""
+    letters come back to the pinyin string). Its 手写 page (mode 'hand') puts
+    an ink box where the letters were; what is read there comes up in the same
+    candidate band and is picked the same way."""
     target = ObjectProperty(None, allownone=True)
-    mode = OptionProperty("zh", options=["zh", "en", "sym"])
+    mode = OptionProperty("zh", options=["zh", "en", "sym", "hand"])
     composing = StringProperty()
     candidates = ListProperty()
     page = NumericProperty(0)
     picked = ListProperty()  # (field text before, letters consumed) per pick, last on top
     done_words = StringProperty("完成")  # 下一项 while the form has a field after this one
     key_width = NumericProperty(0)  # a letter key's, for the page buttons (textentry.kv)
+    handwriting = BooleanProperty(False)  # the recogniser is there: the 手写 key shows
     engine: PinyinEngine | None = None
+    reader: HandwritingReader | None = None
 
     def _get_spaced(self) -> bool:
         # a name in Chinese has no space; a Latin name needs one ('Zhang Wei', in 英)
@@ -123,15 +129,63 @@ class PinyinKeyboard(Surface):
     SYMBOL_ROWS = ("1234567890", PUNCTUATION[:7], PUNCTUATION[7:])
 
     def on_kv_post(self, _base):
+        # the two pages, held here (ids are weak): one of them is always out of the tree
+        self._pages = {"letters": self.ids.letters.__self__, "hand": self.ids.ink_page.__self__}
+        self.ids.pages.remove_widget(self._pages["hand"])
         self._build_keys()
 
-    def on_mode(self, *_args):
+    def read_with(self, reader: HandwritingReader) -> None:
+        self.reader = reader
+        reader.bind(usable=self._on_usable, candidates=self._on_read)
+        self._on_usable(reader, reader.usable)
+
+    def _on_usable(self, _reader, usable: bool) -> None:
+        self.handwriting = usable
+        if not usable and self.mode == "hand":  # it failed to load while the page was open
+            self.mode = "zh"
+
+    def on_mode(self, _instance, mode: str):
         self.composing = ""
         self.picked = []
-        self._build_keys()
+        self.rewrite()
+        self.candidates = []  # neither page's words are the other's
+        shown = "hand" if mode == "hand" else "letters"
+        for name, page in self._pages.items():
+            if name != shown and page.parent is not None:
+                self.ids.pages.remove_widget(page)
+            elif name == shown and page.parent is None:
+                self.ids.pages.add_widget(page)
+        if mode != "hand":
+            self._build_keys()
+        elif self.reader is not None:
+            self.reader.prepare()
 
     def on_target(self, *_args):
         self.picked = []
+        self.rewrite()  # ink written for another field is not this one's
+
+    # -- the 手写 page --------------------------------------------------------
+    def ink_started(self) -> None:
+        if self.reader is not None:
+            self.reader.forget()
+
+    def ink_ended(self) -> None:
+        if self.reader is None or self.target is None:
+            return
+        kind = self.target.kind
+        ink = self.ids.ink
+        self.reader.read(ink.strokes, ink.size, keep=lambda char: han(char) and allowed(kind, char))
+
+    def _on_read(self, _reader, characters: list[str]) -> None:
+        if self.mode == "hand":
+            self.page = 0
+            self.candidates = [Candidate(text=c, units=1, consumed="", source="handwriting") for c in characters]
+
+    def rewrite(self) -> None:
+        """重写: clean paper, and no candidates for what was written before."""
+        self.ids.ink.clear()
+        if self.reader is not None:
+            self.reader.clear()
 
     def _build_keys(self):
         rows = self.SYMBOL_ROWS if self.mode == "sym" else self.ROWS
@@ -192,6 +246,8 @@ class PinyinKeyboard(Surface):
         if self.target.learn:
             self.engine.learn(candidate)
         self.composing = self.composing[len(candidate.consumed):]
+        if self.mode == "hand":
+            self.rewrite()  # the next character starts on clean paper
 
     def on_composing(self, *_args) -> None:
         self.page = 0
@@ -254,10 +310,11 @@ class KeyboardDock(BoxLayout):
     """Holds at most one keyboard under the screen; empty (height 0) otherwise."""
     field = ObjectProperty(None, allownone=True)
 
-    def __init__(self, engine: PinyinEngine | None = None, **kwargs):
+    def __init__(self, engine: PinyinEngine | None = None, recogniser: Recogniser | None = None, **kwargs):
         super().__init__(**kwargs)
         self.pinyin = PinyinKeyboard()
         self.pinyin.engine = engine
+        self.pinyin.read_with(HandwritingReader(recogniser))
         self.keypad = NumericKeypad()
         # A receipt scanner (or a staff keyboard) types like a keyboard: what
         # it types goes into the focused field, through the same checks.
@@ -268,8 +325,10 @@ class KeyboardDock(BoxLayout):
             self.field.insert(text)
 
     def release(self) -> None:
-        """Stop listening to the hardware keyboard (the app is stopping)."""
+        """Stop listening to the hardware keyboard (the app is stopping); no
+        ink read for a page that is going."""
         Window.unbind(on_textinput=self._on_textinput)
+        self.pinyin.reader.clear()
 
     def attach(self, field: TextEntry) -> None:
         if self.field is not None:
@@ -284,7 +343,8 @@ class KeyboardDock(BoxLayout):
         if board is self.pinyin:
             board.composing = ""
             board.picked = []
-            board.mode = "zh" if field.kind in ("name", "text") else board.mode
+            # 下一项 keeps the 手写 page: whoever cannot type pinyin writes the next field too
+            board.mode = "zh" if field.kind in ("name", "text") and board.mode != "hand" else board.mode
         screen = screen_of(field)
         board.done_words = "下一项" if screen.next_field(field) is not None else "完成"
         if self.board is not board:
@@ -324,6 +384,7 @@ class KeyboardDock(BoxLayout):
         self.pinyin.target = self.keypad.target = None
         self.pinyin.composing = ""
         self.pinyin.picked = []
+        self.pinyin.mode = "zh"  # opened again, it starts at the letters
         self.clear_widgets()
 
     @property

@@ -11,6 +11,34 @@ def _keyboard(field: str, typed: str = ""):
     return show
 
 
+# 王 as a finger writes it, in a unit square (y upwards), stroke by stroke
+WANG = [[(0.14, 0.86), (0.86, 0.86)], [(0.2, 0.5), (0.8, 0.5)], [(0.5, 0.86), (0.5, 0.12)],
+        [(0.08, 0.12), (0.92, 0.12)]]
+
+
+def _handwriting(field: str, written: bool):
+    # the 手写 page, clean (its hint shows), or with 王 written and read (here at
+    # once, not on the worker: the tour shoots within a few frames)
+    def show(app):
+        from kivy.clock import Clock
+        from kiosk.handwriting import han
+        from kiosk.ui.textentry import open_entry_preview
+        open_entry_preview(app).show_keyboard(field)
+        board = app.keyboard.pinyin
+        board.mode = "hand"
+        if not written:
+            return
+
+        def write(_dt):  # once the page is laid out (next frame), at the box's size
+            ink, reader = board.ids.ink, board.reader
+            side = ink.height * 0.8
+            x0, y0 = (ink.width - side) / 2, ink.height * 0.1
+            ink.write([[(x0 + x * side, y0 + y * side) for x, y in stroke] for stroke in WANG])
+            reader.candidates = reader.recogniser.recognise(ink.strokes, ink.size, keep=han)
+        Clock.schedule_once(lambda _dt: Clock.schedule_once(write), 0)
+    return show
+
+
 def _study(depth: int):
     def show(app):
         app.go("study")
@@ -272,6 +300,8 @@ VIEWS = {
     "points_withdraw": _points_exchange("withdraw"),
     "keyboard": _keyboard("wish", "xinlizix"),
     "keyboard_name": _keyboard("name", "zhangwei"),
+    "keyboard_hand": _handwriting("wish", written=True),
+    "keyboard_hand_name": _handwriting("name", written=False),
     "keypad": _keyboard("phone"),
     "bookings_paused": _paused,
     "ticket_refused": _ticket_refused,
