@@ -133,7 +133,8 @@ class KioskApp(App):
         self.crash_guard.install()
         self.power = PowerSaver(Clock)
         self.watchdog.activity(Clock.get_time())
-        self.speaker.probe()
+        # opening the sound device waits for the first frame: 朗读 appears a frame later
+        Clock.schedule_once(lambda _dt: self.speaker.probe(), 0)
         if self.collector is not None:
             self.collector.start()
         self._events = [
